@@ -1,0 +1,1 @@
+"""Transports (Telegram, console, one-shot ask), wiring and the command line."""

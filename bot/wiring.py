@@ -1,0 +1,87 @@
+"""Builds the running application from settings: database, demo data, catalog, dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from handlers.catalog import Catalog
+from handlers.context import App, Deployment
+from handlers.dispatcher import Dispatcher
+from handlers.routes import build_dispatcher
+from storage import db
+from storage.demo import load_demo
+from storage.models import Person
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+ROLES = ("walidata", "pimpinan", "kepala_opd", "produsen")
+PUBLIC_NAMES = ("publik", "public", "umum")
+
+
+@dataclass
+class Runtime:
+    engine: AsyncEngine
+    uow: UnitOfWorkFactory
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def prepare_database(engine: AsyncEngine, now: datetime) -> None:
+    """First run on an empty database: migrate, then load the demo registry."""
+    if not await db.is_current(engine):
+        await db.upgrade(engine)
+    uow_factory = UnitOfWorkFactory(engine)
+    async with uow_factory() as uow:
+        empty = not await uow.datasets.all()
+    if empty:
+        report = await load_demo(uow_factory, now)
+        log.info("demo registry loaded: %s", report.as_dict())
+
+
+async def build_runtime(settings: Settings, now: datetime) -> Runtime:
+    engine = db.create_engine(settings.database_url)
+    try:
+        await prepare_database(engine, now)
+        uow_factory = UnitOfWorkFactory(engine)
+        async with uow_factory() as uow:
+            catalog = await Catalog.load(uow)
+    except BaseException:
+        await engine.dispose()
+        raise
+    deployment = Deployment(
+        region_code=settings.region_code,
+        region_name=settings.region_name,
+        timezone=settings.timezone,
+        timezone_abbreviation=settings.timezone_abbreviation,
+        language=settings.language,
+    )
+    app = App(uow=uow_factory, deployment=deployment, catalog=catalog)
+    return Runtime(engine, uow_factory, build_dispatcher(app))
+
+
+class UnknownIdentity(LookupError):
+    """`--as` named neither a role nor a person in the registry."""
+
+
+async def resolve_identity(uow_factory: UnitOfWorkFactory, who: str | None) -> Person | None:
+    """`--as walidata` or `--as "Sri Wahyuni"`: the first matching person; None for public."""
+    if who is None or who.casefold() in PUBLIC_NAMES:
+        return None
+    wanted = who.casefold().replace("-", "_")
+    async with uow_factory() as uow:
+        people = [p for p in await uow.people.all() if p.active]
+    for person in people:
+        if wanted in person.role_names:
+            return person
+    for person in people:
+        if wanted == person.name.casefold() or wanted in person.name.casefold():
+            return person
+    raise UnknownIdentity(who)

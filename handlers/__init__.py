@@ -1,0 +1,1 @@
+"""Transport-agnostic conversation logic: incoming message in, replies out."""

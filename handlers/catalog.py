@@ -1,0 +1,221 @@
+"""In-memory index of the registry's datasets and regions, for understanding free text.
+
+The vocabulary comes from the registry itself (dataset titles and `keywords`, region names
+and `aliases`), so a newly imported dataset is understood the same way as the demo ones.
+Look-ups are dictionary hits on the first word of each phrase; misspelt words are mapped
+to the closest known word once per query, so cost does not grow with the registry size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from rapidfuzz import fuzz, process
+
+from handlers.text import tokens
+from storage.uow import UnitOfWork
+
+T = TypeVar("T")
+
+# Words that say which kind of region a name refers to, in Indonesian and English.
+LEVEL_WORDS = {
+    "kabupaten": "kabupaten", "kab": "kabupaten", "regency": "kabupaten",
+    "district": "kabupaten", "kota": "kota", "city": "kota", "kotamadya": "kota",
+    "provinsi": "provinsi", "prov": "provinsi", "propinsi": "provinsi", "province": "provinsi",
+}  # fmt: skip
+MIN_FUZZY_LENGTH = 5
+FUZZY_CUTOFF = 80
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    id: int
+    code: str
+    title: str
+    indicator_id: int
+    opd_id: int
+    opd_name: str
+    unit: str
+    periodicity: str
+    classification: str
+    series_group: str | None
+    is_headline: bool
+    note: str
+    source: str
+
+    @property
+    def group(self) -> str:
+        return self.series_group or self.code
+
+
+@dataclass(frozen=True)
+class RegionEntry:
+    id: int
+    code: str | None
+    name: str
+    level: str
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class Match(Generic[T]):
+    start: int
+    end: int
+    payloads: tuple[T, ...]
+    phrase: str
+
+    @property
+    def weight(self) -> int:
+        return len(self.phrase)
+
+
+@dataclass
+class PhraseIndex(Generic[T]):
+    """Multi-word phrases → payloads, matched on token windows of a query."""
+
+    _by_first: dict[str, dict[tuple[str, ...], list[T]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    words: set[str] = field(default_factory=set)
+
+    def add(self, phrase: str, payload: T) -> None:
+        key = tuple(tokens(phrase))
+        if not key:
+            return
+        bucket = self._by_first[key[0]].setdefault(key, [])
+        if payload not in bucket:
+            bucket.append(payload)
+        self.words.update(key)
+
+    def find(self, words: list[str]) -> list[Match[T]]:
+        """Longest non-overlapping phrase matches, left to right."""
+        found: list[Match[T]] = []
+        for start, word in enumerate(words):
+            for key, payloads in self._by_first.get(word, {}).items():
+                if tuple(words[start : start + len(key)]) == key:
+                    found.append(Match(start, start + len(key), tuple(payloads), " ".join(key)))
+        found.sort(key=lambda m: (-m.weight, m.start))
+        chosen: list[Match[T]] = []
+        taken: set[int] = set()
+        for match in found:
+            span = set(range(match.start, match.end))
+            if not span & taken:
+                chosen.append(match)
+                taken |= span
+        return sorted(chosen, key=lambda m: m.start)
+
+
+@dataclass(frozen=True)
+class RegionMention:
+    start: int
+    end: int
+    candidates: tuple[RegionEntry, ...]
+
+
+class Catalog:
+    """Datasets and regions, each with the extra words people use for them."""
+
+    def __init__(
+        self,
+        datasets: Iterable[tuple[DatasetEntry, list[str]]],
+        regions: Iterable[tuple[RegionEntry, list[str]]],
+    ) -> None:
+        self.datasets: dict[int, DatasetEntry] = {}
+        self.regions: dict[int, RegionEntry] = {}
+        self.dataset_index: PhraseIndex[DatasetEntry] = PhraseIndex()
+        self.region_index: PhraseIndex[RegionEntry] = PhraseIndex()
+        for dataset, keywords in datasets:
+            self.datasets[dataset.id] = dataset
+            for phrase in (dataset.title, dataset.code.replace("_", " "), *keywords):
+                self.dataset_index.add(phrase, dataset)
+        for region, aliases in regions:
+            self.regions[region.id] = region
+            for phrase in (base_name(region.name), *aliases):
+                self.region_index.add(phrase, region)
+        self.by_code = {r.code: r for r in self.regions.values() if r.code}
+        self._vocabulary = sorted(
+            self.dataset_index.words | self.region_index.words | set(LEVEL_WORDS)
+        )
+        self._known = set(self._vocabulary)
+
+    @classmethod
+    async def load(cls, uow: UnitOfWork) -> Catalog:
+        datasets = [
+            (
+                DatasetEntry(
+                    id=d.id, code=d.code, title=d.title, indicator_id=d.indicators[0].id,
+                    opd_id=d.opd_id, opd_name=d.opd.name, unit=d.unit, periodicity=d.periodicity,
+                    classification=d.classification, series_group=d.series_group,
+                    is_headline=d.is_headline, note=d.note, source=d.source,
+                ),
+                _split(d.keywords),
+            )
+            for d in await uow.datasets.all()
+        ]  # fmt: skip
+        regions = [
+            (RegionEntry(r.id, r.code, r.name, r.level, r.parent_id), _split(r.aliases))
+            for r in await uow.regions.all()
+        ]
+        return cls(datasets, regions)
+
+    def correct(self, words: list[str]) -> list[str]:
+        """Replace unknown words by the closest known one (typos), leave the rest alone."""
+        corrected = []
+        for word in words:
+            if word in self._known or len(word) < MIN_FUZZY_LENGTH or word.isdigit():
+                corrected.append(word)
+                continue
+            best = process.extractOne(
+                word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+            )
+            corrected.append(best[0] if best else word)
+        return corrected
+
+    def find_regions(self, words: list[str]) -> list[RegionMention]:
+        mentions = []
+        for match in self.region_index.find(words):
+            level, start, end = _level_near(words, match.start, match.end)
+            candidates = match.payloads
+            if level:
+                same_level = tuple(r for r in candidates if r.level == level)
+                candidates = same_level or candidates
+            mentions.append(RegionMention(start, end, candidates))
+        return mentions
+
+    def find_datasets(self, words: list[str]) -> list[tuple[DatasetEntry, int]]:
+        """Datasets mentioned in the words, best first, with a score (matched characters)."""
+        scores: dict[int, int] = defaultdict(int)
+        for match in self.dataset_index.find(words):
+            for dataset in match.payloads:
+                scores[dataset.id] += match.weight
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        return [(self.datasets[dataset_id], score) for dataset_id, score in ranked]
+
+    def similar_titles(self, text: str, limit: int = 3) -> list[DatasetEntry]:
+        choices = {d.id: d.title for d in self.datasets.values() if d.is_headline}
+        found = process.extract(text, choices, scorer=fuzz.token_set_ratio, limit=limit)
+        return [self.datasets[key] for _title, score, key in found if score >= 40]
+
+
+def base_name(region_name: str) -> str:
+    """`Kabupaten Pasuruan` → `Pasuruan`: the part people type without the level word."""
+    for prefix in ("Kabupaten ", "Kota ", "Provinsi "):
+        if region_name.startswith(prefix):
+            return region_name[len(prefix) :]
+    return region_name
+
+
+def _level_near(words: list[str], start: int, end: int) -> tuple[str | None, int, int]:
+    """A level word right before ("Kab. Malang") or right after ("Malang Regency") a name."""
+    if start > 0 and words[start - 1] in LEVEL_WORDS:
+        return LEVEL_WORDS[words[start - 1]], start - 1, end
+    if end < len(words) and words[end] in LEVEL_WORDS:
+        return LEVEL_WORDS[words[end]], start, end + 1
+    return None, start, end
+
+
+def _split(words: str) -> list[str]:
+    return [word.strip() for word in words.split(";") if word.strip()]

@@ -1,0 +1,17 @@
+"""Which handler answers which command, button and text."""
+
+from __future__ import annotations
+
+from handlers import basic, indicators
+from handlers.context import App
+from handlers.dispatcher import Dispatcher
+
+
+def build_dispatcher(app: App) -> Dispatcher:
+    dispatcher = Dispatcher(app)
+    dispatcher.command("start")(basic.start)
+    dispatcher.command("bantuan", "help")(basic.help_)
+    dispatcher.command("data")(basic.data)
+    dispatcher.callback("ans")(indicators.answer_button)
+    dispatcher.text(basic.free_text)
+    return dispatcher

@@ -1,0 +1,51 @@
+"""Every sentence the bot says comes from Jinja2 templates, per language.
+
+Short lines live in `templates/<lang>/messages.toml` (one Jinja2 string each); longer replies
+are `templates/<lang>/<name>.j2` files. Indonesian is the default; English is offered.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from reports.formatting import long_date, number
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("id", "en")
+
+
+class Texts:
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES / language),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+        self.env.filters["number"] = lambda v, d=2: number(v, d, language)
+        self.env.filters["long_date"] = lambda v: long_date(v, language)
+        catalogue = tomllib.loads((TEMPLATES / language / "messages.toml").read_text("utf-8"))
+        self._messages: dict[str, Template] = {
+            key: self.env.from_string(value) for key, value in catalogue.items()
+        }
+
+    def t(self, key: str, **context: Any) -> str:
+        """A short message by key."""
+        return self._messages[key].render(**context).strip()
+
+    def render(self, name: str, **context: Any) -> str:
+        """A longer reply from `<name>.j2`."""
+        return self.env.get_template(f"{name}.j2").render(**context).strip()
+
+
+@cache
+def texts(language: str) -> Texts:
+    return Texts(language if language in LANGUAGES else LANGUAGES[0])

@@ -1,0 +1,1 @@
+"""Storage: models, migrations, repositories and the unit of work."""

@@ -1,0 +1,183 @@
+"""SQLAlchemy models of the registry.
+
+The schema is shared by SQLite (embedded default) and PostgreSQL (production), so only
+portable column types are used; time stamps are stored as UTC through `UTCDateTime`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every engine.
+
+    SQLite drops the offset of a stored datetime; normalising to naive UTC on the way in
+    and re-attaching UTC on the way out makes both engines behave the same.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Region(Base):
+    """A BPS region. `code` is empty where BPS codes could not be confirmed (new provinces)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    level: Mapped[str] = mapped_column(String(16))  # negara, provinsi, kabupaten, kota
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    aliases: Mapped[str] = mapped_column(Text, default="")  # "; "-separated everyday names
+
+
+class Opd(Base):
+    __tablename__ = "opds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(60))
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    opd: Mapped[Opd | None] = relationship(lazy="selectin")
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class Dataset(Base):
+    """A registry entry. Schedule fields feed the deadline engine; `keywords` feeds search."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opds.id"))
+    periodicity: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[str] = mapped_column(String(16), default="terbuka")
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    due_months: Mapped[int | None] = mapped_column(SmallInteger)
+    due_day: Mapped[int | None] = mapped_column(SmallInteger)
+    last_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latest_period: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    series_group: Mapped[str | None] = mapped_column(String(64))
+    is_headline: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    opd: Mapped[Opd] = relationship(lazy="selectin")
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="dataset", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("dataset_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(60), default="")
+
+    dataset: Mapped[Dataset] = relationship(back_populates="indicators")
+
+
+class Observation(Base):
+    """One published value; `decimals` keeps the precision it was published with."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "region_id", "period"),
+        Index("ix_observations_indicator_period", "indicator_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float] = mapped_column(Float)
+    decimals: Mapped[int] = mapped_column(SmallInteger, default=2)
+    status: Mapped[str] = mapped_column(String(24), default="final")
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
