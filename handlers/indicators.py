@@ -117,8 +117,8 @@ async def answer_value(
     missing_year = wanted is not None and chosen is None
     chosen = chosen or available[0]
     rows = observed[chosen.id]
-    index = next(i for i, o in enumerate(rows) if o.period == wanted) if wanted and not missing_year \
-        else len(rows) - 1  # fmt: skip
+    periods = [o.period for o in rows]
+    index = len(rows) - 1 if missing_year or not wanted else periods.index(wanted)
     observation = rows[index]
     other = next(
         (

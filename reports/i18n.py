@@ -37,13 +37,13 @@ class Texts:
             key: self.env.from_string(value) for key, value in catalogue.items()
         }
 
-    def t(self, key: str, **context: Any) -> str:
+    def t(self, key: str, /, **context: Any) -> str:
         """A short message by key."""
         return self._messages[key].render(**context).strip()
 
-    def render(self, name: str, **context: Any) -> str:
-        """A longer reply from `<name>.j2`."""
-        return self.env.get_template(f"{name}.j2").render(**context).strip()
+    def render(self, template: str, /, **context: Any) -> str:
+        """A longer reply from `<template>.j2`."""
+        return self.env.get_template(f"{template}.j2").render(**context).strip()
 
 
 @cache

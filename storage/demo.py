@@ -51,7 +51,7 @@ class LoadReport:
 
 
 def read_long_csv(path: Path) -> list[CsvRow]:
-    """Read the normalised long format `indicator,region_code,region_name,year,value,unit,source`."""
+    """Read the long format: `indicator,region_code,region_name,year,value,unit,source`."""
     rows = []
     with path.open(newline="", encoding="utf-8") as handle:
         for record in csv.DictReader(handle):

@@ -1,0 +1,27 @@
+"""Telegram's size limits and how replies are fitted into them."""
+
+from __future__ import annotations
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut a long reply into messages at line breaks, else at spaces, never mid-word if avoidable.
+
+    Nothing is dropped: joining the chunks gives back the text, less the whitespace at the cuts.
+    """
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks

@@ -1,0 +1,267 @@
+"""A fake Telegram Bot API: a real HTTP server on 127.0.0.1 for end-to-end transport tests.
+
+It implements the methods the bot uses, records every call, queues updates for getUpdates
+(long polling included), and injects failures on demand: 429 with retry_after, 5xx,
+timeouts (a response slower than the client waits) and 403 (user blocked the bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "Satu Data",
+    "username": "satudata_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes]
+    at: float
+
+
+@dataclass
+class Fault:
+    kind: str  # "429", "500", "502", "timeout" (lost request), "403"
+    retry_after: int = 1
+
+
+@dataclass
+class FakeBotApi:
+    tokens: set[str]
+    timeout_delay: float = 3.0
+    calls: list[Call] = field(default_factory=list)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _faults: dict[str, list[Fault]] = field(default_factory=dict)
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- what tests drive ----------------------------------------------------------------------
+
+    def inject(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
+        self._faults.setdefault(method, []).extend(Fault(kind, retry_after) for _ in range(count))
+
+    def push_message(self, text: str, chat_id: int = 501, user_id: int = 501,
+                     chat_type: str = "private", language_code: str = "id") -> None:  # fmt: skip
+        user = {"id": user_id, "is_bot": False, "first_name": "Pengguna",
+                "language_code": language_code}  # fmt: skip
+        chat = {"id": chat_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "Grup Uji"
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._push({"message": message})
+
+    def push_callback(self, data: str, chat_id: int = 501, user_id: int = 501) -> None:
+        user = {"id": user_id, "is_bot": False, "first_name": "Pengguna", "language_code": "id"}
+        self._push(
+            {
+                "callback_query": {
+                    "id": f"cb{next(self._update_ids)}",
+                    "from": user,
+                    "chat_instance": "ci1",
+                    "data": data,
+                    "message": {
+                        "message_id": 1,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private"},
+                        "from": BOT_USER,
+                        "text": "pilih",
+                    },
+                }
+            }
+        )
+
+    def pending_faults(self, method: str) -> int:
+        return len(self._faults.get(method, []))
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        sending = ("sendMessage", "sendPhoto", "sendDocument")
+        return [
+            c for c in self.calls
+            if c.method in sending and str(c.params.get("chat_id")) == str(chat_id)
+        ]  # fmt: skip
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
+            await asyncio.sleep(0.02)
+
+    # -- the API ---------------------------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self._update_ids)
+        self._updates.append(update)
+        self._new_update.set()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        if token not in self.tokens:
+            return _error(401, "Unauthorized")
+        params, files = await _read_params(request)
+        fault = self._next_fault(method)
+        if fault is not None:
+            if fault.kind == "timeout":
+                # The request is lost: the client gives up first and nothing was delivered.
+                await asyncio.sleep(self.timeout_delay)
+                return _error(504, "Gateway Timeout")
+            if fault.kind == "429":
+                return _error(429, f"Too Many Requests: retry after {fault.retry_after}",
+                              {"retry_after": fault.retry_after})  # fmt: skip
+            elif fault.kind == "403":
+                return _error(403, "Forbidden: bot was blocked by the user")
+            else:
+                return _error(int(fault.kind), "Internal Server Error")
+        if method == "getUpdates":
+            return _ok(await self._get_updates(params))
+        self.calls.append(Call(method, params, files, time.monotonic()))
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        try:
+            return _ok(handler(params, files))
+        except _BadRequest as error:
+            return _error(400, str(error))
+
+    def _next_fault(self, method: str) -> Fault | None:
+        queue = self._faults.get(method)
+        return queue.pop(0) if queue else None
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout > 0:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        limit = int(params.get("limit", 100) or 100)
+        return [u for u in self._updates if u["update_id"] >= offset][:limit]
+
+    def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+            **extra,
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _m_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return BOT_USER
+
+    def _m_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    def _m_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    def _m_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if len(params.get("text", "")) > 4096:
+            raise _BadRequest("Bad Request: message is too long")
+        return self._message(params, text=params["text"])
+
+    def _m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if len(params.get("caption") or "") > 1024:
+            raise _BadRequest("Bad Request: message caption is too long")
+        photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}]
+        return self._message(params, photo=photo, caption=params.get("caption"))
+
+    def _m_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        document = {"file_id": "d1", "file_unique_id": "u2"}
+        return self._message(params, document=document, caption=params.get("caption"))
+
+    def _m_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return self._message(params, text=params["text"])
+
+
+class _BadRequest(Exception):
+    pass
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Form or multipart bodies (what bot libraries send), and JSON bodies."""
+    params: dict[str, Any] = dict(request.query)
+    files: dict[str, bytes] = {}
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    elif request.can_read_body:
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                files[key] = value.file.read()
+            else:
+                params[key] = value
+    for key in ("reply_markup", "commands"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params, files
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)

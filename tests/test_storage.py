@@ -1,0 +1,212 @@
+"""The registry database, on SQLite and on PostgreSQL (when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import db
+from storage.demo import load_demo
+from storage.models import AuditEntry, Dataset, Indicator, Observation, Opd, Person, Region
+from storage.uow import UnitOfWorkFactory
+
+from .conftest import NOW
+
+DEMO_COUNTS = {
+    Observation: 8289,
+    Dataset: 15,
+    Region: 77,
+    Opd: 8,
+    Person: 7,
+}
+
+
+async def table_counts(uow_factory: UnitOfWorkFactory) -> dict[type, int]:
+    async with uow_factory() as uow:
+        return {
+            model: await uow.session.scalar(select(func.count()).select_from(model))
+            for model in DEMO_COUNTS
+        }
+
+
+async def test_migrations_bring_an_empty_database_to_the_newest_schema(
+    engine: AsyncEngine,
+) -> None:
+    assert not await db.is_current(engine)
+
+    await db.upgrade(engine)
+
+    assert await db.is_current(engine)
+
+
+async def test_upgrading_a_current_database_again_is_harmless(engine: AsyncEngine) -> None:
+    await db.upgrade(engine)
+    await db.upgrade(engine)
+
+    assert await db.is_current(engine)
+
+
+async def test_demo_load_fills_the_registry(migrated: UnitOfWorkFactory) -> None:
+    report = await load_demo(migrated, NOW)
+
+    assert report.as_dict() == {
+        "regions_added": 77,
+        "datasets_added": 15,
+        "people_added": 7,
+        "observations_added": 8289,
+        "observations_updated": 0,
+    }
+    assert await table_counts(migrated) == DEMO_COUNTS
+
+
+async def test_loading_the_demo_twice_changes_nothing(loaded: UnitOfWorkFactory) -> None:
+    report = await load_demo(loaded, NOW + timedelta(days=1))
+
+    assert set(report.as_dict().values()) == {0}
+    assert await table_counts(loaded) == DEMO_COUNTS
+
+
+async def test_kabupaten_belongs_to_its_province_and_province_to_indonesia(
+    loaded: UnitOfWorkFactory,
+) -> None:
+    async with loaded() as uow:
+        pasuruan = await uow.regions.by_code("3514")
+        jatim = await uow.regions.by_code("35")
+        assert pasuruan is not None and jatim is not None
+        indonesia = await uow.session.get(Region, jatim.parent_id)
+
+    assert (pasuruan.name, pasuruan.level) == ("Kabupaten Pasuruan", "kabupaten")
+    assert pasuruan.parent_id == jatim.id
+    assert jatim.name == "Provinsi Jawa Timur"
+    assert indonesia is not None and indonesia.name == "Indonesia"
+
+
+async def test_demo_people_keep_their_roles_and_opd(loaded: UnitOfWorkFactory) -> None:
+    async with loaded() as uow:
+        people = {p.name: p for p in await uow.people.all()}
+
+    andi = people["Andi Prasetyo"]
+    assert andi.role_names == {"walidata"}
+    assert andi.opd is not None and andi.opd.short_name == "Diskominfo"
+    assert andi.created_at == NOW
+    assert people["Sri Wahyuni"].opd is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta")),  # WIB, UTC+7
+        datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Asia/Jayapura")),  # WIT, UTC+9
+        datetime(2026, 11, 22, 3, 0, tzinfo=UTC),
+        datetime(2026, 11, 21, 22, 0, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+    ids=["wib", "wit", "utc", "utc-5"],
+)
+async def test_time_stamps_come_back_as_the_same_instant_in_utc(
+    migrated: UnitOfWorkFactory, written: datetime
+) -> None:
+    async with migrated() as uow:
+        uow.audit.record(at=written, action="test", detail={"note": "zona waktu"})
+        await uow.commit()
+
+    async with migrated() as uow:
+        (entry,) = await uow.audit.recent()
+
+    assert entry.at == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    assert entry.at.utcoffset() == timedelta(0)
+    assert entry.detail == {"note": "zona waktu"}
+
+
+async def test_naive_time_stamps_are_refused(migrated: UnitOfWorkFactory) -> None:
+    async with migrated() as uow:
+        uow.audit.record(at=datetime(2026, 11, 22, 10, 0), action="test")
+        with pytest.raises(StatementError, match="naive datetime"):
+            await uow.commit()
+
+    async with migrated() as uow:
+        assert list(await uow.audit.recent()) == []
+
+
+async def test_work_left_without_commit_is_rolled_back(migrated: UnitOfWorkFactory) -> None:
+    async with migrated() as uow:
+        uow.session.add(Opd(code="dishub", name="Dinas Perhubungan", short_name="Dishub"))
+        await uow.session.flush()
+        assert await uow.opds.by_code("dishub") is not None
+
+    async with migrated() as uow:
+        assert await uow.opds.by_code("dishub") is None
+
+
+async def test_work_is_rolled_back_when_the_block_fails(migrated: UnitOfWorkFactory) -> None:
+    with pytest.raises(RuntimeError):
+        async with migrated() as uow:
+            uow.session.add(Opd(code="dishub", name="Dinas Perhubungan", short_name="Dishub"))
+            await uow.session.flush()
+            raise RuntimeError("handler failed half-way")
+
+    async with migrated() as uow:
+        assert await uow.opds.all() == []
+
+
+async def test_committed_work_is_visible_to_the_next_unit_of_work(
+    migrated: UnitOfWorkFactory,
+) -> None:
+    async with migrated() as uow:
+        uow.session.add(Opd(code="dishub", name="Dinas Perhubungan", short_name="Dishub"))
+        await uow.commit()
+
+    async with migrated() as uow:
+        opd = await uow.opds.by_code("dishub")
+    assert opd is not None and opd.name == "Dinas Perhubungan"
+
+
+async def test_series_lists_periods_oldest_first(migrated: UnitOfWorkFactory) -> None:
+    async with migrated() as uow:
+        opd = Opd(code="bappeda", name="Bappeda", short_name="Bappeda")
+        region = Region(code="3579", name="Kota Batu", level="kota")
+        dataset = Dataset(
+            code="ipm",
+            title="IPM",
+            opd=opd,
+            periodicity="tahunan",
+            indicators=[Indicator(code="ipm", name="IPM", unit="indeks")],
+        )
+        uow.session.add_all([opd, region, dataset])
+        await uow.session.flush()
+        indicator_id = dataset.indicators[0].id
+        # Inserted out of order on purpose.
+        for period, value in (("2023", 78.8), ("2021", 77.2), ("2024", 79.7), ("2022", 78.0)):
+            uow.session.add(
+                Observation(
+                    indicator_id=indicator_id, region_id=region.id, period=period, value=value
+                )
+            )
+        await uow.commit()
+        region_id = region.id
+
+    async with migrated() as uow:
+        series = await uow.observations.series(indicator_id, region_id)
+
+    assert [(o.period, o.value) for o in series] == [
+        ("2021", 77.2),
+        ("2022", 78.0),
+        ("2023", 78.8),
+        ("2024", 79.7),
+    ]
+
+
+async def test_demo_series_of_pasuruan_ipm_runs_2020_to_2025(loaded: UnitOfWorkFactory) -> None:
+    async with loaded() as uow:
+        dataset = await uow.datasets.by_code("ipm_lfsp2020")
+        region = await uow.regions.by_code("3514")
+        assert dataset is not None and region is not None
+        series = await uow.observations.series(dataset.indicators[0].id, region.id)
+
+    assert [o.period for o in series] == ["2020", "2021", "2022", "2023", "2024", "2025"]
+    assert series[-1].value == pytest.approx(73.02)
+    assert dataset.latest_period == "2025"
