@@ -140,9 +140,12 @@ def _as_json(question: str, replies: list[Reply]) -> dict[str, Any]:
         if reply.attachment is not None:
             path = save_attachment(reply.attachment)
             attachments.append(
-                {"kind": reply.attachment.kind, "filename": reply.attachment.filename,
-                 "path": str(path)}
-            )  # fmt: skip
+                {
+                    "kind": reply.attachment.kind,
+                    "filename": reply.attachment.filename,
+                    "path": str(path),
+                }
+            )
         rendered.append(
             {
                 "text": reply.text,

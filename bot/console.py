@@ -60,8 +60,12 @@ async def run_console(
             continue
         choice = text.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(buttons) and buttons[int(choice) - 1].data:
-            incoming = Incoming(CONSOLE_CHAT_ID, None, callback_data=buttons[int(choice) - 1].data,
-                                person_id=person_id)  # fmt: skip
+            incoming = Incoming(
+                CONSOLE_CHAT_ID,
+                None,
+                callback_data=buttons[int(choice) - 1].data,
+                person_id=person_id,
+            )
         else:
             incoming = Incoming(CONSOLE_CHAT_ID, None, text=text, person_id=person_id)
         replies = await dispatcher.handle(incoming, clock())

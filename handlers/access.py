@@ -17,3 +17,8 @@ def may_see_values(viewer: Viewer, dataset: DatasetEntry) -> bool:
             viewer.opd_id is not None and viewer.opd_id == dataset.opd_id
         )
     return False  # tertutup: never in chat
+
+
+def may_see_metadata(viewer: Viewer, dataset: DatasetEntry) -> bool:
+    """A tertutup dataset's existence is itself restricted to the walidata."""
+    return dataset.classification != "tertutup" or "walidata" in viewer.roles

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers.context import Request
-from handlers.indicators import answer_text
 from handlers.messages import Reply
+from handlers.questions import answer_question
 from reports.i18n import Texts
 
 # Commands shown in menus and in /bantuan, in order.
@@ -33,8 +33,8 @@ async def data(request: Request) -> list[Reply]:
     question = command[1] if command else ""
     if not question:
         return [Reply(request.texts.t("data_usage"))]
-    return await answer_text(request, question)
+    return await answer_question(request, question)
 
 
 async def free_text(request: Request) -> list[Reply]:
-    return await answer_text(request, request.incoming.text)
+    return await answer_question(request, request.incoming.text)

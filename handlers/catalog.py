@@ -22,10 +22,21 @@ T = TypeVar("T")
 
 # Words that say which kind of region a name refers to, in Indonesian and English.
 LEVEL_WORDS = {
-    "kabupaten": "kabupaten", "kab": "kabupaten", "regency": "kabupaten",
-    "district": "kabupaten", "kota": "kota", "city": "kota", "kotamadya": "kota",
-    "provinsi": "provinsi", "prov": "provinsi", "propinsi": "provinsi", "province": "provinsi",
-}  # fmt: skip
+    "kabupaten": "kabupaten",
+    "kab": "kabupaten",
+    "regency": "kabupaten",
+    "district": "kabupaten",
+    "kota": "kota",
+    "city": "kota",
+    "kotamadya": "kota",
+    "provinsi": "provinsi",
+    "prov": "provinsi",
+    "propinsi": "provinsi",
+    "province": "provinsi",
+    "provinces": "provinsi",
+    "regencies": "kabupaten",
+    "cities": "kota",
+}
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
 
@@ -58,6 +69,14 @@ class RegionEntry:
     name: str
     level: str
     parent_id: int | None
+
+
+@dataclass(frozen=True)
+class OpdEntry:
+    id: int
+    code: str
+    name: str
+    short_name: str
 
 
 @dataclass(frozen=True)
@@ -122,11 +141,17 @@ class Catalog:
         self,
         datasets: Iterable[tuple[DatasetEntry, list[str]]],
         regions: Iterable[tuple[RegionEntry, list[str]]],
+        opds: Iterable[OpdEntry] = (),
     ) -> None:
         self.datasets: dict[int, DatasetEntry] = {}
         self.regions: dict[int, RegionEntry] = {}
+        self.opds = {opd.id: opd for opd in opds}
         self.dataset_index: PhraseIndex[DatasetEntry] = PhraseIndex()
         self.region_index: PhraseIndex[RegionEntry] = PhraseIndex()
+        self.opd_index: PhraseIndex[OpdEntry] = PhraseIndex()
+        for opd in self.opds.values():
+            for phrase in (opd.name, opd.short_name, opd.code.replace("-", " ")):
+                self.opd_index.add(phrase, opd)
         for dataset, keywords in datasets:
             self.datasets[dataset.id] = dataset
             for phrase in (dataset.title, dataset.code.replace("_", " "), *keywords):
@@ -136,43 +161,73 @@ class Catalog:
             for phrase in (base_name(region.name), *aliases):
                 self.region_index.add(phrase, region)
         self.by_code = {r.code: r for r in self.regions.values() if r.code}
+        self.children: dict[int, list[RegionEntry]] = defaultdict(list)
+        for region in self.regions.values():
+            if region.parent_id is not None:
+                self.children[region.parent_id].append(region)
         self._vocabulary = sorted(
-            self.dataset_index.words | self.region_index.words | set(LEVEL_WORDS)
+            self.dataset_index.words
+            | self.region_index.words
+            | self.opd_index.words
+            | set(LEVEL_WORDS)
         )
-        self._known = set(self._vocabulary)
+        self._known = frozenset(self._vocabulary)
+        self._corrections: dict[str, str] = {}
 
     @classmethod
     async def load(cls, uow: UnitOfWork) -> Catalog:
         datasets = [
             (
                 DatasetEntry(
-                    id=d.id, code=d.code, title=d.title, indicator_id=d.indicators[0].id,
-                    opd_id=d.opd_id, opd_name=d.opd.name, unit=d.unit, periodicity=d.periodicity,
-                    classification=d.classification, series_group=d.series_group,
-                    is_headline=d.is_headline, note=d.note, source=d.source,
+                    id=d.id,
+                    code=d.code,
+                    title=d.title,
+                    indicator_id=d.indicators[0].id,
+                    opd_id=d.opd_id,
+                    opd_name=d.opd.name,
+                    unit=d.unit,
+                    periodicity=d.periodicity,
+                    classification=d.classification,
+                    series_group=d.series_group,
+                    is_headline=d.is_headline,
+                    note=d.note,
+                    source=d.source,
                 ),
                 _split(d.keywords),
             )
             for d in await uow.datasets.all()
-        ]  # fmt: skip
+        ]
         regions = [
             (RegionEntry(r.id, r.code, r.name, r.level, r.parent_id), _split(r.aliases))
             for r in await uow.regions.all()
         ]
-        return cls(datasets, regions)
+        opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
+        return cls(datasets, regions, opds)
 
-    def correct(self, words: list[str]) -> list[str]:
+    def correct(self, words: list[str], extra_known: frozenset[str] = frozenset()) -> list[str]:
         """Replace unknown words by the closest known one (typos), leave the rest alone."""
-        corrected = []
-        for word in words:
-            if word in self._known or len(word) < MIN_FUZZY_LENGTH or word.isdigit():
-                corrected.append(word)
-                continue
+        return [
+            word
+            if word in self._known
+            or word in extra_known
+            or len(word) < MIN_FUZZY_LENGTH
+            or word.isdigit()
+            else self._closest(word)
+            for word in words
+        ]
+
+    def _closest(self, word: str) -> str:
+        if word not in self._corrections:
             best = process.extractOne(
                 word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
             )
-            corrected.append(best[0] if best else word)
-        return corrected
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+            self._corrections[word] = best[0] if best else word
+        return self._corrections[word]
+
+    def find_opds(self, words: list[str]) -> list[Match[OpdEntry]]:
+        return self.opd_index.find(words)
 
     def find_regions(self, words: list[str]) -> list[RegionMention]:
         mentions = []

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from handlers.context import App, Request, Viewer
 from handlers.language import detect
-from handlers.messages import Incoming, Reply
+from handlers.messages import Attachment, Incoming, Reply
 from handlers.text import tokens
 from reports.i18n import texts
 
@@ -58,16 +58,31 @@ class Dispatcher:
     def command_names(self) -> list[str]:
         return list(self._commands)
 
-    async def handle(self, incoming: Incoming, now: datetime) -> list[Reply]:
+    async def handle(
+        self, incoming: Incoming, now: datetime, *, render_charts: bool = True
+    ) -> list[Reply]:
+        """The replies to one message; `render_charts=False` leaves charts as descriptions."""
         language = self.app.deployment.language
         try:
             viewer = await self._viewer(incoming)
             language = self._language(incoming, viewer)
             request = Request(incoming, now, viewer, language, self.app)
             if len(incoming.text) > MAX_TEXT_LENGTH:
-                return [Reply(request.texts.t("too_long", limit=MAX_TEXT_LENGTH,
-                                              length=len(incoming.text)))]  # fmt: skip
-            return await self._route(request)
+                return [
+                    Reply(
+                        request.texts.t(
+                            "too_long", limit=MAX_TEXT_LENGTH, length=len(incoming.text)
+                        )
+                    )
+                ]
+            replies = await self._route(request)
+            if render_charts:
+                for reply in replies:
+                    if reply.chart is not None and reply.attachment is None:
+                        reply.attachment = Attachment(
+                            "photo", reply.chart.filename, reply.chart.render()
+                        )
+            return replies
         except Exception:
             log.exception("handler failed for chat %s", incoming.chat_id)
             return [Reply(texts(language).t("internal_error"))]
@@ -100,8 +115,7 @@ class Dispatcher:
                 person = None
             if person is None or not person.active:
                 return PUBLIC
-            return Viewer(person.id, person.name, person.role_names, person.opd_id,
-                          person.language)  # fmt: skip
+            return Viewer(person.id, person.name, person.role_names, person.opd_id, person.language)
 
     def _language(self, incoming: Incoming, viewer: Viewer) -> str:
         command = incoming.command

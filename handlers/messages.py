@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,26 @@ class Attachment:
     content: bytes
 
 
+class Chart(Protocol):
+    """A picture described by a handler and drawn only when it is sent."""
+
+    filename: str
+
+    def render(self) -> bytes: ...
+
+
 @dataclass
 class Reply:
-    """One message to send. `data` carries the structured result behind the text (`--json`)."""
+    """One message to send. `data` carries the structured result behind the text (`--json`).
+
+    A `chart` becomes a photo attachment when the dispatcher renders it.
+    """
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     attachment: Attachment | None = None
     data: dict[str, Any] | None = None
+    chart: Chart | None = None
 
 
 @dataclass(frozen=True)

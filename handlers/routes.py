@@ -12,6 +12,6 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.command("start")(basic.start)
     dispatcher.command("bantuan", "help")(basic.help_)
     dispatcher.command("data")(basic.data)
-    dispatcher.callback("ans")(indicators.answer_button)
+    dispatcher.callback("q")(indicators.answer_button)
     dispatcher.text(basic.free_text)
     return dispatcher

@@ -10,10 +10,10 @@ from babel.numbers import format_decimal
 LOCALES = {"id": "id_ID", "en": "en_US"}
 
 
-def number(value: float, decimals: int, language: str = "id") -> str:
-    """70.21 → "70,21" (id) / "70.21" (en); 1234567 → "1.234.567" (id)."""
+def number(value: float, decimals: int) -> str:
+    """70.21 → "70,21"; 1234567 → "1.234.567": Indonesian format in every reply language."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=LOCALES[language])
+    return format_decimal(value, format=pattern, locale=LOCALES["id"])
 
 
 def long_date(value: date | datetime, language: str = "id") -> str:

@@ -30,7 +30,9 @@ class Texts:
             keep_trailing_newline=False,
             autoescape=False,
         )
-        self.env.filters["number"] = lambda v, d=2: number(v, d, language)
+        # Numbers are written the Indonesian way in every language (design principle 7):
+        # officials compare them with BPS tables, which use that format.
+        self.env.filters["number"] = lambda v, d=2: number(v, d)
         self.env.filters["long_date"] = lambda v: long_date(v, language)
         catalogue = tomllib.loads((TEMPLATES / language / "messages.toml").read_text("utf-8"))
         self._messages: dict[str, Template] = {

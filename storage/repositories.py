@@ -84,6 +84,16 @@ class ObservationRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def periods(self, indicator_id: int) -> list[str]:
+        """Periods with at least one value, oldest first."""
+        query = (
+            select(Observation.period)
+            .where(Observation.indicator_id == indicator_id)
+            .distinct()
+            .order_by(Observation.period)
+        )
+        return list((await self.session.scalars(query)).all())
+
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count(Observation.id))) or 0)
 

@@ -1,0 +1,85 @@
+"""Questions about the registry itself: who produces a dataset, when it was updated, what an
+OPD publishes."""
+
+from __future__ import annotations
+
+from handlers.access import may_see_metadata
+from handlers.catalog import DatasetEntry
+from handlers.context import Request
+from handlers.messages import Reply
+from handlers.understanding import Question
+from reminders.schedule import dataset_deadline
+
+MAX_LISTED = 30
+
+
+async def answer(request: Request, question: Question) -> list[Reply]:
+    t = request.texts
+    catalog = request.app.catalog
+    visible = [d for d in catalog.datasets.values() if may_see_metadata(request.viewer, d)]
+    if question.intent == "list":
+        opd_ids = {opd.id for opd in question.opds}
+        if not opd_ids:
+            return [
+                Reply(t.t("list_which_opd", opds=sorted(o.name for o in catalog.opds.values())))
+            ]
+        listed = sorted((d for d in visible if d.opd_id in opd_ids), key=lambda d: d.title)
+        opd_names = [o.name for o in question.opds]
+        text = t.render(
+            "dataset_list",
+            opds=opd_names,
+            datasets=listed[:MAX_LISTED],
+            more=max(0, len(listed) - MAX_LISTED),
+        )
+        return [
+            Reply(
+                text,
+                data={
+                    "type": "dataset_list",
+                    "opds": opd_names,
+                    "datasets": [d.code for d in listed],
+                },
+            )
+        ]
+    named = [d for d, _ in question.datasets if may_see_metadata(request.viewer, d)]
+    if not named:
+        suggestions = [d.title for d in catalog.similar_titles(question.text)]
+        return [Reply(t.t("no_dataset_match", suggestions=suggestions))]
+    dataset = _headline(named)
+    if question.intent == "producer":
+        return [
+            Reply(
+                t.t("producer", title=dataset.title, producer=dataset.opd_name),
+                data={
+                    "type": "dataset_producer",
+                    "dataset": dataset.code,
+                    "producer": dataset.opd_name,
+                },
+            )
+        ]
+    async with request.app.uow() as uow:
+        row = await uow.datasets.by_id(dataset.id)
+    assert row is not None
+    zone = request.app.deployment.timezone
+    today = request.now.astimezone(zone).date()
+    due = dataset_deadline(row.periodicity, row.latest_period, today, row.due_months, row.due_day)
+    text = t.render(
+        "dataset_updated",
+        dataset=dataset,
+        latest_period=row.latest_period,
+        updated=row.last_updated_at.astimezone(zone) if row.last_updated_at else None,
+        timezone=request.app.deployment.timezone_abbreviation,
+        due=due,
+        periodicity=row.periodicity,
+    )
+    data = {
+        "type": "dataset_updated",
+        "dataset": dataset.code,
+        "latest_period": row.latest_period,
+        "status": due.status if due else None,
+    }
+    return [Reply(text, data=data)]
+
+
+def _headline(datasets: list[DatasetEntry]) -> DatasetEntry:
+    return next((d for d in datasets if d.is_headline), datasets[0])

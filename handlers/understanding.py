@@ -1,0 +1,221 @@
+"""From free text to a structured question: intent, datasets, regions, period.
+
+Indicator and region words come from the registry (`Catalog`); the words that shape a
+question (ranking, trend, "tahun lalu", month names) come from `vocabulary.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from handlers.catalog import (
+    LEVEL_WORDS,
+    Catalog,
+    DatasetEntry,
+    OpdEntry,
+    PhraseIndex,
+    RegionMention,
+)
+from handlers.text import tokens
+
+VOCABULARY = Path(__file__).with_name("vocabulary.toml")
+YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+QUARTER_TOKEN = re.compile(r"^(?:q|tw)([1-4])$")
+SEMESTER_TOKEN = re.compile(r"^s([12])$")
+SMALL_NUMBER = re.compile(r"^([1-9]|[1-3]\d|40)$")
+
+
+@dataclass(frozen=True)
+class PeriodAsk:
+    """What period the question asks for.
+
+    kind: latest | exact (`code`) | range (`first`..`last` years) | last_n (`count` periods)
+    """
+
+    kind: str = "latest"
+    code: str | None = None
+    first: int | None = None
+    last: int | None = None
+    count: int | None = None
+
+    def encode(self) -> str:
+        """Compact form for button data (64 bytes on Telegram)."""
+        match self.kind:
+            case "exact":
+                return self.code or ""
+            case "range":
+                return f"{self.first}~{self.last}"
+            case "last_n":
+                return f"L{self.count}"
+        return ""
+
+    @classmethod
+    def decode(cls, text: str) -> PeriodAsk:
+        if not text:
+            return cls()
+        if text.startswith("L"):
+            return cls("last_n", count=int(text[1:]))
+        if "~" in text:
+            first, last = text.split("~")
+            return cls("range", first=int(first), last=int(last))
+        return cls("exact", code=text)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    intent: str  # value, trend, compare, rank, producer, updated, list
+    datasets: list[tuple[DatasetEntry, int]]
+    regions: list[RegionMention]
+    period: PeriodAsk
+    direction: str = "high"  # for rank: high or low
+    limit: int | None = None  # "top 3"
+    opds: list[OpdEntry] = field(default_factory=list)
+    level: str | None = None  # "provinsi dengan ... tertinggi": a level named without a region
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    phrases: PhraseIndex[tuple[str, str]]
+    months: dict[str, int]
+    roman: dict[str, int]
+    quarter: frozenset[str]
+    semester: frozenset[str]
+    words: frozenset[str]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    spec = tomllib.loads(VOCABULARY.read_text(encoding="utf-8"))
+    phrases: PhraseIndex[tuple[str, str]] = PhraseIndex()
+    for section in ("intent", "period"):
+        for key, words in spec[section].items():
+            for phrase in words:
+                phrases.add(phrase, (section, key))
+    words = phrases.words | set(spec["months"]) | set(spec["common"]["words"])
+    return Vocabulary(
+        phrases,
+        spec["months"],
+        spec["roman"],
+        frozenset(spec["units"]["quarter"]),
+        frozenset(spec["units"]["semester"]),
+        frozenset(words),
+    )
+
+
+def understand(catalog: Catalog, text: str, today: date) -> Question:
+    vocab = vocabulary()
+    words = catalog.correct(tokens(text), extra_known=vocab.words)
+    regions = catalog.find_regions(words)
+    masked = _mask(words, [(m.start, m.end) for m in regions])
+    opds = catalog.find_opds(masked)
+    masked = _mask(masked, [(m.start, m.end) for m in opds])
+    shape = vocab.phrases.find(masked)
+    keys = {payload for match in shape for payload in match.payloads}
+    period, period_spans = _period(masked, shape, vocab, today)
+    # Shape words stay visible to dataset matching: a title may contain "perkembangan".
+    datasets = catalog.find_datasets(_mask(masked, period_spans))
+    intent, direction = _intent(keys, regions, period)
+    limit = _limit(words, shape) if intent == "rank" else None
+    opd_entries = [opd for match in opds for opd in match.payloads]
+    level = next((LEVEL_WORDS[w] for w in masked if w in LEVEL_WORDS), None)
+    return Question(text, intent, datasets, regions, period, direction, limit, opd_entries, level)
+
+
+def _mask(words: list[str], spans: list[tuple[int, int]]) -> list[str]:
+    masked = list(words)
+    for start, end in spans:
+        masked[start:end] = [""] * (end - start)
+    return masked
+
+
+def _intent(
+    keys: set[tuple[str, str]], regions: list[RegionMention], period: PeriodAsk
+) -> tuple[str, str]:
+    intents = {key for section, key in keys if section == "intent"}
+    if "list_datasets" in intents:
+        return "list", "high"
+    if "producer" in intents:
+        return "producer", "high"
+    if "updated" in intents:
+        return "updated", "high"
+    if intents & {"rank_high", "rank_low", "rank"}:
+        return "rank", "low" if "rank_low" in intents else "high"
+    if "compare" in intents or len(regions) > 1:
+        return "compare", "high"
+    if "trend" in intents or period.kind in ("range", "last_n"):
+        return "trend", "high"
+    return "value", "high"
+
+
+def _period(
+    words: list[str], shape: list, vocab: Vocabulary, today: date
+) -> tuple[PeriodAsk, list[tuple[int, int]]]:
+    """The period asked for, and the word spans that said it."""
+    keys = {
+        payload[1]: match for match in shape for payload in match.payloads if payload[0] == "period"
+    }
+    years = [(i, int(w)) for i, w in enumerate(words) if YEAR.match(w)]
+    spans = [(i, i + 1) for i, _ in years]
+
+    if "last_n_after" in keys or "last_n_before" in keys:
+        match = keys.get("last_n_after") or keys["last_n_before"]
+        near = [match.start - 1, match.end] if "last_n_after" in keys else [match.end]
+        for index in near:
+            if 0 <= index < len(words) and SMALL_NUMBER.match(words[index]) and not years:
+                return PeriodAsk("last_n", count=int(words[index])), [(index, index + 1)]
+    if len(years) >= 2:
+        first, last = sorted((years[0][1], years[1][1]))
+        between = words[years[0][0] + 1 : years[1][0]]
+        if len(between) <= 2:
+            return PeriodAsk("range", first=first, last=last), spans
+    if years:
+        index, year = years[0]
+        sub = _sub_annual(words, index, year, vocab)
+        if sub:
+            return PeriodAsk("exact", code=sub[0]), [*spans, sub[1]]
+        return PeriodAsk("exact", code=str(year)), spans
+    if "last_year" in keys:
+        return PeriodAsk("exact", code=str(today.year - 1)), []
+    if "this_year" in keys:
+        return PeriodAsk("exact", code=str(today.year)), []
+    return PeriodAsk(), []
+
+
+def _sub_annual(
+    words: list[str], year_index: int, year: int, vocab: Vocabulary
+) -> tuple[str, tuple[int, int]] | None:
+    """`triwulan III 2025`, `Q3 2025`, `semester 1 2025`, `Juli 2025` just before the year."""
+    before = words[max(0, year_index - 2) : year_index]
+    if before and before[-1] in vocab.months:
+        return f"{year}-{vocab.months[before[-1]]:02d}", (year_index - 1, year_index)
+    if before:
+        token = before[-1]
+        if m := QUARTER_TOKEN.match(token):
+            return f"{year}-Q{m.group(1)}", (year_index - 1, year_index)
+        if m := SEMESTER_TOKEN.match(token):
+            return f"{year}-S{m.group(1)}", (year_index - 1, year_index)
+    if len(before) == 2:
+        unit, number = before
+        value = int(number) if number.isdigit() else vocab.roman.get(number)
+        if value and unit in vocab.quarter and value <= 4:
+            return f"{year}-Q{value}", (year_index - 2, year_index)
+        if value and unit in vocab.semester and value <= 2:
+            return f"{year}-S{value}", (year_index - 2, year_index)
+    return None
+
+
+def _limit(words: list[str], shape: list) -> int | None:
+    """ "5 tertinggi", "top 3": how many regions to list."""
+    for match in shape:
+        if not any(p[0] == "intent" and p[1].startswith("rank") for p in match.payloads):
+            continue
+        for index in (match.start - 1, match.end):
+            if 0 <= index < len(words) and SMALL_NUMBER.match(words[index]):
+                return int(words[index])
+    return None

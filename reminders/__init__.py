@@ -1,0 +1,1 @@
+"""Deadlines, reminders, escalation and delivery."""

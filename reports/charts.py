@@ -1,0 +1,129 @@
+"""PNG charts for answers: line charts for trends, bar charts for comparisons and rankings.
+
+Sized for a phone screen (800 px wide), labels in Indonesian number format,
+and the source printed under the plot so a forwarded picture still says where it came from.
+Uses matplotlib's object API (no pyplot global state), so charts can render concurrently.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from reports.formatting import number
+
+WIDTH, DPI = 8.0, 100
+PRIMARY, MUTED, HIGHLIGHT = "#1f6fb2", "#9bb7d4", "#d9822b"
+PALETTE = ("#1f6fb2", "#d9822b", "#3c9d5d", "#b23a48", "#7a5195", "#5f6b73")
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    points: Sequence[tuple[str, float]]  # (period, value), oldest first
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A trend: one line per series or region, periods along the bottom."""
+
+    filename: str
+    lines: Sequence[Line]
+    title: str
+    unit: str
+    source: str
+    decimals: int
+
+    def render(self) -> bytes:
+        figure = Figure(figsize=(WIDTH, 4.8), dpi=DPI)
+        axes = figure.add_subplot()
+        periods = sorted({period for line in self.lines for period, _ in line.points})
+        position = {period: i for i, period in enumerate(periods)}
+        for index, line in enumerate(self.lines):
+            xs = [position[p] for p, _ in line.points]
+            ys = [v for _, v in line.points]
+            color = PALETTE[index % len(PALETTE)]
+            axes.plot(xs, ys, marker="o", linewidth=2.2, color=color, label=line.label)
+            if len(self.lines) == 1:
+                for x, y in zip(xs, ys, strict=True):
+                    axes.annotate(
+                        number(y, self.decimals),
+                        (x, y),
+                        textcoords="offset points",
+                        xytext=(0, 7),
+                        ha="center",
+                        fontsize=8,
+                        color="#333333",
+                    )
+        step = max(1, len(periods) // 10)
+        axes.set_xticks(range(0, len(periods), step), periods[::step])
+        axes.yaxis.set_major_formatter(_ticks(self.decimals))
+        axes.set_ylabel(self.unit)
+        axes.grid(axis="y", alpha=0.3)
+        if len(self.lines) > 1:
+            axes.legend(fontsize=8, frameon=False)
+        return _finish(figure, self.title, self.source)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A comparison or ranking: horizontal bars, highest at the top; grows with the regions."""
+
+    filename: str
+    bars: Sequence[Bar]
+    title: str
+    unit: str
+    source: str
+    decimals: int
+
+    def render(self) -> bytes:
+        height = min(12.0, max(3.2, 0.28 * len(self.bars) + 1.6))
+        figure = Figure(figsize=(WIDTH, height), dpi=DPI)
+        axes = figure.add_subplot()
+        ordered = list(reversed(self.bars))  # matplotlib draws the first bar at the bottom
+        crowded = len(self.bars) > 10
+        colors = [HIGHLIGHT if b.highlight else MUTED if crowded else PRIMARY for b in ordered]
+        axes.barh([b.label for b in ordered], [b.value for b in ordered], color=colors)
+        fontsize = 8 if len(self.bars) <= 20 else 6.5
+        axes.tick_params(axis="y", labelsize=fontsize)
+        for index, bar in enumerate(ordered):
+            axes.annotate(
+                number(bar.value, self.decimals),
+                (bar.value, index),
+                textcoords="offset points",
+                xytext=(3, 0),
+                va="center",
+                fontsize=fontsize,
+            )
+        axes.xaxis.set_major_formatter(_ticks(self.decimals))
+        axes.set_xlabel(self.unit)
+        axes.grid(axis="x", alpha=0.3)
+        axes.margins(x=0.12, y=0.01)
+        return _finish(figure, self.title, self.source)
+
+
+def _ticks(decimals: int) -> FuncFormatter:
+    """Axis labels drop decimals that only add noise (20,00 → 20) but keep needed ones."""
+    return FuncFormatter(
+        lambda v, _: number(v, 0) if float(v).is_integer() else number(v, min(decimals, 2))
+    )
+
+
+def _finish(figure: Figure, title: str, source: str) -> bytes:
+    figure.suptitle(title, fontsize=12, fontweight="bold", x=0.02, ha="left")
+    figure.text(0.02, 0.01, source, fontsize=7, color="#555555", ha="left", va="bottom")
+    figure.tight_layout(rect=(0, 0.04, 1, 0.97))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
