@@ -160,6 +160,10 @@ class Catalog:
             self.regions[region.id] = region
             for phrase in (base_name(region.name), *aliases):
                 self.region_index.add(phrase, region)
+        self.groups: dict[str, list[DatasetEntry]] = defaultdict(list)
+        for dataset in self.datasets.values():
+            self.groups[dataset.group].append(dataset)
+        self._headline_titles = {d.id: d.title for d in self.datasets.values() if d.is_headline}
         self.by_code = {r.code: r for r in self.regions.values() if r.code}
         self.children: dict[int, list[RegionEntry]] = defaultdict(list)
         for region in self.regions.values():
@@ -250,8 +254,9 @@ class Catalog:
         return [(self.datasets[dataset_id], score) for dataset_id, score in ranked]
 
     def similar_titles(self, text: str, limit: int = 3) -> list[DatasetEntry]:
-        choices = {d.id: d.title for d in self.datasets.values() if d.is_headline}
-        found = process.extract(text, choices, scorer=fuzz.token_set_ratio, limit=limit)
+        found = process.extract(
+            text, self._headline_titles, scorer=fuzz.token_set_ratio, limit=limit
+        )
         return [self.datasets[key] for _title, score, key in found if score >= 40]
 
 

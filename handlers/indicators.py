@@ -445,7 +445,7 @@ def _filter_level(regions: list[RegionEntry], level: str | None) -> list[RegionE
 
 def _series_group(request: Request, dataset: DatasetEntry) -> list[DatasetEntry]:
     """The dataset first, then the other series of the same indicator, headline first."""
-    group = [d for d in request.app.catalog.datasets.values() if d.group == dataset.group]
+    group = request.app.catalog.groups[dataset.group]
     return sorted(group, key=lambda d: (d.id != dataset.id, not d.is_headline))
 
 

@@ -35,6 +35,9 @@ class Texts:
         self.env.filters["number"] = lambda v, d=2: number(v, d)
         self.env.filters["long_date"] = lambda v: long_date(v, language)
         catalogue = tomllib.loads((TEMPLATES / language / "messages.toml").read_text("utf-8"))
+        units: dict[str, str] = catalogue.pop("units", {})
+        # Registry units are Indonesian; other languages translate the ones they know.
+        self.env.filters["unit"] = lambda unit: units.get(unit, unit)
         self._messages: dict[str, Template] = {
             key: self.env.from_string(value) for key, value in catalogue.items()
         }

@@ -96,7 +96,7 @@ async def load_demo(uow_factory: UnitOfWorkFactory, now: datetime) -> LoadReport
         opds = await _load_opds(uow, spec["opd"])
         for dataset_spec in spec["dataset"]:
             await _load_dataset(
-                uow, dataset_spec, files[dataset_spec["code"]], opds, regions, report
+                uow, dataset_spec, files[dataset_spec["code"]], opds, regions, report, now
             )
         await _load_people(uow, spec["person"], opds, now, report)
         await uow.commit()
@@ -155,6 +155,7 @@ async def _load_dataset(
     opds: dict[str, int],
     regions: dict[str, int],
     report: LoadReport,
+    now: datetime,
 ) -> None:
     dataset = await uow.datasets.by_code(spec["code"])
     table = Counter(row.table for row in rows).most_common(1)[0][0]
@@ -186,6 +187,7 @@ async def _load_dataset(
         )
     }
     new_rows = []
+    changed = 0
     for row in rows:
         region_id = regions[row.region_name]
         current = existing.get((region_id, row.period))
@@ -203,10 +205,13 @@ async def _load_dataset(
             await uow.session.execute(
                 update(Observation).where(Observation.id == current.id).values(**values)
             )
-            report.observations_updated += 1
+            changed += 1
+    report.observations_updated += changed
     if new_rows:
         await uow.session.execute(insert(Observation), new_rows)
         report.observations_added += len(new_rows)
+    if new_rows or changed:
+        dataset.last_updated_at = now  # when these values entered the registry
     dataset.latest_period = max(row.period for row in rows)
 
 
