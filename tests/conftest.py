@@ -121,8 +121,8 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Path:
 
 
 def settings_for(database: Path, **extra: str) -> Settings:
-    return Settings.from_env(environ={"DATABASE_URL": f"sqlite:///{database}", **extra},
-                             env_file=None)  # fmt: skip
+    environ = {"DATABASE_URL": f"sqlite:///{database}", **extra}
+    return Settings.from_env(environ=environ, env_file=None)
 
 
 @pytest.fixture

@@ -80,10 +80,20 @@ class FakeBotApi:
     def inject(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
         self._faults.setdefault(method, []).extend(Fault(kind, retry_after) for _ in range(count))
 
-    def push_message(self, text: str, chat_id: int = 501, user_id: int = 501,
-                     chat_type: str = "private", language_code: str = "id") -> None:  # fmt: skip
-        user = {"id": user_id, "is_bot": False, "first_name": "Pengguna",
-                "language_code": language_code}  # fmt: skip
+    def push_message(
+        self,
+        text: str,
+        chat_id: int = 501,
+        user_id: int = 501,
+        chat_type: str = "private",
+        language_code: str = "id",
+    ) -> None:
+        user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": "Pengguna",
+            "language_code": language_code,
+        }
         chat = {"id": chat_id, "type": chat_type}
         if chat_type != "private":
             chat["title"] = "Grup Uji"
@@ -128,9 +138,10 @@ class FakeBotApi:
     def sent_to(self, chat_id: int) -> list[Call]:
         sending = ("sendMessage", "sendPhoto", "sendDocument")
         return [
-            c for c in self.calls
+            c
+            for c in self.calls
             if c.method in sending and str(c.params.get("chat_id")) == str(chat_id)
-        ]  # fmt: skip
+        ]
 
     async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
         deadline = time.monotonic() + within
@@ -158,8 +169,11 @@ class FakeBotApi:
                 await asyncio.sleep(self.timeout_delay)
                 return _error(504, "Gateway Timeout")
             if fault.kind == "429":
-                return _error(429, f"Too Many Requests: retry after {fault.retry_after}",
-                              {"retry_after": fault.retry_after})  # fmt: skip
+                return _error(
+                    429,
+                    f"Too Many Requests: retry after {fault.retry_after}",
+                    {"retry_after": fault.retry_after},
+                )
             elif fault.kind == "403":
                 return _error(403, "Forbidden: bot was blocked by the user")
             else:

@@ -56,7 +56,9 @@ def test_every_preliminary_row_is_from_2024_or_2025() -> None:
 
 
 def test_regions_without_a_confirmed_code_have_none_not_an_empty_string() -> None:
-    codes = {r.region_name: r.region_code for r in read_long_csv(DEMO_DATA / "garis_kemiskinan.csv")}
+    codes = {
+        r.region_name: r.region_code for r in read_long_csv(DEMO_DATA / "garis_kemiskinan.csv")
+    }
 
     assert codes["Kabupaten Pasuruan"] == "3514"
     assert codes["Provinsi Papua Tengah"] is None  # new province, BPS code not confirmed
@@ -126,7 +128,9 @@ async def test_reloading_after_a_revision_updates_the_published_value(
 ) -> None:
     tpt = editable_demo_data / "tpt.csv"
     original = tpt.read_text(encoding="utf-8")
-    line = next(line for line in original.splitlines() if line.startswith("tpt,3578,Kota Surabaya,2023,"))
+    line = next(
+        line for line in original.splitlines() if line.startswith("tpt,3578,Kota Surabaya,2023,")
+    )
     revised = line.replace(",2023,6.76,", ",2023,6.8,")
     assert revised != line
     tpt.write_text(original.replace(line, revised), encoding="utf-8")

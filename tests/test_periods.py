@@ -36,7 +36,8 @@ def test_each_period_form_covers_the_right_days_and_round_trips(
 
 
 @pytest.mark.parametrize(
-    ("year", "end"), [(2024, date(2024, 2, 29)), (2025, date(2025, 2, 28)), (2000, date(2000, 2, 29))]
+    ("year", "end"),
+    [(2024, date(2024, 2, 29)), (2025, date(2025, 2, 28)), (2000, date(2000, 2, 29))],
 )
 def test_february_ends_on_the_29th_only_in_leap_years(year: int, end: date) -> None:
     assert parse_period(f"{year}-02").end == end

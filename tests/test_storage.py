@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db
 from storage.demo import load_demo
-from storage.models import AuditEntry, Dataset, Indicator, Observation, Opd, Person, Region
+from storage.models import Dataset, Indicator, Observation, Opd, Person, Region
 from storage.uow import UnitOfWorkFactory
 
 from .conftest import NOW

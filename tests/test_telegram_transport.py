@@ -170,9 +170,15 @@ async def test_satudata_run_serves_telegram_and_stops_on_sigterm(
         "DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         await api.wait_for(lambda: bool(api.calls_to("setMyCommands")), within=30)
         api.push_message("/start")
