@@ -93,6 +93,17 @@ async def test_ambiguous_region_offers_buttons_and_a_press_answers(serving: Fake
     assert serving.calls_to("answerCallbackQuery"), "the button spinner must be stopped"
 
 
+async def test_a_trend_question_gets_a_chart_photo_with_caption(serving: FakeBotApi) -> None:
+    serving.push_message("tren IPM Kota Batu 5 tahun terakhir")
+    await serving.wait_for(lambda: bool(serving.calls_to("sendPhoto")), within=20)
+    photo = serving.calls_to("sendPhoto")[0]
+    assert photo.files["photo"].startswith(b"\x89PNG")
+    caption = photo.params["caption"]
+    assert len(caption) <= 1024
+    assert "Kota Batu (3579), 2021–2025" in caption
+    assert "Sumber:" in caption
+
+
 async def test_replies_survive_429_5xx_and_timeouts_without_duplicates(serving: FakeBotApi) -> None:
     serving.inject("sendMessage", "429", retry_after=1)
     serving.inject("sendMessage", "500")
