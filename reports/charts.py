@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -90,28 +91,48 @@ class BarChart:
     def render(self) -> bytes:
         height = min(12.0, max(3.2, 0.28 * len(self.bars) + 1.6))
         figure = Figure(figsize=(WIDTH, height), dpi=DPI)
-        label_width = 0.065 * max((len(b.label) for b in self.bars), default=0) + 0.2
+        labels = [short_region(b.label) for b in self.bars]
+        fontsize = 8 if len(self.bars) <= 20 else 7
+        label_width = 0.075 * fontsize / 8 * max(map(len, labels), default=0) + 0.25
         axes = figure.add_axes(_frame(figure, left=label_width, bottom=0.65))
-        ordered = list(reversed(self.bars))  # matplotlib draws the first bar at the bottom
         crowded = len(self.bars) > 10
-        colors = [HIGHLIGHT if b.highlight else MUTED if crowded else PRIMARY for b in ordered]
-        axes.barh([b.label for b in ordered], [b.value for b in ordered], color=colors)
-        fontsize = 8 if len(self.bars) <= 20 else 6.5
-        axes.tick_params(axis="y", labelsize=fontsize)
-        for index, bar in enumerate(ordered):
-            axes.annotate(
-                number(bar.value, self.decimals),
-                (bar.value, index),
-                textcoords="offset points",
-                xytext=(3, 0),
+        # Labels and values are plain texts: tick objects cost several times more to draw.
+        axes.set_yticks([])
+        axes.set_ylim(len(self.bars) - 0.4, -0.6)  # first bar at the top
+        colors = [HIGHLIGHT if b.highlight else MUTED if crowded else PRIMARY for b in self.bars]
+        axes.barh(range(len(self.bars)), [b.value for b in self.bars], color=colors)
+        names = axes.get_yaxis_transform()
+        for index, (bar, label) in enumerate(zip(self.bars, labels, strict=True)):
+            axes.text(
+                -0.01,
+                index,
+                label,
+                transform=names,
+                ha="right",
+                va="center",
+                fontsize=fontsize,
+                fontweight="bold" if bar.highlight else "normal",
+            )
+            axes.text(
+                bar.value,
+                index,
+                " " + number(bar.value, self.decimals),
                 va="center",
                 fontsize=fontsize,
             )
         axes.xaxis.set_major_formatter(_ticks(self.decimals))
         axes.set_xlabel(self.unit)
         axes.grid(axis="x", alpha=0.3)
-        axes.margins(x=0.12, y=0.01)
+        axes.margins(x=0.12)
         return _finish(figure, self.title, self.source)
+
+
+def short_region(name: str) -> str:
+    """Kabupaten Pasuruan → Kab. Pasuruan: shorter labels read better on a phone."""
+    for long, short in (("Kabupaten ", "Kab. "), ("Provinsi ", "Prov. ")):
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name
 
 
 def _ticks(decimals: int) -> FuncFormatter:
@@ -136,6 +157,7 @@ def _finish(figure: Figure, title: str, source: str) -> bytes:
     figure.text(0.02, 1 - 0.15 / height, title, fontsize=12, fontweight="bold", ha="left", va="top")
     figure.text(0.02, 0.08 / height, source, fontsize=7, color="#555555", ha="left", va="bottom")
     buffer = io.BytesIO()
-    # Fast compression: a chart is sent once, and level 1 is several times quicker than 6.
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    # Unhinted glyphs draw about a quarter faster and look the same at this size.
+    with rc_context({"text.hinting": "no_hinting"}):
+        figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
