@@ -22,6 +22,8 @@ from storage.uow import UnitOfWork
 
 INTENT_CODES = {"value": "v", "trend": "t", "compare": "c", "rank": "r", "rank_low": "R"}
 CODE_INTENTS = {code: intent for intent, code in INTENT_CODES.items()}
+LEVEL_CODES = {None: "", "provinsi": "p", "kabupaten": "k", "kota": "c"}
+CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
 TREND_POINTS = 15  # a trend without a range shows at most this many recent periods
 DEFAULT_TOP = 5
 MAX_COMPARE = 6
@@ -43,7 +45,7 @@ class Ask:
     def button_data(self, language: str) -> str:
         intent = "rank_low" if self.intent == "rank" and self.direction == "low" else self.intent
         regions = ".".join(str(r.id) for r in self.regions)
-        level = self.level[0] if self.level else ""
+        level = LEVEL_CODES[self.level]
         return (
             f"q:{language}:{INTENT_CODES[intent]}{level}:{self.dataset.id}:{regions}:"
             f"{self.period.encode()}"
@@ -55,8 +57,10 @@ def ask_from_button(request: Request, data: str) -> tuple[Ask, str] | None:
     catalog = request.app.catalog
     try:
         _, language, intent_code, dataset_id, region_ids, period = data.split(":")
+        if not 1 <= len(intent_code) <= 2:
+            return None
         intent = CODE_INTENTS[intent_code[0]]
-        level = {"p": "provinsi", "k": "kabupaten", "c": "kota"}.get(intent_code[1:]) or None
+        level = CODE_LEVELS[intent_code[1:]]
         dataset = catalog.datasets[int(dataset_id)]
         regions = tuple(catalog.regions[int(i)] for i in region_ids.split(".") if i)
         period_ask = PeriodAsk.decode(period)

@@ -22,6 +22,7 @@ from handlers.catalog import (
     RegionMention,
 )
 from handlers.text import tokens
+from storage.periods import parse_period
 
 VOCABULARY = Path(__file__).with_name("vocabulary.toml")
 YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
@@ -56,14 +57,19 @@ class PeriodAsk:
 
     @classmethod
     def decode(cls, text: str) -> PeriodAsk:
+        """Inverse of `encode`; raises ValueError for anything `encode` cannot produce."""
         if not text:
             return cls()
         if text.startswith("L"):
+            if not SMALL_NUMBER.match(text[1:]):
+                raise ValueError(f"bad period count {text!r}")
             return cls("last_n", count=int(text[1:]))
         if "~" in text:
             first, last = text.split("~")
+            if not (YEAR.match(first) and YEAR.match(last)) or first > last:
+                raise ValueError(f"bad period range {text!r}")
             return cls("range", first=int(first), last=int(last))
-        return cls("exact", code=text)
+        return cls("exact", code=parse_period(text).code)
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,10 @@ class Texts:
         units: dict[str, str] = catalogue.pop("units", {})
         # Registry units are Indonesian; other languages translate the ones they know.
         self.env.filters["unit"] = lambda unit: units.get(unit, unit)
+        # One-line messages keep their line breaks exactly as written around {% %} tags.
+        inline = self.env.overlay(trim_blocks=False, lstrip_blocks=False)
         self._messages: dict[str, Template] = {
-            key: self.env.from_string(value) for key, value in catalogue.items()
+            key: inline.from_string(value) for key, value in catalogue.items()
         }
 
     def t(self, key: str, /, **context: Any) -> str:

@@ -1,4 +1,4 @@
-"""Numbers and dates as Indonesian (and English) readers expect them."""
+"""Numbers and dates as Indonesian readers (and BPS tables) write them."""
 
 from __future__ import annotations
 
@@ -10,29 +10,22 @@ from reports.formatting import long_date, number
 
 
 @pytest.mark.parametrize(
-    ("value", "decimals", "language", "expected"),
+    ("value", "decimals", "expected"),
     [
-        (70.21, 2, "id", "70,21"),
-        (70.21, 2, "en", "70.21"),
-        (1234567, 0, "id", "1.234.567"),
-        (1234567, 0, "en", "1,234,567"),
-        (-1.69, 2, "id", "-1,69"),
-        (-1.69, 2, "en", "-1.69"),
-        (8413.29, 2, "id", "8.413,29"),
-        (8413.29, 2, "en", "8,413.29"),
-        (7.6, 2, "id", "7,60"),  # published as 7.60: the trailing zero stays
-        (9553.0, 0, "id", "9.553"),  # published without decimals: none are invented
-        (0.0, 2, "id", "0,00"),
+        (70.21, 2, "70,21"),
+        (1234567, 0, "1.234.567"),
+        (-1.69, 2, "-1,69"),
+        (8413.29, 2, "8.413,29"),
+        (7.6, 2, "7,60"),  # published as 7.60: the trailing zero stays
+        (9553.0, 0, "9.553"),  # published without decimals: none are invented
+        (0.0, 2, "0,00"),
+        (4617.01, 2, "4.617,01"),
     ],
 )
-def test_numbers_use_the_readers_separators_and_published_precision(
-    value: float, decimals: int, language: str, expected: str
+def test_numbers_use_indonesian_separators_and_the_published_precision(
+    value: float, decimals: int, expected: str
 ) -> None:
-    assert number(value, decimals, language) == expected
-
-
-def test_indonesian_is_the_default_language() -> None:
-    assert number(70.21, 2) == "70,21"
+    assert number(value, decimals) == expected
 
 
 @pytest.mark.parametrize(

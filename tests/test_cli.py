@@ -1,0 +1,240 @@
+"""The `satudata` command line, run as a real process (no Telegram token: console mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_database
+
+TIMEOUT = 120
+
+
+def cli_env(database: Path | str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "SATUDATA_")) and key != "DATABASE_URL"
+    }
+    env["DATABASE_URL"] = database if isinstance(database, str) else f"sqlite:///{database}"
+    return env
+
+
+def satudata(
+    *args: str, cwd: Path, database: Path | str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=cli_env(database),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("satudata: ")
+    for word in words:
+        assert word in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`satudata demo load` once per module; tests work on copies."""
+    workdir = tmp_path_factory.mktemp("cli-template")
+    database = workdir / "satudata.db"
+    result = satudata("demo", "load", cwd=workdir, database=database)
+    assert result.returncode == 0, result.stderr
+    return database
+
+
+@pytest.fixture
+def database(loaded_template: Path, tmp_path: Path) -> Path:
+    return copy_database(loaded_template, tmp_path / "satudata.db")
+
+
+def test_run_without_token_answers_questions_from_stdin(tmp_path: Path, database: Path) -> None:
+    result = satudata("run", cwd=tmp_path, database=database, stdin="IPM Kabupaten Pasuruan\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN tidak diatur" in result.stdout
+    assert "Kabupaten Pasuruan (3514), 2025: 73,02" in result.stdout
+    assert "Sumber: BPS Jatim" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_json_prints_the_structured_answer(tmp_path: Path, database: Path) -> None:
+    result = satudata("ask", "--json", "IPM Kabupaten Pasuruan", cwd=tmp_path, database=database)
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["question"] == "IPM Kabupaten Pasuruan"
+    assert output["answer"]["region_code"] == "3514"
+    assert (output["answer"]["period"], output["answer"]["value"]) == ("2025", 73.02)
+    assert output["answer"]["dataset"] == "ipm_lfsp2020"
+    assert "73,02" in output["replies"][0]["text"]
+
+
+def test_ask_json_shows_the_buttons_of_an_ambiguous_question(
+    tmp_path: Path, database: Path
+) -> None:
+    result = satudata("ask", "--json", "IPM Pasuruan", cwd=tmp_path, database=database)
+
+    output = json.loads(result.stdout)
+    assert output["answer"] is None
+    buttons = [button["text"] for row in output["replies"][0]["buttons"] for button in row]
+    assert buttons == ["Kabupaten Pasuruan", "Kota Pasuruan"]
+
+
+def test_ask_prints_the_plain_reply(tmp_path: Path, database: Path) -> None:
+    result = satudata("ask", "TPT Kota Surabaya 2023", cwd=tmp_path, database=database)
+
+    assert result.returncode == 0, result.stderr
+    assert "Kota Surabaya (3578), 2023: 6,76 persen" in result.stdout
+    assert result.stderr == ""
+
+
+def test_ask_as_a_role_sees_what_that_role_may_see(tmp_path: Path, database: Path) -> None:
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE datasets SET classification = 'terbatas' WHERE code = 'tpt'")
+    conn.close()
+    question = "TPT Kota Surabaya 2023"
+
+    public = satudata("ask", question, cwd=tmp_path, database=database)
+    walidata = satudata("ask", "--as", "walidata", question, cwd=tmp_path, database=database)
+    by_name = satudata("ask", "--as", "Sri Wahyuni", question, cwd=tmp_path, database=database)
+
+    assert public.returncode == walidata.returncode == by_name.returncode == 0
+    assert "berklasifikasi terbatas" in public.stdout and "6,76" not in public.stdout
+    assert "Kota Surabaya (3578), 2023: 6,76 persen" in walidata.stdout
+    assert "Kota Surabaya (3578), 2023: 6,76 persen" in by_name.stdout
+
+
+def test_ask_as_an_unknown_person_exits_2_with_one_line(tmp_path: Path, database: Path) -> None:
+    result = satudata("ask", "--as", "nobody", "IPM", cwd=tmp_path, database=database)
+
+    assert_one_line_error(result, "--as 'nobody'", "walidata")
+    assert result.stdout == ""
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    database = tmp_path / "fresh" / "satudata.db"
+
+    result = satudata("db", "upgrade", cwd=tmp_path, database=database)
+
+    assert result.returncode == 0, result.stderr
+    assert "newest schema" in result.stdout
+    with sqlite3.connect(database) as conn:
+        (version,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    conn.close()
+    assert version == "0001"
+
+
+def test_demo_load_adds_everything_once_then_nothing(tmp_path: Path) -> None:
+    database = tmp_path / "satudata.db"
+
+    first = satudata("demo", "load", cwd=tmp_path, database=database)
+    second = satudata("demo", "load", cwd=tmp_path, database=database)
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert json.loads(first.stdout) == {
+        "regions_added": 77,
+        "datasets_added": 15,
+        "people_added": 7,
+        "observations_added": 8289,
+        "observations_updated": 0,
+    }
+    assert set(json.loads(second.stdout).values()) == {0}
+
+
+def test_ask_on_a_new_database_sets_it_up_first(tmp_path: Path) -> None:
+    database = tmp_path / "var" / "satudata.db"
+
+    result = satudata("ask", "IPM Kota Batu 2023", cwd=tmp_path, database=database)
+
+    assert result.returncode == 0, result.stderr
+    assert "Kota Batu (3579), 2023: 79,07" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root:rahasia@localhost/satudata"),
+        ("DATABASE_URL", "bukan url"),
+        ("TELEGRAM_BOT_TOKEN", "salah"),
+        ("SATUDATA_LANGUAGE", "fr"),
+    ],
+)
+def test_invalid_setting_exits_2_with_one_line_naming_it(
+    tmp_path: Path, database: Path, variable: str, value: str
+) -> None:
+    env = cli_env(database) | {variable: value}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "IPM"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+    assert_one_line_error(result, variable)
+    assert "rahasia" not in result.stderr  # no password in the message
+
+
+def test_settings_are_read_from_dot_env_in_the_working_directory(
+    tmp_path: Path, database: Path
+) -> None:
+    (tmp_path / ".env").write_text("SATUDATA_LANGUAGE=fr\n", encoding="utf-8")
+
+    result = satudata("ask", "IPM", cwd=tmp_path, database=database)
+
+    assert_one_line_error(result, "SATUDATA_LANGUAGE")
+
+
+def test_console_button_is_pressed_by_typing_its_number(tmp_path: Path, database: Path) -> None:
+    result = satudata("console", cwd=tmp_path, database=database, stdin="IPM Pasuruan\n2\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "Anda berbicara sebagai publik" in result.stdout
+    assert "  [1] Kabupaten Pasuruan" in result.stdout
+    assert "  [2] Kota Pasuruan" in result.stdout
+    assert "Kota Pasuruan (3575), 2025: 79,52" in result.stdout
+    assert "> " not in result.stdout  # no prompts when stdin is a pipe
+
+
+def test_console_number_without_buttons_is_an_ordinary_message(
+    tmp_path: Path, database: Path
+) -> None:
+    result = satudata("console", cwd=tmp_path, database=database, stdin="2\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "belum menemukan data" in result.stdout
+
+
+def test_console_as_a_role_names_the_person_in_the_banner(tmp_path: Path, database: Path) -> None:
+    result = satudata("console", "--as", "walidata", cwd=tmp_path, database=database, stdin="")
+
+    assert result.returncode == 0, result.stderr
+    assert "Anda berbicara sebagai Andi Prasetyo (walidata)" in result.stdout
+
+
+def test_missing_command_is_a_usage_error(tmp_path: Path, database: Path) -> None:
+    result = satudata(cwd=tmp_path, database=database)
+
+    assert result.returncode == 2
+    assert "usage: satudata" in result.stderr
