@@ -1,0 +1,97 @@
+"""A comparison of named regions: at one period (bars) or over a range (lines)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import readings
+from handlers.context import Request
+from handlers.messages import Reply
+from reports import charts
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from handlers.indicators import Ask
+
+
+async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
+    t = request.texts
+    series = readings.series_group(request, ask.dataset)
+    observed = {d.id: {r.id: await readings.points(uow, d, r) for r in ask.regions} for d in series}
+    chosen = max(
+        series,
+        key=lambda d: (sum(bool(v) for v in observed[d.id].values()), d.id == ask.dataset.id),
+    )
+    by_region = observed[chosen.id]
+    missing = [r.name for r in ask.regions if not by_region[r.id]]
+    regions = [r for r in ask.regions if by_region[r.id]]
+    if len(regions) < 2:
+        return [Reply(t.t("compare_not_enough", title=chosen.title, regions=missing))]
+    if ask.period.kind in ("range", "last_n"):
+        windows = {r.id: readings.window(by_region[r.id], ask.period) for r in regions}
+        lines = [
+            charts.Line(r.name, [(p.period, p.value) for p in windows[r.id]])
+            for r in regions
+            if windows[r.id]
+        ]
+        text = t.render(
+            "compare_trend", dataset=chosen, regions=regions, windows=windows, missing=missing
+        )
+        title = t.t("chart_compare_title", title=chosen.title)
+        chart = charts.LineChart(
+            f"banding-{chosen.code}.png",
+            lines,
+            title=title,
+            unit=chosen.unit,
+            source=readings.source_line(request, chosen),
+            decimals=readings.decimals([p for w in windows.values() for p in w]),
+        )
+        data = {
+            "type": "indicator_comparison",
+            "dataset": chosen.code,
+            "regions": [
+                {
+                    "region_code": r.code,
+                    "region_name": r.name,
+                    "periods": [p.period for p in windows[r.id]],
+                    "values": [p.value for p in windows[r.id]],
+                }
+                for r in regions
+            ],
+        }
+        return [Reply(text, data=data, chart=chart)]
+    wanted = ask.period.code if ask.period.kind == "exact" else None
+    common = set.intersection(*({p.period for p in by_region[r.id]} for r in regions))
+    period = wanted if wanted in common else max(common) if common else None
+    if period is None:
+        return [Reply(t.t("compare_no_common_period", title=chosen.title))]
+    values = sorted(
+        ((r, readings.find(by_region[r.id], period)) for r in regions),
+        key=lambda item: -item[1].value,
+    )
+    text = t.render(
+        "compare",
+        dataset=chosen,
+        values=values,
+        period=period,
+        missing_period=wanted if wanted and wanted != period else None,
+        missing=missing,
+    )
+    title = t.t("chart_compare_period_title", title=chosen.title, period=period)
+    chart = charts.BarChart(
+        f"banding-{chosen.code}.png",
+        [charts.Bar(r.name, p.value) for r, p in values],
+        title=title,
+        unit=chosen.unit,
+        source=readings.source_line(request, chosen),
+        decimals=readings.decimals([p for _, p in values]),
+    )
+    data = {
+        "type": "indicator_comparison",
+        "dataset": chosen.code,
+        "period": period,
+        "regions": [
+            {"region_code": r.code, "region_name": r.name, "value": p.value} for r, p in values
+        ],
+    }
+    return [Reply(text, data=data, chart=chart)]

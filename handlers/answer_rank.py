@@ -1,0 +1,124 @@
+"""A ranking: the top (or bottom) regions of a scope, or one region's place in it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import readings
+from handlers.catalog import DatasetEntry, RegionEntry
+from handlers.context import Request
+from handlers.messages import Reply
+from reports import charts
+from reports.summary import Point, rank
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from handlers.indicators import Ask
+
+
+DEFAULT_TOP = 5
+
+
+async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
+    t = request.texts
+    scope, focus = _rank_scope(request, ask)
+    if not scope:
+        return [Reply(t.t("no_default_region"))]
+    series = readings.series_group(request, ask.dataset)
+    wanted = ask.period.code if ask.period.kind == "exact" else None
+    ids = {r.id for r in scope}
+    # Prefer the asked (headline) series while it covers nine in ten regions, then the
+    # newest period, then the widest coverage.
+    best: tuple[tuple[bool, bool, str, int], DatasetEntry, str, dict[int, Point]] | None = None
+    for dataset in series:
+        periods = await uow.observations.periods(dataset.indicator_id)
+        for period in [wanted] if wanted in periods else periods[-3:]:
+            cross = await readings.cross_section(uow, dataset, period, ids)
+            key = (len(cross) >= 0.9 * len(ids), dataset.id == ask.dataset.id, period, len(cross))
+            if cross and (best is None or key > best[0]):
+                best = (key, dataset, period, cross)
+    if best is None:
+        return [Reply(t.t("no_data_scope", title=ask.dataset.title))]
+    _, chosen, period, cross = best
+    regions = request.app.catalog.regions
+    ordered = sorted(cross.items(), key=lambda item: -item[1].value)
+    if ask.direction == "low":
+        ordered.reverse()
+    limit = min(ask.limit or DEFAULT_TOP, len(ordered))
+    listed = [
+        (position, regions[rid], point) for position, (rid, point) in enumerate(ordered, start=1)
+    ][:limit]
+    focus_rank = rank({rid: p.value for rid, p in cross.items()}, focus.id) if focus else None
+    text = t.render(
+        "rank",
+        dataset=chosen,
+        period=period,
+        listed=listed,
+        total=len(ordered),
+        direction=ask.direction,
+        scope=readings.scope_label(request, scope),
+        focus=focus,
+        focus_point=cross.get(focus.id) if focus else None,
+        focus_rank=focus_rank,
+        missing_period=wanted if wanted and wanted != period else None,
+    )
+    top_ids = {regions[rid].id for rid, _ in ordered[:limit]}
+    bars = [
+        charts.Bar(
+            regions[rid].name,
+            p.value,
+            highlight=(focus is not None and rid == focus.id) or (focus is None and rid in top_ids),
+        )
+        for rid, p in sorted(cross.items(), key=lambda item: -item[1].value)
+    ]
+    title = t.t("chart_rank_title", title=chosen.title, period=period)
+    chart = charts.BarChart(
+        f"peringkat-{chosen.code}.png",
+        bars,
+        title=title,
+        unit=chosen.unit,
+        source=readings.source_line(request, chosen),
+        decimals=readings.decimals(list(cross.values())),
+    )
+    data = {
+        "type": "indicator_ranking",
+        "dataset": chosen.code,
+        "period": period,
+        "direction": ask.direction,
+        "ranking": [
+            {"rank": pos, "region_code": r.code, "region_name": r.name, "value": p.value}
+            for pos, r, p in listed
+        ],
+    }
+    return [Reply(text, data=data, chart=chart)]
+
+
+def _rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEntry | None]:
+    """Which regions compete, and which one the question is about (if any).
+
+    A named province ranks its kabupaten/kota; a named kabupaten/kota is placed among its
+    neighbours; "provinsi" alone ranks provinces; nothing named ranks the deployment's own
+    kabupaten/kota.
+    """
+    catalog = request.app.catalog
+    if ask.regions:
+        region = ask.regions[0]
+        children = catalog.children.get(region.id, [])
+        if children and ask.level != "provinsi":
+            return _filter_level(children, ask.level), None
+        return sorted(readings.comparable_regions(request, region), key=lambda r: r.id), region
+    if ask.level == "provinsi":
+        return [r for r in catalog.regions.values() if r.level == "provinsi"], None
+    own = catalog.by_code.get(request.app.deployment.region_code)
+    if own is None:
+        return [], None
+    children = catalog.children.get(own.id, [])
+    if children:
+        return _filter_level(children, ask.level), None
+    return sorted(readings.comparable_regions(request, own), key=lambda r: r.id), own
+
+
+def _filter_level(regions: list[RegionEntry], level: str | None) -> list[RegionEntry]:
+    if level in ("kabupaten", "kota"):
+        return [r for r in regions if r.level == level] or regions
+    return regions

@@ -1,0 +1,61 @@
+"""One value: the number, its change, its rank among neighbours, and its freshness."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import readings
+from handlers.context import Request
+from handlers.messages import Reply
+from reports.summary import change, rank
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from handlers.indicators import Ask
+
+
+async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
+    t = request.texts
+    region = ask.regions[0]
+    series = readings.series_group(request, ask.dataset)
+    observed = {d.id: await readings.points(uow, d, region) for d in series}
+    available = [d for d in series if observed[d.id]]
+    if not available:
+        return [Reply(t.t("no_data_region", title=ask.dataset.title, region=region.name))]
+    wanted = ask.period.code if ask.period.kind == "exact" else None
+    chosen = next((d for d in available if readings.find(observed[d.id], wanted)), None)
+    missing = wanted if wanted and chosen is None else None
+    chosen = chosen or available[0]
+    points = observed[chosen.id]
+    index = (
+        points.index(readings.find(points, wanted)) if wanted and not missing else len(points) - 1
+    )
+    point = points[index]
+    other = next(
+        (
+            (d, p)
+            for d in available
+            if d.id != chosen.id
+            for p in observed[d.id]
+            if p.period == point.period
+        ),
+        None,
+    )
+    cross = await readings.cross_section(
+        uow, chosen, point.period, readings.comparable(request, region)
+    )
+    freshness = await readings.freshness(request, uow, chosen)
+    text = t.render(
+        "answer",
+        dataset=chosen,
+        region=region,
+        point=point,
+        change=change(point, points[index - 1] if index > 0 else None, chosen.unit),
+        rank=rank({rid: p.value for rid, p in cross.items()}, region.id),
+        peers=readings.peer_label(request, region),
+        other=other,
+        missing=missing,
+        region_note=ask.region_note,
+        freshness=freshness,
+    )
+    return [Reply(text, data=readings.value_data(chosen, region, point, other))]

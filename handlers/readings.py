@@ -1,0 +1,137 @@
+"""Reading an indicator's values for answers: series, cross-sections, windows, freshness.
+
+Shared by the value, trend, comparison and ranking answers; everything here is read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from handlers.catalog import DatasetEntry, RegionEntry
+from handlers.context import Request
+from handlers.understanding import PeriodAsk
+from reminders.schedule import dataset_deadline
+from reports.summary import Point
+from storage.uow import UnitOfWork
+
+TREND_POINTS = 15  # a trend without a range shows at most this many recent periods
+
+
+def series_group(request: Request, dataset: DatasetEntry) -> list[DatasetEntry]:
+    """The dataset first, then the other series of the same indicator, headline first."""
+    group = request.app.catalog.groups[dataset.group]
+    return sorted(group, key=lambda d: (d.id != dataset.id, not d.is_headline))
+
+
+async def points(uow: UnitOfWork, dataset: DatasetEntry, region: RegionEntry) -> list[Point]:
+    rows = await uow.observations.series(dataset.indicator_id, region.id)
+    return [Point(o.period, o.value, o.decimals, o.status) for o in rows]
+
+
+async def cross_section(
+    uow: UnitOfWork, dataset: DatasetEntry, period: str, region_ids: set[int]
+) -> dict[int, Point]:
+    rows = await uow.observations.for_period(dataset.indicator_id, period)
+    return {
+        o.region_id: Point(o.period, o.value, o.decimals, o.status)
+        for o in rows
+        if o.region_id in region_ids
+    }
+
+
+def comparable_regions(request: Request, region: RegionEntry) -> list[RegionEntry]:
+    """Kabupaten and kota of the same province compete together; provinces among provinces."""
+    siblings = request.app.catalog.children.get(region.parent_id or -1, [])
+    return [r for r in siblings if (r.level == "provinsi") == (region.level == "provinsi")]
+
+
+def comparable(request: Request, region: RegionEntry) -> set[int]:
+    return {r.id for r in comparable_regions(request, region)}
+
+
+def peer_label(request: Request, region: RegionEntry) -> str:
+    parent = request.app.catalog.regions.get(region.parent_id or -1)
+    key = "peers_provinces" if region.level == "provinsi" else "peers_kabkota"
+    return request.texts.t(key, parent=parent.name if parent else "")
+
+
+def scope_label(request: Request, scope: Sequence[RegionEntry]) -> str:
+    levels = {r.level for r in scope}
+    parent = request.app.catalog.regions.get(scope[0].parent_id or -1)
+    if levels == {"provinsi"}:
+        return request.texts.t("peers_provinces", parent="")
+    key = "scope_" + (
+        "kabupaten" if levels == {"kabupaten"} else "kota" if levels == {"kota"} else "kabkota"
+    )
+    return request.texts.t(key, parent=parent.name if parent else "")
+
+
+def find(points: Sequence[Point], period: str | None) -> Point | None:
+    return next((p for p in points if p.period == period), None) if period else None
+
+
+def window(points: list[Point], period: PeriodAsk) -> list[Point]:
+    if period.kind == "range":
+        return [p for p in points if period.first <= int(p.period[:4]) <= period.last]  # type: ignore[operator]
+    if period.kind == "last_n":
+        return points[-(period.count or 1) :]
+    if period.kind == "exact":
+        upto = [p for p in points if p.period <= (period.code or "")]
+        return upto[-TREND_POINTS:]
+    return points[-TREND_POINTS:]
+
+
+def decimals(points: Sequence[Point]) -> int:
+    return max((p.decimals for p in points), default=0)
+
+
+async def freshness(request: Request, uow: UnitOfWork, dataset: DatasetEntry) -> dict | None:
+    """When the dataset was last updated and, if it is overdue, since when."""
+    row = await uow.datasets.by_id(dataset.id)
+    if row is None:
+        return None
+    zone = request.app.deployment.timezone
+    today: date = request.now.astimezone(zone).date()
+    due = dataset_deadline(row.periodicity, row.latest_period, today, row.due_months, row.due_day)
+    updated = row.last_updated_at.astimezone(zone) if row.last_updated_at else None
+    return {
+        "updated": updated,
+        "latest_period": row.latest_period,
+        "overdue": due if due and due.status == "terlambat" else None,
+        "timezone": request.app.deployment.timezone_abbreviation,
+    }
+
+
+def source_line(request: Request, dataset: DatasetEntry) -> str:
+    return request.texts.t("chart_source", source=dataset.source, producer=dataset.opd_name)
+
+
+def ids(dataset: DatasetEntry, region: RegionEntry) -> dict[str, object]:
+    return {
+        "dataset": dataset.code,
+        "indicator": dataset.code,
+        "region_code": region.code,
+        "region_name": region.name,
+        "unit": dataset.unit,
+        "source": dataset.source,
+        "producer": dataset.opd_name,
+    }
+
+
+def value_data(
+    dataset: DatasetEntry,
+    region: RegionEntry,
+    point: Point,
+    other: tuple[DatasetEntry, Point] | None,
+) -> dict[str, object]:
+    return {
+        "type": "indicator_value",
+        **ids(dataset, region),
+        "dataset_title": dataset.title,
+        "period": point.period,
+        "value": point.value,
+        "decimals": point.decimals,
+        "status": point.status,
+        "other_series": {"dataset": other[0].code, "value": other[1].value} if other else None,
+    }
