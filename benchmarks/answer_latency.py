@@ -144,6 +144,8 @@ SUBJECTS = [
     "tempat tidur rumah sakit",
     "dokter spesialis",
     "apotek",
+    "laboratorium kesehatan",
+    "ambulans desa",
     "klinik pratama",
 ]
 QUALIFIERS = [

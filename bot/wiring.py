@@ -40,7 +40,7 @@ async def prepare_database(engine: AsyncEngine, now: datetime) -> None:
         await db.upgrade(engine)
     uow_factory = UnitOfWorkFactory(engine)
     async with uow_factory() as uow:
-        empty = not await uow.datasets.all()
+        empty = not await uow.datasets.any()
     if empty:
         report = await load_demo(uow_factory, now)
         log.info("demo registry loaded: %s", report.as_dict())

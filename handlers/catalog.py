@@ -93,29 +93,35 @@ class Match(Generic[T]):
 
 @dataclass
 class PhraseIndex(Generic[T]):
-    """Multi-word phrases → payloads, matched on token windows of a query."""
+    """Multi-word phrases → payloads, matched on token windows of a query.
 
-    _by_first: dict[str, dict[tuple[str, ...], list[T]]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
+    Look-ups try each window length that some phrase has, so the cost depends on the
+    query's length, not on how many phrases share a first word.
+    """
+
+    _phrases: dict[tuple[str, ...], list[T]] = field(default_factory=dict)
+    _lengths: set[int] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
 
     def add(self, phrase: str, payload: T) -> None:
         key = tuple(tokens(phrase))
         if not key:
             return
-        bucket = self._by_first[key[0]].setdefault(key, [])
+        bucket = self._phrases.setdefault(key, [])
         if payload not in bucket:
             bucket.append(payload)
+        self._lengths.add(len(key))
         self.words.update(key)
 
     def find(self, words: list[str]) -> list[Match[T]]:
         """Longest non-overlapping phrase matches, left to right."""
         found: list[Match[T]] = []
-        for start, word in enumerate(words):
-            for key, payloads in self._by_first.get(word, {}).items():
-                if tuple(words[start : start + len(key)]) == key:
-                    found.append(Match(start, start + len(key), tuple(payloads), " ".join(key)))
+        for start in range(len(words)):
+            for length in self._lengths:
+                key = tuple(words[start : start + length])
+                payloads = self._phrases.get(key) if len(key) == length else None
+                if payloads:
+                    found.append(Match(start, start + length, tuple(payloads), " ".join(key)))
         found.sort(key=lambda m: (-m.weight, m.start))
         chosen: list[Match[T]] = []
         taken: set[int] = set()
@@ -161,8 +167,10 @@ class Catalog:
             for phrase in (base_name(region.name), *aliases):
                 self.region_index.add(phrase, region)
         self.groups: dict[str, list[DatasetEntry]] = defaultdict(list)
+        self._by_opd: dict[int, list[DatasetEntry]] = defaultdict(list)
         for dataset in self.datasets.values():
             self.groups[dataset.group].append(dataset)
+            self._by_opd[dataset.opd_id].append(dataset)
         self._headline_titles = {d.id: d.title for d in self.datasets.values() if d.is_headline}
         self.by_code = {r.code: r for r in self.regions.values() if r.code}
         self.children: dict[int, list[RegionEntry]] = defaultdict(list)
@@ -229,6 +237,9 @@ class Catalog:
                 self._corrections.clear()
             self._corrections[word] = best[0] if best else word
         return self._corrections[word]
+
+    def by_opd(self, opd_ids: set[int]) -> list[DatasetEntry]:
+        return [d for opd_id in opd_ids for d in self._by_opd.get(opd_id, [])]
 
     def find_opds(self, words: list[str]) -> list[Match[OpdEntry]]:
         return self.opd_index.find(words)

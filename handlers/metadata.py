@@ -16,14 +16,16 @@ MAX_LISTED = 30
 async def answer(request: Request, question: Question) -> list[Reply]:
     t = request.texts
     catalog = request.app.catalog
-    visible = [d for d in catalog.datasets.values() if may_see_metadata(request.viewer, d)]
     if question.intent == "list":
         opd_ids = {opd.id for opd in question.opds}
         if not opd_ids:
             return [
                 Reply(t.t("list_which_opd", opds=sorted(o.name for o in catalog.opds.values())))
             ]
-        listed = sorted((d for d in visible if d.opd_id in opd_ids), key=lambda d: d.title)
+        listed = sorted(
+            (d for d in catalog.by_opd(opd_ids) if may_see_metadata(request.viewer, d)),
+            key=lambda d: d.title,
+        )
         opd_names = [o.name for o in question.opds]
         text = t.render(
             "dataset_list",
@@ -58,7 +60,7 @@ async def answer(request: Request, question: Question) -> list[Reply]:
             )
         ]
     async with request.app.uow() as uow:
-        row = await uow.datasets.by_id(dataset.id)
+        row = await uow.datasets.schedule(dataset.id)
     assert row is not None
     zone = request.app.deployment.timezone
     today = request.now.astimezone(zone).date()

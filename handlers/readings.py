@@ -88,7 +88,7 @@ def decimals(points: Sequence[Point]) -> int:
 
 async def freshness(request: Request, uow: UnitOfWork, dataset: DatasetEntry) -> dict | None:
     """When the dataset was last updated and, if it is overdue, since when."""
-    row = await uow.datasets.by_id(dataset.id)
+    row = await uow.datasets.schedule(dataset.id)
     if row is None:
         return None
     zone = request.app.deployment.timezone

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, Dataset, Observation, Opd, Person, Region
@@ -50,9 +50,63 @@ class PersonRepository:
         return (await self.session.scalars(select(Person).order_by(Person.id))).all()
 
 
+class ScheduleRow(NamedTuple):
+    """The fields of a dataset that change with every update, read without its relations."""
+
+    periodicity: str
+    latest_period: str | None
+    due_months: int | None
+    due_day: int | None
+    last_updated_at: datetime | None
+
+
+class ValueRow(NamedTuple):
+    region_id: int
+    period: str
+    value: float
+    decimals: int
+    status: str
+
+
+# The statements behind every answer, built once: plain columns, not ORM objects, since
+# answers read many values and never change them.
+VALUE_COLUMNS = (
+    Observation.region_id,
+    Observation.period,
+    Observation.value,
+    Observation.decimals,
+    Observation.status,
+)
+SERIES = (
+    select(*VALUE_COLUMNS)
+    .where(
+        Observation.indicator_id == bindparam("indicator"),
+        Observation.region_id == bindparam("region"),
+    )
+    .order_by(Observation.period)
+)
+CROSS_SECTION = select(*VALUE_COLUMNS).where(
+    Observation.indicator_id == bindparam("indicator"), Observation.period == bindparam("period")
+)
+SCHEDULE = select(
+    Dataset.periodicity,
+    Dataset.latest_period,
+    Dataset.due_months,
+    Dataset.due_day,
+    Dataset.last_updated_at,
+).where(Dataset.id == bindparam("dataset"))
+
+
 class DatasetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def schedule(self, dataset_id: int) -> ScheduleRow | None:
+        row = (await self.session.execute(SCHEDULE, {"dataset": dataset_id})).first()
+        return ScheduleRow(*row) if row else None
+
+    async def any(self) -> bool:
+        return await self.session.scalar(select(Dataset.id).limit(1)) is not None
 
     async def all(self) -> Sequence[Dataset]:
         return (await self.session.scalars(select(Dataset).order_by(Dataset.id))).all()
@@ -60,29 +114,20 @@ class DatasetRepository:
     async def by_code(self, code: str) -> Dataset | None:
         return await self.session.scalar(select(Dataset).where(Dataset.code == code))
 
-    async def by_id(self, dataset_id: int) -> Dataset | None:
-        return await self.session.get(Dataset, dataset_id)
-
 
 class ObservationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def series(self, indicator_id: int, region_id: int) -> Sequence[Observation]:
+    async def series(self, indicator_id: int, region_id: int) -> list[ValueRow]:
         """All periods of one indicator for one region, oldest first."""
-        query = (
-            select(Observation)
-            .where(Observation.indicator_id == indicator_id, Observation.region_id == region_id)
-            .order_by(Observation.period)
-        )
-        return (await self.session.scalars(query)).all()
+        parameters = {"indicator": indicator_id, "region": region_id}
+        return [ValueRow(*row) for row in await self.session.execute(SERIES, parameters)]
 
-    async def for_period(self, indicator_id: int, period: str) -> Sequence[Observation]:
+    async def for_period(self, indicator_id: int, period: str) -> list[ValueRow]:
         """Every region's value of one indicator in one period (for ranks and comparisons)."""
-        query = select(Observation).where(
-            Observation.indicator_id == indicator_id, Observation.period == period
-        )
-        return (await self.session.scalars(query)).all()
+        parameters = {"indicator": indicator_id, "period": period}
+        return [ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)]
 
     async def periods(self, indicator_id: int) -> list[str]:
         """Periods with at least one value, oldest first."""
