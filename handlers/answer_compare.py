@@ -62,7 +62,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
         return [Reply(text, data=data, chart=chart)]
     wanted = ask.period.code if ask.period.kind == "exact" else None
     common = set.intersection(*({p.period for p in by_region[r.id]} for r in regions))
-    period = wanted if wanted in common else max(common) if common else None
+    period = readings.match_period(common, wanted) or max(common, default=None)
     if period is None:
         return [Reply(t.t("compare_no_common_period", title=chosen.title))]
     values = sorted(
@@ -74,7 +74,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
         dataset=chosen,
         values=values,
         period=period,
-        missing_period=wanted if wanted and wanted != period else None,
+        missing_period=wanted if wanted and not readings.match_period([period], wanted) else None,
         missing=missing,
     )
     title = t.t("chart_compare_period_title", title=chosen.title, period=period)

@@ -32,7 +32,8 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     best: tuple[tuple[bool, bool, str, int], DatasetEntry, str, dict[int, Point]] | None = None
     for dataset in series:
         periods = await uow.observations.periods(dataset.indicator_id)
-        for period in [wanted] if wanted in periods else periods[-3:]:
+        exact = readings.match_period(periods, wanted)
+        for period in [exact] if exact else periods[-3:]:
             cross = await readings.cross_section(uow, dataset, period, ids)
             key = (len(cross) >= 0.9 * len(ids), dataset.id == ask.dataset.id, period, len(cross))
             if cross and (best is None or key > best[0]):
@@ -60,7 +61,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         focus=focus,
         focus_point=cross.get(focus.id) if focus else None,
         focus_rank=focus_rank,
-        missing_period=wanted if wanted and wanted != period else None,
+        missing_period=wanted if wanted and not readings.match_period([period], wanted) else None,
     )
     top_ids = {regions[rid].id for rid, _ in ordered[:limit]}
     bars = [

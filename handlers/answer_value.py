@@ -28,7 +28,7 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
     chosen = chosen or available[0]
     points = observed[chosen.id]
     index = (
-        points.index(readings.find(points, wanted)) if wanted and not missing else len(points) - 1
+        len(points) - 1 if missing or not wanted else points.index(readings.find(points, wanted))
     )
     point = points[index]
     other = next(

@@ -5,7 +5,7 @@ Shared by the value, trend, comparison and ranking answers; everything here is r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from handlers.catalog import DatasetEntry, RegionEntry
@@ -67,7 +67,20 @@ def scope_label(request: Request, scope: Sequence[RegionEntry]) -> str:
     return request.texts.t(key, parent=parent.name if parent else "")
 
 
-def find(points: Sequence[Point], period: str | None) -> Point | None:
+def match_period(available: Iterable[str], wanted: str | None) -> str | None:
+    """The period a question means: exactly `wanted`, or for a year asked of monthly or
+    quarterly data ("2024"), that year's latest period ("2024-12")."""
+    if not wanted:
+        return None
+    periods = set(available)
+    if wanted in periods:
+        return wanted
+    within = [p for p in periods if len(wanted) == 4 and p.startswith(wanted + "-")]
+    return max(within, default=None)
+
+
+def find(points: Sequence[Point], wanted: str | None) -> Point | None:
+    period = match_period((p.period for p in points), wanted)
     return next((p for p in points if p.period == period), None) if period else None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from reports.formatting import long_date, number
+from reports.formatting import long_date, number, period_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("id", "en")
@@ -34,6 +34,7 @@ class Texts:
         # officials compare them with BPS tables, which use that format.
         self.env.filters["number"] = lambda v, d=2: number(v, d)
         self.env.filters["long_date"] = lambda v: long_date(v, language)
+        self.env.filters["period"] = lambda code: period_label(code, language)
         catalogue = tomllib.loads((TEMPLATES / language / "messages.toml").read_text("utf-8"))
         units: dict[str, str] = catalogue.pop("units", {})
         # Registry units are Indonesian; other languages translate the ones they know.
