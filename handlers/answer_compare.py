@@ -35,7 +35,12 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
             if windows[r.id]
         ]
         text = t.render(
-            "compare_trend", dataset=chosen, regions=regions, windows=windows, missing=missing
+            "compare_trend",
+            dataset=chosen,
+            regions=regions,
+            windows=windows,
+            missing=missing,
+            region_note=ask.region_note,
         )
         title = t.t("chart_compare_title", title=chosen.title)
         chart = charts.LineChart(
@@ -76,6 +81,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
         period=period,
         missing_period=wanted if wanted and not readings.match_period([period], wanted) else None,
         missing=missing,
+        region_note=ask.region_note,
     )
     title = t.t("chart_compare_period_title", title=chosen.title, period=period)
     chart = charts.BarChart(

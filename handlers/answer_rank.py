@@ -46,9 +46,14 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     if ask.direction == "low":
         ordered.reverse()
     limit = min(ask.limit or DEFAULT_TOP, len(ordered))
-    listed = [
-        (position, regions[rid], point) for position, (rid, point) in enumerate(ordered, start=1)
-    ][:limit]
+    values = [point.value for _, point in ordered]
+
+    def place(value: float) -> int:
+        """Ties share the better place, as in the focus line."""
+        better = (v > value if ask.direction == "high" else v < value for v in values)
+        return 1 + sum(better)
+
+    listed = [(place(point.value), regions[rid], point) for rid, point in ordered[:limit]]
     focus_rank = rank({rid: p.value for rid, p in cross.items()}, focus.id) if focus else None
     text = t.render(
         "rank",
@@ -61,6 +66,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         focus=focus,
         focus_point=cross.get(focus.id) if focus else None,
         focus_rank=focus_rank,
+        region_note=ask.region_note,
         missing_period=wanted if wanted and not readings.match_period([period], wanted) else None,
     )
     top_ids = {regions[rid].id for rid, _ in ordered[:limit]}

@@ -9,7 +9,7 @@ to the closest known word once per query, so cost does not grow with the registr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -264,11 +264,14 @@ class Catalog:
         ranked = sorted(scores.items(), key=lambda item: -item[1])
         return [(self.datasets[dataset_id], score) for dataset_id, score in ranked]
 
-    def similar_titles(self, text: str, limit: int = 3) -> list[DatasetEntry]:
+    def similar_titles(
+        self, text: str, visible: Callable[[DatasetEntry], bool], limit: int = 3
+    ) -> list[DatasetEntry]:
         found = process.extract(
-            text, self._headline_titles, scorer=fuzz.token_set_ratio, limit=limit
+            text, self._headline_titles, scorer=fuzz.token_set_ratio, limit=limit * 4
         )
-        return [self.datasets[key] for _title, score, key in found if score >= 40]
+        close = [self.datasets[key] for _title, score, key in found if score >= 40]
+        return [d for d in close if visible(d)][:limit]
 
 
 def base_name(region_name: str) -> str:

@@ -6,9 +6,10 @@ reached through a button (or a replayed button) is held to the same rule as a ty
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
-from handlers.access import may_see_values
+from handlers.access import may_see_metadata, may_see_values
 from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank
 from handlers.answer_trend import answer_trend
@@ -22,7 +23,21 @@ INTENT_CODES = {"value": "v", "trend": "t", "compare": "c", "rank": "r", "rank_l
 CODE_INTENTS = {code: intent for intent, code in INTENT_CODES.items()}
 LEVEL_CODES = {None: "", "provinsi": "p", "kabupaten": "k", "kota": "c"}
 CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
+# Button "shape": intent letter, optional level letter, optional ranking length ("rk3").
+SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkc]?)(?P<limit>[1-9][0-9]?)?")
 MAX_COMPARE = 6
+
+
+@dataclass(frozen=True)
+class RegionNote:
+    """How a region was chosen without being named exactly, so the answer can say so.
+
+    kind: "default" (no region named) or "deployment" (an ambiguous name read as the
+    deployment's own region).
+    """
+
+    kind: str
+    region: str
 
 
 @dataclass(frozen=True)
@@ -36,27 +51,26 @@ class Ask:
     direction: str = "high"
     limit: int | None = None
     level: str | None = None
-    region_note: str | None = None  # "default" or "deployment": say how the region was chosen
+    region_note: RegionNote | None = None
 
     def button_data(self, language: str) -> str:
         intent = "rank_low" if self.intent == "rank" and self.direction == "low" else self.intent
         regions = ".".join(str(r.id) for r in self.regions)
-        level = LEVEL_CODES[self.level]
-        return (
-            f"q:{language}:{INTENT_CODES[intent]}{level}:{self.dataset.id}:{regions}:"
-            f"{self.period.encode()}"
-        )
+        shape = f"{INTENT_CODES[intent]}{LEVEL_CODES[self.level]}{self.limit or ''}"
+        return f"q:{language}:{shape}:{self.dataset.id}:{regions}:{self.period.encode()}"
 
 
 def ask_from_button(request: Request, data: str) -> tuple[Ask, str] | None:
     """Decode `q:` button data; None when it is malformed or names unknown things."""
     catalog = request.app.catalog
     try:
-        _, language, intent_code, dataset_id, region_ids, period = data.split(":")
-        if not 1 <= len(intent_code) <= 2:
+        _, language, shape, dataset_id, region_ids, period = data.split(":")
+        match = SHAPE.fullmatch(shape)
+        if match is None:
             return None
-        intent = CODE_INTENTS[intent_code[0]]
-        level = CODE_LEVELS[intent_code[1:]]
+        intent = CODE_INTENTS[match["intent"]]
+        level = CODE_LEVELS[match["level"]]
+        limit = int(match["limit"]) if match["limit"] else None
         dataset = catalog.datasets[int(dataset_id)]
         regions = tuple(catalog.regions[int(i)] for i in region_ids.split(".") if i)
         period_ask = PeriodAsk.decode(period)
@@ -66,7 +80,7 @@ def ask_from_button(request: Request, data: str) -> tuple[Ask, str] | None:
         return None
     direction = "low" if intent == "rank_low" else "high"
     intent = "rank" if intent.startswith("rank") else intent
-    return Ask(intent, dataset, regions, period_ask, direction, level=level), language
+    return Ask(intent, dataset, regions, period_ask, direction, limit, level), language
 
 
 async def answer_text(request: Request, question: Question) -> list[Reply]:
@@ -87,8 +101,8 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
         own = [r for r in mention.candidates if r.code == request.app.deployment.region_code]
         if len(mention.candidates) == 1 or own:
             resolved.append(own[0] if own else mention.candidates[0])
-            if len(mention.candidates) > 1:
-                ask = replace(ask, region_note="deployment")
+            if own and len(mention.candidates) > 1:
+                ask = replace(ask, region_note=RegionNote("deployment", own[0].name))
             continue
         buttons = [
             [Button(r.name, replace(ask, regions=(*resolved, r)).button_data(request.language))]
@@ -116,13 +130,15 @@ async def answer_button(request: Request) -> list[Reply]:
 
 async def answer(request: Request, ask: Ask) -> list[Reply]:
     """Answer a resolved question, after the classification check every path goes through."""
+    if not may_see_metadata(request.viewer, ask.dataset):
+        return [Reply(request.texts.t("stale_button"))]  # only a forged button gets here
     if not may_see_values(request.viewer, ask.dataset):
         return [Reply(request.texts.t("restricted", title=ask.dataset.title))]
     if not ask.regions and ask.intent in ("value", "trend"):
         default = request.app.catalog.by_code.get(request.app.deployment.region_code)
         if default is None:
             return [Reply(request.texts.t("no_default_region"))]
-        ask = replace(ask, regions=(default,), region_note="default")
+        ask = replace(ask, regions=(default,), region_note=RegionNote("default", default.name))
     async with request.app.uow() as uow:
         if ask.intent == "rank" or (ask.intent == "compare" and len(ask.regions) < 2):
             return await answer_rank(request, uow, ask)

@@ -7,6 +7,7 @@ from handlers.access import may_see_metadata
 from handlers.catalog import DatasetEntry
 from handlers.context import Request
 from handlers.messages import Reply
+from handlers.suggestions import no_match
 from handlers.understanding import Question
 from reminders.schedule import dataset_deadline
 
@@ -43,10 +44,9 @@ async def answer(request: Request, question: Question) -> list[Reply]:
                 },
             )
         ]
-    named = [d for d, _ in question.datasets if may_see_metadata(request.viewer, d)]
+    named = [d for d, _ in question.datasets]
     if not named:
-        suggestions = [d.title for d in catalog.similar_titles(question.text)]
-        return [Reply(t.t("no_dataset_match", suggestions=suggestions))]
+        return [no_match(request, question.text)]
     dataset = _headline(named)
     if question.intent == "producer":
         return [

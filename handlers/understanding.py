@@ -127,7 +127,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     # Shape words stay visible to dataset matching: a title may contain "perkembangan".
     datasets = catalog.find_datasets(_mask(masked, period_spans))
     intent, direction = _intent(keys, regions, period)
-    limit = _limit(words, shape) if intent == "rank" else None
+    limit = _limit(_mask(masked, period_spans)) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
     level = next((LEVEL_WORDS[w] for w in masked if w in LEVEL_WORDS), None)
     return Question(text, intent, datasets, regions, period, direction, limit, opd_entries, level)
@@ -216,12 +216,9 @@ def _sub_annual(
     return None
 
 
-def _limit(words: list[str], shape: list) -> int | None:
-    """ "5 tertinggi", "top 3": how many regions to list."""
-    for match in shape:
-        if not any(p[0] == "intent" and p[1].startswith("rank") for p in match.payloads):
-            continue
-        for index in (match.start - 1, match.end):
-            if 0 <= index < len(words) and SMALL_NUMBER.match(words[index]):
-                return int(words[index])
-    return None
+def _limit(words: list[str]) -> int | None:
+    """How many regions a ranking lists: "3 kabupaten dengan IPM tertinggi", "top 10".
+
+    The words come with regions and periods masked, so a number left is a count.
+    """
+    return next((int(word) for word in words if SMALL_NUMBER.match(word)), None)

@@ -49,7 +49,8 @@ def change(current: Point, previous: Point | None, unit: str) -> Change | None:
     relative = unit not in POINT_UNITS and previous.value != 0
     amount = abs(delta) / abs(previous.value) * 100 if relative else abs(delta)
     decimals = 2 if relative else max(current.decimals, previous.decimals)
-    direction = "flat" if round(delta, decimals) == 0 else "up" if delta > 0 else "down"
+    # Flat when the change as shown rounds to zero ("naik 0,00%" would read oddly).
+    direction = "flat" if round(amount, decimals) == 0 else "up" if delta > 0 else "down"
     return Change(direction, amount, decimals, relative, previous)
 
 
