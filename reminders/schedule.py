@@ -86,11 +86,16 @@ def period_containing(day: date, kind: str) -> Period:
 
 
 def deadline(
-    periodicity: str, latest_period: str | None, today: date, rule: DueRule | None = None
+    periodicity: str,
+    latest_period: str | None,
+    today: date,
+    rule: DueRule | None = None,
+    due_override: date | None = None,
 ) -> Deadline | None:
     """The next period owed after `latest_period`, or None for ad hoc datasets.
 
     With nothing in the registry yet, the owed period is the last one that has ended.
+    `due_override` is an approved extension's date for that period.
     """
     if periodicity == AD_HOC or periodicity not in DEFAULT_RULES:
         return None
@@ -100,7 +105,7 @@ def deadline(
         expected = period_containing(current.start - timedelta(days=1), periodicity)
     else:
         expected = next_period(parse_period(latest_period))
-    due = rule.due_date(expected)
+    due = due_override or rule.due_date(expected)
     days_left = (due - today).days
     if days_left < 0:
         status = "terlambat"
@@ -119,8 +124,10 @@ def dataset_deadline(
     today: date,
     due_months: int | None = None,
     due_day: int | None = None,
+    due_override: date | None = None,
 ) -> Deadline | None:
     """A registry dataset's deadline with its own due-rule overrides; None when ad hoc."""
     if periodicity not in DEFAULT_RULES:
         return None
-    return deadline(periodicity, latest_period, today, rule_for(periodicity, due_months, due_day))
+    rule = rule_for(periodicity, due_months, due_day)
+    return deadline(periodicity, latest_period, today, rule, due_override)

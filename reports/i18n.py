@@ -36,8 +36,9 @@ class Texts:
         self.env.filters["long_date"] = lambda v: long_date(v, language)
         self.env.filters["period"] = lambda code: period_label(code, language)
         catalogue = tomllib.loads((TEMPLATES / language / "messages.toml").read_text("utf-8"))
-        units: dict[str, str] = catalogue.pop("units", {})
         # Registry units are Indonesian; other languages translate the ones they know.
+        units_file = TEMPLATES / language / "units.toml"
+        units = tomllib.loads(units_file.read_text("utf-8")) if units_file.exists() else {}
         self.env.filters["unit"] = lambda unit: units.get(unit, unit)
         # One-line messages keep their line breaks exactly as written around {% %} tags.
         inline = self.env.overlay(trim_blocks=False, lstrip_blocks=False)

@@ -174,6 +174,7 @@ async def _load_dataset(
             series_group=spec.get("series_group"),
             is_headline=spec.get("is_headline", True),
             note=spec.get("note", ""),
+            next_action_at=now,  # the first reminder tick plans its chase
             indicators=[Indicator(code=spec["code"], name=spec["title"], unit=unit)],
         )
         uow.session.add(dataset)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Dataset, Observation, Opd, Person, Region
+from storage.models import (
+    AuditEntry,
+    Dataset,
+    Extension,
+    Observation,
+    Opd,
+    OutboxMessage,
+    Person,
+    Region,
+    ReminderSend,
+)
 
 
 class RegionRepository:
@@ -165,3 +175,161 @@ class AuditRepository:
     async def recent(self, limit: int = 20) -> Sequence[AuditEntry]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         return (await self.session.scalars(query)).all()
+
+
+class ChaseRow(NamedTuple):
+    """A scheduled dataset as the reminder tick needs it, OPD due-rule overrides applied."""
+
+    id: int
+    code: str
+    title: str
+    opd_id: int
+    periodicity: str
+    latest_period: str | None
+    confirmed_period: str | None
+    due_months: int | None
+    due_day: int | None
+
+
+CHASE_COLUMNS = (
+    Dataset.id,
+    Dataset.code,
+    Dataset.title,
+    Dataset.opd_id,
+    Dataset.periodicity,
+    Dataset.latest_period,
+    Dataset.confirmed_period,
+    func.coalesce(Dataset.due_months, Opd.due_months),
+    func.coalesce(Dataset.due_day, Opd.due_day),
+)
+
+
+class ReminderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def actionable(self, now: datetime) -> list[ChaseRow]:
+        """Datasets whose next action time has come: an index range, not a registry scan."""
+        query = (
+            select(*CHASE_COLUMNS)
+            .join(Opd, Opd.id == Dataset.opd_id)
+            .where(Dataset.next_action_at <= now)
+            .order_by(Dataset.next_action_at)
+        )
+        return [ChaseRow(*row) for row in await self.session.execute(query)]
+
+    async def scheduled(self) -> list[ChaseRow]:
+        """Every dataset with a schedule (for dry-run plans, which must not rely on ticks)."""
+        query = (
+            select(*CHASE_COLUMNS)
+            .join(Opd, Opd.id == Dataset.opd_id)
+            .where(Dataset.periodicity != "sewaktu-waktu")
+            .order_by(Dataset.id)
+        )
+        return [ChaseRow(*row) for row in await self.session.execute(query)]
+
+    async def sent_steps(self, dataset_ids: Sequence[int]) -> dict[tuple[int, str], set[str]]:
+        """(dataset, period) → step keys already sent, for the given datasets."""
+        sent: dict[tuple[int, str], set[str]] = {}
+        for chunk in _chunks(dataset_ids):
+            query = select(ReminderSend.dataset_id, ReminderSend.period, ReminderSend.step).where(
+                ReminderSend.dataset_id.in_(chunk)
+            )
+            for dataset_id, period, step in await self.session.execute(query):
+                sent.setdefault((dataset_id, period), set()).add(step)
+        return sent
+
+    async def extended_dues(self, dataset_ids: Sequence[int]) -> dict[tuple[int, str], date]:
+        """(dataset, period) → the latest approved extended due date."""
+        dues: dict[tuple[int, str], date] = {}
+        for chunk in _chunks(dataset_ids):
+            query = select(Extension.dataset_id, Extension.period, Extension.new_due).where(
+                Extension.dataset_id.in_(chunk), Extension.status == "approved"
+            )
+            for dataset_id, period, new_due in await self.session.execute(query):
+                key = (dataset_id, period)
+                dues[key] = max(new_due, dues.get(key, new_due))
+        return dues
+
+    async def set_next_actions(self, next_actions: dict[int, datetime | None]) -> None:
+        if next_actions:
+            await self.session.execute(
+                update(Dataset),
+                [{"id": k, "next_action_at": v} for k, v in next_actions.items()],
+            )
+
+    async def extensions_for(self, dataset_id: int, period: str) -> Sequence[Extension]:
+        query = select(Extension).where(
+            Extension.dataset_id == dataset_id, Extension.period == period
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def extension(self, extension_id: int) -> Extension | None:
+        return await self.session.get(Extension, extension_id)
+
+    async def sends_for(self, dataset_id: int, period: str) -> Sequence[ReminderSend]:
+        query = (
+            select(ReminderSend)
+            .where(ReminderSend.dataset_id == dataset_id, ReminderSend.period == period)
+            .order_by(ReminderSend.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def exists(self, key: str) -> bool:
+        query = select(OutboxMessage.id).where(OutboxMessage.key == key)
+        return await self.session.scalar(query) is not None
+
+    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def next_attempt(self) -> datetime | None:
+        query = select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == "pending"
+        )
+        return await self.session.scalar(query)
+
+    async def unreported_failures(self) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == "undeliverable",
+                OutboxMessage.reported_at.is_(None),
+                OutboxMessage.kind != "unreachable",
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def pending_for_datasets(self, dataset_id: int, period: str) -> Sequence[OutboxMessage]:
+        """Unsent reminders that name this dataset period."""
+        query = (
+            select(OutboxMessage)
+            .join(ReminderSend, ReminderSend.outbox_id == OutboxMessage.id)
+            .where(
+                ReminderSend.dataset_id == dataset_id,
+                ReminderSend.period == period,
+                OutboxMessage.status == "pending",
+            )
+            .distinct()
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def counts(self) -> dict[str, int]:
+        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return {status: count for status, count in await self.session.execute(query)}
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    """Keep IN lists under the engines' parameter limits."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

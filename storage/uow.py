@@ -11,8 +11,10 @@ from storage.repositories import (
     DatasetRepository,
     ObservationRepository,
     OpdRepository,
+    OutboxRepository,
     PersonRepository,
     RegionRepository,
+    ReminderRepository,
 )
 
 
@@ -36,6 +38,8 @@ class UnitOfWork:
         self.datasets = DatasetRepository(self.session)
         self.observations = ObservationRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.reminders = ReminderRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     async def __aexit__(

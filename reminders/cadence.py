@@ -1,0 +1,147 @@
+"""Which reminder or escalation step is due, and when: pure functions of the calendar.
+
+A cadence is a list of steps relative to the due date (H-14 … H+14), each with the roles it
+goes to. After the last step a weekly overdue reminder follows until the data arrives.
+Steps are sent on working days, inside a daily window; a step that falls on a day off moves to
+the nearest working day that keeps its meaning: steps up to the due date move earlier (never
+after the due date), later steps move later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from reminders.calendar import WorkCalendar
+
+LIAISON = "produsen"
+_STEP = re.compile(r"^H(?:([+-])(\d+))?(?::([a-z_+]+))?$")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # "H-14", "H", "H+3", "weekly"
+    offset: int  # days from the due date
+    audience: tuple[str, ...]  # roles that receive it
+
+
+@dataclass(frozen=True)
+class Cadence:
+    steps: tuple[Step, ...]
+    weekly_audience: tuple[str, ...] = (LIAISON,)
+
+    @classmethod
+    def parse(cls, text: str) -> Cadence:
+        """`H-14,H-7,H-3,H-1,H,H+1,H+3:kepala_opd+produsen,H+7:walidata,H+14:pimpinan`.
+
+        A step without roles goes to the dataset's liaison (produsen).
+        """
+        steps = []
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            match = _STEP.match(part)
+            if not match:
+                raise ValueError(f"bad cadence step {part!r}: write H-7, H, H+3:kepala_opd")
+            sign, days, roles = match.groups()
+            offset = (-1 if sign == "-" else 1) * int(days or 0)
+            name = part.split(":")[0]
+            steps.append(Step(name, offset, tuple(roles.split("+")) if roles else (LIAISON,)))
+        if not steps:
+            raise ValueError("a cadence needs at least one step")
+        return cls(tuple(sorted(steps, key=lambda s: s.offset)))
+
+
+DEFAULT_CADENCE = Cadence.parse(
+    "H-14,H-7,H-3,H-1,H,H+1,H+3:kepala_opd+produsen,H+7:walidata,H+14:pimpinan"
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The daily hours in which reminders are sent, in the deployment's local time."""
+
+    start: time = time(8, 0)
+    end: time = time(15, 0)
+
+    @classmethod
+    def parse(cls, text: str) -> Window:
+        """`08:00-15:00`."""
+        try:
+            start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+        except ValueError:
+            raise ValueError(f"bad window {text!r}: write 08:00-15:00") from None
+        if start >= end:
+            raise ValueError(f"bad window {text!r}: the start must come before the end")
+        return cls(start, end)
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: Step
+    key: str  # unique within one dataset period: "H-7", "weekly-2"
+    day: date  # the working day it is sent on
+
+    @property
+    def label(self) -> str:
+        """How the step is written in plans and messages: H-7, H+3, weekly."""
+        return "weekly" if self.key.startswith("weekly") else self.step.name
+
+
+def plan(due: date, cadence: Cadence, calendar: WorkCalendar, until: date) -> list[PlannedStep]:
+    """Every step for a period due on `due`, with weekly reminders up to `until`."""
+    planned = []
+    for step in cadence.steps:
+        nominal = due + timedelta(days=step.offset)
+        day = calendar.on_or_before(nominal) if step.offset <= 0 else calendar.on_or_after(nominal)
+        planned.append(PlannedStep(step, step.name, day))
+    last = cadence.steps[-1].offset
+    weekly = Step("weekly", last, cadence.weekly_audience)
+    number = 1
+    while (nominal := due + timedelta(days=last + 7 * number)) <= until:
+        day = calendar.on_or_after(nominal)
+        planned.append(PlannedStep(weekly, f"weekly-{number}", day))
+        number += 1
+    return sorted(planned, key=lambda p: (p.day, p.step.offset))
+
+
+def current(planned: list[PlannedStep], today: date) -> PlannedStep | None:
+    """The newest step whose day has come; earlier ones are stale once a later one is due."""
+    reached = [p for p in planned if p.day <= today]
+    return reached[-1] if reached else None
+
+
+def sending_allowed(now_local: datetime, window: Window, calendar: WorkCalendar) -> bool:
+    return calendar.is_working_day(now_local.date()) and (
+        window.start <= now_local.time() < window.end
+    )
+
+
+def next_opening(now_local: datetime, window: Window, calendar: WorkCalendar) -> datetime:
+    """The first moment at or after `now_local` inside the sending window."""
+    today = now_local.date()
+    if calendar.is_working_day(today) and now_local.time() < window.end:
+        return max(now_local, datetime.combine(today, window.start, now_local.tzinfo))
+    day = calendar.on_or_after(today + timedelta(days=1))
+    return datetime.combine(day, window.start, now_local.tzinfo)
+
+
+def next_action(
+    planned: list[PlannedStep],
+    sent: set[str],
+    now_local: datetime,
+    window: Window,
+    calendar: WorkCalendar,
+) -> datetime | None:
+    """When a tick should look at this period again (local time), or None when nothing is left.
+
+    An unsent current step is due at the next opening of the window; otherwise the next
+    step's day, at the window's start.
+    """
+    today = now_local.date()
+    step = current(planned, today)
+    if step is not None and step.key not in sent:
+        return next_opening(now_local, window, calendar)
+    upcoming = [p for p in planned if p.day > today]
+    if not upcoming:
+        return None
+    return datetime.combine(upcoming[0].day, window.start, now_local.tzinfo)

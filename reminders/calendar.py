@@ -1,0 +1,39 @@
+"""Working days in Indonesia: no weekends, public holidays or collective leave (cuti bersama)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cached_property
+
+import holidays
+
+
+class WorkCalendar:
+    """Indonesian working days, from the `holidays` package's public and government lists.
+
+    The government category carries cuti bersama, the collective leave days on which
+    agencies are closed as well.
+    """
+
+    def __init__(self, extra_days_off: frozenset[date] = frozenset()) -> None:
+        self._extra = extra_days_off
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase:
+        return holidays.Indonesia(categories=("government", "public"), language="id")
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays and day not in self._extra
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._holidays.get(day)
+
+    def on_or_before(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def on_or_after(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day

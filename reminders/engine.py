@@ -1,0 +1,97 @@
+"""One dataset's chase at one moment: the owed period, its due date, the step to send now.
+
+Pure: the caller passes what the registry holds, what was already sent, and `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from reminders import cadence as steps
+from reminders.cadence import DEFAULT_CADENCE, Cadence, PlannedStep, Window
+from reminders.calendar import WorkCalendar
+from reminders.schedule import Deadline, dataset_deadline
+
+WEEKLY_HORIZON = timedelta(days=8)  # plan weekly reminders a little past today
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    timezone: ZoneInfo
+    cadence: Cadence = DEFAULT_CADENCE
+    window: Window = field(default_factory=Window)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    max_extensions: int = 2
+
+
+@dataclass(frozen=True)
+class ChaseState:
+    """What the registry says about one dataset."""
+
+    dataset_id: int
+    periodicity: str
+    latest_period: str | None
+    confirmed_period: str | None = None
+    due_months: int | None = None
+    due_day: int | None = None
+
+    @property
+    def delivered_period(self) -> str | None:
+        """The newest period present in the registry or confirmed by a walidata."""
+        known = [p for p in (self.latest_period, self.confirmed_period) if p]
+        return max(known) if known else None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    deadline: Deadline | None
+    planned: list[PlannedStep]
+    due_now: PlannedStep | None  # the step to send at this moment, if any
+    next_action_at: datetime | None  # UTC; None when the chase has nothing left
+
+
+def evaluate(
+    state: ChaseState,
+    sent: Mapping[str, set[str]],
+    now: datetime,
+    settings: ReminderSettings,
+    extended_dues: Mapping[str, date] | None = None,
+) -> Evaluation:
+    """`sent`: period → keys of the steps already sent for it; `extended_dues`: period →
+    approved extended due date."""
+    local = now.astimezone(settings.timezone)
+    today = local.date()
+    deadline = dataset_deadline(
+        state.periodicity, state.delivered_period, today, state.due_months, state.due_day
+    )
+    if deadline is None:
+        return Evaluation(None, [], None, None)
+    extended = (extended_dues or {}).get(deadline.expected.code)
+    if extended is not None:
+        deadline = dataset_deadline(
+            state.periodicity,
+            state.delivered_period,
+            today,
+            state.due_months,
+            state.due_day,
+            due_override=extended,
+        )
+        assert deadline is not None
+    done = sent.get(deadline.expected.code, set())
+    planned = steps.plan(
+        deadline.due, settings.cadence, settings.calendar, until=today + WEEKLY_HORIZON
+    )
+    step = steps.current(planned, today)
+    allowed = steps.sending_allowed(local, settings.window, settings.calendar)
+    due_now = step if step is not None and step.key not in done and allowed else None
+    done_after = done | {due_now.key} if due_now else done
+    following = steps.next_action(planned, done_after, local, settings.window, settings.calendar)
+    if following is None:
+        # Nothing left for this period: look again when the next period could be owed.
+        following = datetime.combine(
+            deadline.expected.end + timedelta(days=1), settings.window.start, local.tzinfo
+        )
+    return Evaluation(deadline, planned, due_now, following.astimezone(now.tzinfo))

@@ -1,0 +1,221 @@
+"""The reminder tick: find what is actionable now, write one message per recipient.
+
+The same `collect` serves the real tick and the dry-run plan, so a plan shows exactly what a
+tick at that moment would send, given what has already been sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from reminders.cadence import LIAISON, PlannedStep
+from reminders.engine import ChaseState, ReminderSettings, evaluate
+from reports.i18n import texts
+from storage.models import OutboxMessage, Person, ReminderSend
+from storage.repositories import ChaseRow
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+# Escalations go to these roles regardless of OPD; the others only within the dataset's OPD.
+REGION_WIDE_ROLES = frozenset({"walidata", "pimpinan"})
+MAX_BUTTON_DATASETS = 8  # a message with more datasets points to /status for the rest
+
+
+@dataclass(frozen=True)
+class Item:
+    """One dataset period in one reminder, as the recipient's role sees it."""
+
+    dataset_id: int
+    code: str
+    title: str
+    opd_id: int
+    opd_name: str
+    period: str
+    due: date
+    step: PlannedStep
+    role: str
+    days_left: int
+
+    @property
+    def days_late(self) -> int:
+        return max(0, -self.days_left)
+
+
+@dataclass
+class Notice:
+    """Everything one person is told at one tick: one message, however many datasets."""
+
+    person: Person
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted({item.role for item in self.items})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "recipient": self.person.name,
+            "role": "+".join(self.roles),
+            "opd": self.person.opd.name if self.person.opd else None,
+            "chat_id": self.person.telegram_user_id,
+            "items": [
+                {
+                    "dataset": item.code,
+                    "title": item.title,
+                    "period": item.period,
+                    "due_date": item.due.isoformat(),
+                    "step": item.step.label,
+                    "days_late": item.days_late,
+                }
+                for item in self.items
+            ],
+        }
+
+
+@dataclass
+class TickReport:
+    datasets_examined: int = 0
+    messages: int = 0
+    items: int = 0
+
+
+async def collect(
+    uow: UnitOfWork, rows: Sequence[ChaseRow], now: datetime, settings: ReminderSettings
+) -> tuple[list[Notice], dict[int, datetime | None]]:
+    """The notices due at `now` for these datasets, and when to look at each one again."""
+    ids = [row.id for row in rows]
+    sent = _by_dataset(await uow.reminders.sent_steps(ids))
+    extended = _by_dataset(await uow.reminders.extended_dues(ids))
+    people = [p for p in await uow.people.all() if p.active]
+    opd_names = {opd.id: opd.name for opd in await uow.opds.all()}
+    notices: dict[int, Notice] = {}
+    next_actions: dict[int, datetime | None] = {}
+    for row in rows:
+        state = ChaseState(
+            row.id,
+            row.periodicity,
+            row.latest_period,
+            row.confirmed_period,
+            row.due_months,
+            row.due_day,
+        )
+        result = evaluate(state, sent.get(row.id, {}), now, settings, extended.get(row.id, {}))
+        next_actions[row.id] = result.next_action_at
+        if result.due_now is None or result.deadline is None:
+            continue
+        for role in result.due_now.step.audience:
+            for person in _recipients(people, role, row.opd_id):
+                notice = notices.setdefault(person.id, Notice(person))
+                if any(item.dataset_id == row.id for item in notice.items):
+                    continue  # one person, two roles: told once
+                notice.items.append(
+                    Item(
+                        row.id,
+                        row.code,
+                        row.title,
+                        row.opd_id,
+                        opd_names[row.opd_id],
+                        result.deadline.expected.code,
+                        result.deadline.due,
+                        result.due_now,
+                        role,
+                        result.deadline.days_left,
+                    )
+                )
+    return list(notices.values()), next_actions
+
+
+async def plan_at(
+    uow_factory: UnitOfWorkFactory, now: datetime, settings: ReminderSettings
+) -> list[Notice]:
+    """Dry run: what a tick at `now` would send. Writes nothing."""
+    async with uow_factory() as uow:
+        rows = await uow.reminders.scheduled()
+        notices, _ = await collect(uow, rows, now, settings)
+    return notices
+
+
+async def run_tick(
+    uow_factory: UnitOfWorkFactory, now: datetime, settings: ReminderSettings
+) -> TickReport:
+    """Enqueue what is due now, in one transaction with the bookkeeping that prevents repeats."""
+    async with uow_factory() as uow:
+        rows = await uow.reminders.actionable(now)
+        notices, next_actions = await collect(uow, rows, now, settings)
+        for notice in notices:
+            message = reminder_message(notice, now)
+            uow.session.add(message)
+            await uow.session.flush()
+            for item in notice.items:
+                uow.session.add(
+                    ReminderSend(
+                        dataset_id=item.dataset_id,
+                        period=item.period,
+                        step=item.step.key,
+                        person_id=notice.person.id,
+                        outbox_id=message.id,
+                        created_at=now,
+                    )
+                )
+        await uow.reminders.set_next_actions(next_actions)
+        await uow.commit()
+    return TickReport(len(rows), len(notices), sum(len(n.items) for n in notices))
+
+
+def reminder_message(notice: Notice, now: datetime) -> OutboxMessage:
+    person = notice.person
+    language = person.language or "id"
+    item_keys = sorted(f"{i.dataset_id}:{i.period}:{i.step.key}" for i in notice.items)
+    digest = hashlib.sha256("|".join(item_keys).encode()).hexdigest()[:20]
+    return OutboxMessage(
+        key=f"reminder:{person.id}:{digest}",
+        kind="reminder",
+        person_id=person.id,
+        chat_id=person.telegram_user_id,
+        text=texts(language).render("reminder", notice=notice, liaison=LIAISON),
+        buttons=_buttons(notice, language),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        error="",
+    )
+
+
+def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
+    """Act on a reminder from the message: per dataset the liaison is chasing."""
+    t = texts(language)
+    rows = []
+    for item in [i for i in notice.items if i.role == LIAISON][:MAX_BUTTON_DATASETS]:
+        ref = f"{item.dataset_id}:{item.period}"
+        rows.append(
+            [
+                {"text": t.t("btn_done", code=item.code), "data": f"r:done:{ref}"},
+                {"text": t.t("btn_extend"), "data": f"r:ext:{ref}"},
+            ]
+        )
+        rows.append(
+            [
+                {"text": t.t("btn_not_ours"), "data": f"r:notours:{ref}"},
+                {"text": t.t("btn_detail"), "data": f"r:detail:{ref}"},
+            ]
+        )
+    return rows
+
+
+def _recipients(people: list[Person], role: str, opd_id: int) -> list[Person]:
+    return [
+        p
+        for p in people
+        if role in p.role_names and (role in REGION_WIDE_ROLES or p.opd_id == opd_id)
+    ]
+
+
+def _by_dataset(by_pair: dict[tuple[int, str], Any]) -> dict[int, dict[str, Any]]:
+    grouped: dict[int, dict[str, Any]] = {}
+    for (dataset_id, period), value in by_pair.items():
+        grouped.setdefault(dataset_id, {})[period] = value
+    return grouped
