@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db
 from storage.demo import load_demo
-from storage.models import Dataset, Indicator, Observation, Opd, Person, Region
+from storage.models import Base, Dataset, Indicator, Observation, Opd, Person, Region
 from storage.uow import UnitOfWorkFactory
 
 from .conftest import NOW
@@ -42,6 +45,16 @@ async def test_migrations_bring_an_empty_database_to_the_newest_schema(
     await db.upgrade(engine)
 
     assert await db.is_current(engine)
+
+
+async def test_migrations_create_exactly_what_the_models_describe(engine: AsyncEngine) -> None:
+    await db.upgrade(engine)
+
+    def differences(connection: Connection) -> list[object]:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
 
 
 async def test_upgrading_a_current_database_again_is_harmless(engine: AsyncEngine) -> None:
