@@ -267,6 +267,31 @@ class ReminderRepository:
     async def extension(self, extension_id: int) -> Extension | None:
         return await self.session.get(Extension, extension_id)
 
+    async def datasets_in(self, outbox_id: int) -> list[tuple[str, str]]:
+        """(code, title) of the datasets a reminder message was about."""
+        query = (
+            select(Dataset.code, Dataset.title)
+            .join(ReminderSend, ReminderSend.dataset_id == Dataset.id)
+            .where(ReminderSend.outbox_id == outbox_id)
+            .order_by(Dataset.code)
+        )
+        return [(code, title) for code, title in await self.session.execute(query)]
+
+    async def dataset_ids_in(self, outbox_id: int) -> set[int]:
+        query = select(ReminderSend.dataset_id).where(ReminderSend.outbox_id == outbox_id)
+        return set((await self.session.scalars(query)).all())
+
+    async def chased_periods(self, dataset_id: int, after: str | None, upto: str) -> list[str]:
+        """Periods of this dataset that reminders were sent for, in (after, upto]."""
+        query = (
+            select(ReminderSend.period)
+            .where(ReminderSend.dataset_id == dataset_id, ReminderSend.period <= upto)
+            .distinct()
+        )
+        if after is not None:
+            query = query.where(ReminderSend.period > after)
+        return sorted((await self.session.scalars(query)).all())
+
     async def sends_for(self, dataset_id: int, period: str) -> Sequence[ReminderSend]:
         query = (
             select(ReminderSend)

@@ -1,0 +1,275 @@
+"""Draining the outbox within Telegram's limits, durably.
+
+A message is marked sent only after Telegram accepted it, one commit per message: a crash
+loses nothing that was not sent, and resends at most the messages that were in flight.
+429 waits the `retry_after` Telegram asks for (for that chat); 5xx, timeouts and connection
+errors back off exponentially; 403 (blocked, or never started the bot) and a person without
+a Telegram account are undeliverable, and the walidata is told who cannot be reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from reports.i18n import texts
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 2.0  # seconds; doubles per attempt
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    chat_id: int
+    text: str
+    buttons: list[list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: int
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Transient:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    reason: str
+
+
+DeliveryResult = Delivered | RetryLater | Transient | Undeliverable
+
+
+class Deliverer(Protocol):
+    """Sends one message; the transport (Bot API over HTTP) lives in `bot/`."""
+
+    async def deliver(self, message: Outgoing) -> DeliveryResult: ...
+
+
+@dataclass
+class RateLimits:
+    """Telegram's published limits: ~30 messages/s overall, 1/s per private chat, 20/min per
+    group. A small safety margin keeps bursts from touching the hard edge."""
+
+    overall_per_second: float = 29.0
+    private_interval: float = 1.0
+    group_per_minute: int = 20
+
+
+@dataclass
+class _Pacer:
+    """Decides when the next message may leave, for the bot and for each chat."""
+
+    limits: RateLimits
+    clock: Callable[[], float] = time.monotonic
+    _overall: deque[float] = field(default_factory=deque)
+    _chat_free_at: dict[int, float] = field(default_factory=dict)
+    _group_sent: dict[int, deque[float]] = field(default_factory=dict)
+
+    def chat_ready(self, chat_id: int) -> bool:
+        now = self.clock()
+        if self._chat_free_at.get(chat_id, 0.0) > now:
+            return False
+        if chat_id < 0:
+            sent = self._group_sent.setdefault(chat_id, deque())
+            while sent and sent[0] <= now - 60:
+                sent.popleft()
+            return len(sent) < self.limits.group_per_minute
+        return True
+
+    async def wait_overall(self) -> None:
+        """Sliding one-second window over all chats."""
+        while True:
+            now = self.clock()
+            while self._overall and self._overall[0] <= now - 1.0:
+                self._overall.popleft()
+            if len(self._overall) < self.limits.overall_per_second:
+                self._overall.append(now)
+                return
+            await asyncio.sleep(self._overall[0] + 1.0 - now)
+
+    def sent(self, chat_id: int) -> None:
+        now = self.clock()
+        if chat_id < 0:
+            self._group_sent.setdefault(chat_id, deque()).append(now)
+        else:
+            self._chat_free_at[chat_id] = now + self.limits.private_interval
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        self._chat_free_at[chat_id] = max(
+            self._chat_free_at.get(chat_id, 0.0), self.clock() + seconds
+        )
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    undeliverable: int = 0
+
+
+class OutboxSender:
+    """Sends pending outbox messages; one instance per process."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        deliverer: Deliverer,
+        limits: RateLimits | None = None,
+        *,
+        concurrency: int = 8,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.uow = uow_factory
+        self.deliverer = deliverer
+        self.pacer = _Pacer(limits or RateLimits())
+        self.concurrency = concurrency
+        self.clock = clock
+        self.wake = asyncio.Event()
+
+    async def drain(self, *, batch: int = 200) -> DrainReport:
+        """Send everything due now; returns when nothing due is left."""
+        report = DrainReport()
+        while True:
+            async with self.uow() as uow:
+                due = list(await uow.outbox.due(self.clock(), batch))
+            if not due:
+                break
+            progressed = await self._send_batch(due, report)
+            if not progressed:
+                await asyncio.sleep(0.05)  # every due chat is pacing itself
+        await self.report_unreachable()
+        return report
+
+    async def run(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
+        """Drain continuously until `stop` is set; `wake` shortens the idle wait."""
+        while not stop.is_set():
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox drain failed; retrying shortly")
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _send_batch(self, due: list[OutboxMessage], report: DrainReport) -> bool:
+        semaphore = asyncio.Semaphore(self.concurrency)
+        busy: set[int] = set()
+        progressed = False
+
+        async def one(message: OutboxMessage) -> None:
+            nonlocal progressed
+            async with semaphore:
+                await self._send_one(message, report)
+                progressed = True
+            busy.discard(message.chat_id or 0)
+
+        tasks = []
+        for message in due:
+            if message.chat_id is None:
+                await self._finish(message, Undeliverable("no Telegram account linked"), report)
+                progressed = True
+                continue
+            # One message per chat at a time keeps each chat's order and pace.
+            if message.chat_id in busy or not self.pacer.chat_ready(message.chat_id):
+                continue
+            busy.add(message.chat_id)
+            self.pacer.sent(message.chat_id)  # reserve the chat's slot now
+            tasks.append(asyncio.create_task(one(message)))
+        if tasks:
+            await asyncio.gather(*tasks)
+        return progressed
+
+    async def _send_one(self, message: OutboxMessage, report: DrainReport) -> None:
+        await self.pacer.wait_overall()
+        assert message.chat_id is not None
+        try:
+            result = await self.deliverer.deliver(
+                Outgoing(message.chat_id, message.text, message.buttons)
+            )
+        except Exception as error:  # a transport bug must not stop the queue
+            log.exception("deliverer failed for outbox %s", message.id)
+            result = Transient(repr(error))
+        await self._finish(message, result, report)
+
+    async def _finish(
+        self, message: OutboxMessage, result: DeliveryResult, report: DrainReport
+    ) -> None:
+        now = self.clock()
+        async with self.uow() as uow:
+            row = await uow.session.get(OutboxMessage, message.id)
+            if row is None or row.status != "pending":
+                return
+            row.attempts += 1
+            match result:
+                case Delivered(message_id):
+                    row.status, row.sent_at, row.telegram_message_id = "sent", now, message_id
+                    report.sent += 1
+                case RetryLater(seconds, reason):
+                    self.pacer.hold(message.chat_id or 0, seconds)
+                    row.next_attempt_at = now + timedelta(seconds=seconds)
+                    row.error = reason
+                    report.retried += 1
+                case Transient(reason) if row.attempts < MAX_ATTEMPTS:
+                    backoff = BACKOFF_BASE * 2 ** (row.attempts - 1)
+                    row.next_attempt_at = now + timedelta(seconds=backoff)
+                    row.error = reason
+                    report.retried += 1
+                case Transient(reason) | Undeliverable(reason):
+                    row.status, row.error = "undeliverable", reason
+                    report.undeliverable += 1
+            await uow.commit()
+
+    async def report_unreachable(self) -> None:
+        """Tell each walidata, once, who could not be reached and about which datasets."""
+        now = self.clock()
+        async with self.uow() as uow:
+            failed = list(await uow.outbox.unreported_failures())
+            if not failed:
+                return
+            people = {p.id: p for p in await uow.people.all()}
+            lines = []
+            for message in failed:
+                person = people.get(message.person_id or -1)
+                datasets = await uow.reminders.datasets_in(message.id)
+                lines.append((person, message, datasets))
+                message.reported_at = now
+            for walidata in (p for p in people.values() if "walidata" in p.role_names and p.active):
+                language = walidata.language or "id"
+                uow.session.add(
+                    OutboxMessage(
+                        key=f"unreachable:{walidata.id}:{failed[0].id}-{failed[-1].id}",
+                        kind="unreachable",
+                        person_id=walidata.id,
+                        chat_id=walidata.telegram_user_id,
+                        text=texts(language).render("unreachable", lines=lines),
+                        buttons=[],
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                        error="",
+                    )
+                )
+            await uow.commit()
