@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from bot import operations
 from bot.config import ConfigError, Settings
 from bot.console import CONSOLE_CHAT_ID, render_reply, run_console, save_attachment
 from bot.wiring import ROLES, UnknownIdentity, build_runtime, resolve_identity
@@ -50,6 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_subparsers(dest="action", required=True).add_parser(
         "load", help="load the demo registry (idempotent)"
     )
+    imports = commands.add_parser("import", help="import a spreadsheet (CSV or XLSX)")
+    import_kinds = imports.add_subparsers(dest="action", required=True)
+    for kind, about in (
+        ("daftar-data", "the Daftar Data: datasets and their schedules"),
+        ("pengguna", "people and their roles"),
+    ):
+        command = import_kinds.add_parser(kind, help=about)
+        command.add_argument("file", type=Path)
+        command.add_argument("--dry-run", action="store_true", help="check only, change nothing")
+    reminders = commands.add_parser("reminders", help="deadline reminders and escalations")
+    reminder_actions = reminders.add_subparsers(dest="action", required=True)
+    plan = reminder_actions.add_parser("plan", help="dry run: what a tick at --at would send")
+    plan.add_argument("--at", required=True, help="moment, e.g. 2026-03-24T09:00")
+    plan.add_argument("--json", action="store_true")
+    tick = reminder_actions.add_parser("tick", help="enqueue what is due now (or --at)")
+    tick.add_argument("--at", help="moment, e.g. 2026-03-24T09:00 (default: now)")
+    reminder_actions.add_parser("send", help="send the outbox once and exit")
     return parser
 
 
@@ -62,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return asyncio.run(dispatch(args, settings))
-    except (ConfigError, CliError) as error:
+    except (ConfigError, CliError, operations.OperationError) as error:
         print(f"satudata: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -90,6 +109,26 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 await engine.dispose()
             print("database is at the newest schema")
+            return 0
+        case "import":
+            code, summary = await operations.run_import(
+                settings, args.action, args.file, now, args.dry_run
+            )
+            print(summary)
+            return code
+        case "reminders":
+            zone = settings.timezone
+            if args.action == "plan":
+                print(
+                    await operations.reminders_plan(
+                        settings, operations.parse_moment(args.at, zone), args.json
+                    )
+                )
+            elif args.action == "tick":
+                at = operations.parse_moment(args.at, zone) if args.at else now
+                print(await operations.reminders_tick(settings, at))
+            else:
+                print(await operations.outbox_send(settings))
             return 0
         case "demo":
             engine = db.create_engine(settings.database_url)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from dotenv import dotenv_values
 
+from reminders.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, Window
 from storage.db import normalise_url
+
+T = TypeVar("T")
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/satudata.db"
@@ -40,6 +44,10 @@ class Settings:
     region_code: str
     region_name: str
     language: str
+    reminder_window: Window = DEFAULT_WINDOW
+    reminder_cadence: Cadence = DEFAULT_CADENCE
+    tick_minutes: int = 5
+    max_extensions: int = 2
 
     @property
     def timezone_abbreviation(self) -> str:
@@ -78,6 +86,16 @@ class Settings:
             region_code=_region_code(get("SATUDATA_REGION_CODE", "35")),
             region_name=get("SATUDATA_REGION_NAME", "Provinsi Jawa Timur"),
             language=_language(get("SATUDATA_LANGUAGE", "id")),
+            reminder_window=_parsed("SATUDATA_REMINDER_WINDOW", get, Window.parse, DEFAULT_WINDOW),
+            reminder_cadence=_parsed(
+                "SATUDATA_REMINDER_CADENCE", get, Cadence.parse, DEFAULT_CADENCE
+            ),
+            tick_minutes=_number(
+                "SATUDATA_TICK_MINUTES", get("SATUDATA_TICK_MINUTES", "5"), 1, 1440
+            ),
+            max_extensions=_number(
+                "SATUDATA_MAX_EXTENSIONS", get("SATUDATA_MAX_EXTENSIONS", "2"), 0, 10
+            ),
         )
 
 
@@ -124,3 +142,19 @@ def _language(language: str) -> str:
     if language not in ("id", "en"):
         raise ConfigError(f"SATUDATA_LANGUAGE must be id or en (got {language!r})")
     return language
+
+
+def _parsed(name: str, get: Callable[[str], str], parse: Callable[[str], T], default: T) -> T:
+    text = get(name)
+    if not text:
+        return default
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
+
+
+def _number(name: str, text: str, low: int, high: int) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high} (got {text!r})")
+    return int(text)

@@ -13,6 +13,7 @@ from handlers.catalog import Catalog
 from handlers.context import App, Deployment
 from handlers.dispatcher import Dispatcher
 from handlers.routes import build_dispatcher
+from reminders.engine import ReminderSettings
 from storage import db
 from storage.demo import load_demo
 from storage.models import Person
@@ -63,8 +64,22 @@ async def build_runtime(settings: Settings, now: datetime) -> Runtime:
         timezone_abbreviation=settings.timezone_abbreviation,
         language=settings.language,
     )
-    app = App(uow=uow_factory, deployment=deployment, catalog=catalog)
+    app = App(
+        uow=uow_factory,
+        deployment=deployment,
+        catalog=catalog,
+        reminders=reminder_settings(settings),
+    )
     return Runtime(engine, uow_factory, build_dispatcher(app))
+
+
+def reminder_settings(settings: Settings) -> ReminderSettings:
+    return ReminderSettings(
+        timezone=settings.timezone,
+        cadence=settings.reminder_cadence,
+        window=settings.reminder_window,
+        max_extensions=settings.max_extensions,
+    )
 
 
 class UnknownIdentity(LookupError):

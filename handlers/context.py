@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.catalog import Catalog
 from handlers.messages import Incoming
+from reminders.engine import ReminderSettings
 from reports.i18n import Texts, texts
 from storage.uow import UnitOfWorkFactory
 
@@ -43,6 +44,7 @@ class App:
     uow: UnitOfWorkFactory
     deployment: Deployment
     catalog: Catalog
+    reminders: ReminderSettings
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ class Window:
         return cls(start, end)
 
 
+DEFAULT_WINDOW = Window()
+
+
 @dataclass(frozen=True)
 class PlannedStep:
     step: Step

@@ -160,6 +160,24 @@ class OutboxSender:
         await self.report_unreachable()
         return report
 
+    async def drain_all(self, max_wait: float = 60.0) -> DrainReport:
+        """Drain, then wait for retries that fall due within `max_wait` seconds, until none is
+        left pending (for one-shot runs)."""
+        total = DrainReport()
+        while True:
+            report = await self.drain()
+            total.sent += report.sent
+            total.retried += report.retried
+            total.undeliverable += report.undeliverable
+            async with self.uow() as uow:
+                upcoming = await uow.outbox.next_attempt()
+            if upcoming is None:
+                return total
+            wait = (upcoming - self.clock()).total_seconds()
+            if wait > max_wait:
+                return total
+            await asyncio.sleep(max(0.05, wait))
+
     async def run(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Drain continuously until `stop` is set; `wake` shortens the idle wait."""
         while not stop.is_set():

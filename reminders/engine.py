@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reminders import cadence as steps
-from reminders.cadence import DEFAULT_CADENCE, Cadence, PlannedStep, Window
+from reminders.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, PlannedStep, Window
 from reminders.calendar import WorkCalendar
 from reminders.schedule import Deadline, dataset_deadline
 
@@ -22,7 +22,7 @@ WEEKLY_HORIZON = timedelta(days=8)  # plan weekly reminders a little past today
 class ReminderSettings:
     timezone: ZoneInfo
     cadence: Cadence = DEFAULT_CADENCE
-    window: Window = field(default_factory=Window)
+    window: Window = DEFAULT_WINDOW
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     max_extensions: int = 2
 

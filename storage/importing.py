@@ -1,0 +1,446 @@
+"""Importing the spreadsheets walidata already keep: Daftar Data and the list of people.
+
+All or nothing: every row is checked first, each problem is reported with its row number,
+and a file with any error changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from reminders.fulfilment import period_arrived
+from storage.models import Dataset, Indicator, Opd, Person, PersonRole
+from storage.periods import parse_period
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+PERIODICITIES = {
+    "tahunan": "tahunan",
+    "annual": "tahunan",
+    "yearly": "tahunan",
+    "semesteran": "semesteran",
+    "semester": "semesteran",
+    "triwulanan": "triwulanan",
+    "quarterly": "triwulanan",
+    "bulanan": "bulanan",
+    "monthly": "bulanan",
+    "mingguan": "mingguan",
+    "weekly": "mingguan",
+    "harian": "harian",
+    "daily": "harian",
+    "sewaktu-waktu": "sewaktu-waktu",
+    "sewaktu waktu": "sewaktu-waktu",
+    "ad hoc": "sewaktu-waktu",
+}
+CLASSIFICATIONS = ("terbuka", "terbatas", "tertutup")
+ROLES = ("walidata", "pimpinan", "kepala_opd", "produsen")
+OPD_ROLES = frozenset({"kepala_opd", "produsen"})
+DATASET_COLUMNS = ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir")
+PEOPLE_COLUMNS = ("nama", "peran", "opd", "telegram_id")
+CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+MAX_ROWS = 50_000
+EXTRA = "\0extra"  # cells beyond the header: usually an unquoted comma in a CSV value
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (missing, broken, wrong columns)."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    periods_arrived: int = 0
+    new_opds: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_table(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a CSV (comma or semicolon) or XLSX file, keyed by normalised header."""
+    if not path.is_file():
+        raise ImportFileError(f"file {path} tidak ditemukan")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path)
+    elif path.suffix.lower() in (".csv", ".txt"):
+        rows = _csv_rows(path)
+    else:
+        raise ImportFileError(
+            f"format {path.suffix or '(tanpa ekstensi)'} tidak didukung; gunakan .csv atau .xlsx"
+        )
+    if not rows:
+        raise ImportFileError("file kosong: baris pertama harus berisi judul kolom")
+    header = [_column(cell) for cell in rows[0]]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ImportFileError(
+            f"kolom wajib tidak ada: {', '.join(missing)} (kolom yang ada: "
+            f"{', '.join(h for h in header if h) or '-'})"
+        )
+    if len(rows) - 1 > MAX_ROWS:
+        raise ImportFileError(f"terlalu banyak baris ({len(rows) - 1}); maksimal {MAX_ROWS}")
+    table = []
+    for values in rows[1:]:
+        cells = [str(v).strip() if v is not None else "" for v in values]
+        row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
+        row[EXTRA] = ", ".join(c for c in cells[len(header) :] if c)
+        table.append(row)
+    return table
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="latin-1")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook  # only needed for spreadsheets
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError(
+            f"file XLSX tidak dapat dibaca ({error.__class__.__name__}); "
+            "simpan ulang dari Excel/LibreOffice lalu coba lagi"
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [
+            ["" if v is None else _cell(v) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+            if any(v not in (None, "") for v in row)
+        ]
+    finally:
+        workbook.close()
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2025.0 from a numeric cell is the period 2025
+    return str(value)
+
+
+def _column(name: object) -> str:
+    return re.sub(r"\s+", "_", str(name or "").strip().lower())
+
+
+# -- Daftar Data ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatasetRow:
+    row: int
+    code: str
+    title: str
+    opd: str
+    periodicity: str
+    classification: str
+    latest_period: str | None
+    unit: str
+    due_months: int | None
+    due_day: int | None
+
+
+async def import_datasets(
+    uow_factory: UnitOfWorkFactory, path: Path, now: datetime, *, dry_run: bool = False
+) -> ImportReport:
+    table = read_table(path, DATASET_COLUMNS)
+    report = ImportReport()
+    _shape_errors(table, report)
+    async with uow_factory() as uow:
+        opds = list(await uow.opds.all())
+        parsed = [_dataset_row(number, row, opds, report) for number, row in _numbered(table)]
+        _duplicates([(p.row, p.code.casefold()) for p in parsed if p], "kode", report)
+        if report.errors or dry_run:
+            return report
+        opd_ids = await _ensure_opds(uow, [p.opd for p in parsed if p], opds, report)
+        for item in parsed:
+            assert item is not None
+            await _apply_dataset(uow, item, opd_ids[item.opd.casefold()], now, report)
+        await uow.commit()
+    return report
+
+
+def _dataset_row(
+    number: int, row: dict[str, str], opds: list[Opd], report: ImportReport
+) -> DatasetRow | None:
+    errors: list[str] = []
+    code = row["kode"]
+    if not CODE.match(code):
+        errors.append("kode wajib diisi, hanya huruf, angka, titik, garis bawah atau tanda minus")
+    title = row["judul"]
+    if not title or len(title) > 300:
+        errors.append("judul wajib diisi (maksimal 300 karakter)")
+    periodicity = PERIODICITIES.get(row["periodisitas"].strip().lower())
+    if periodicity is None:
+        errors.append(
+            f"periodisitas {row['periodisitas']!r} tidak dikenal; gunakan salah satu: "
+            "tahunan, semesteran, triwulanan, bulanan, mingguan, harian, sewaktu-waktu"
+        )
+    classification = row["klasifikasi"].strip().lower()
+    if classification not in CLASSIFICATIONS:
+        errors.append(
+            f"klasifikasi {row['klasifikasi']!r} tidak dikenal; gunakan terbuka, "
+            "terbatas atau tertutup"
+        )
+    opd = row["opd"].strip()
+    if not opd:
+        errors.append("opd wajib diisi")
+    elif (hint := _opd_typo(opd, opds)) is not None:
+        errors.append(f"OPD {opd!r} tidak dikenal; maksud Anda {hint!r}?")
+    latest = row["periode_terakhir"].strip() or None
+    if latest is not None:
+        try:
+            period = parse_period(latest)
+        except ValueError:
+            errors.append(
+                f"periode_terakhir {latest!r} tidak dikenali; contoh: 2025, 2025-S1, "
+                "2025-Q3, 2025-07, 2025-W14, 2025-07-31"
+            )
+        else:
+            latest = period.code
+            if periodicity not in (None, "sewaktu-waktu") and period.kind != periodicity:
+                errors.append(f"periode_terakhir {latest} tidak sesuai periodisitas {periodicity}")
+    due_months = _int(row.get("bulan_jatuh_tempo", ""), 0, 24, "bulan_jatuh_tempo", errors)
+    due_day = _int(row.get("hari_jatuh_tempo", ""), 1, 31, "hari_jatuh_tempo", errors)
+    for message in errors:
+        report.errors.append((number, message))
+    if errors:
+        return None
+    assert periodicity is not None
+    return DatasetRow(
+        number,
+        code,
+        title,
+        opd,
+        periodicity,
+        classification,
+        latest,
+        row.get("satuan", ""),
+        due_months,
+        due_day,
+    )
+
+
+async def _apply_dataset(
+    uow: UnitOfWork, item: DatasetRow, opd_id: int, now: datetime, report: ImportReport
+) -> None:
+    dataset = await uow.datasets.by_code(item.code)
+    if dataset is None:
+        dataset = Dataset(
+            code=item.code,
+            title=item.title,
+            description="",
+            opd_id=opd_id,
+            periodicity=item.periodicity,
+            classification=item.classification,
+            unit=item.unit,
+            due_months=item.due_months,
+            due_day=item.due_day,
+            source="",
+            keywords="",
+            is_headline=True,
+            note="",
+            latest_period=None,
+            next_action_at=None if item.periodicity == "sewaktu-waktu" else now,
+            indicators=[Indicator(code=item.code, name=item.title, unit=item.unit)],
+        )
+        uow.session.add(dataset)
+        await uow.session.flush()
+        report.created += 1
+    else:
+        fields = {
+            "title": item.title,
+            "opd_id": opd_id,
+            "periodicity": item.periodicity,
+            "classification": item.classification,
+            "unit": item.unit or dataset.unit,
+            "due_months": item.due_months,
+            "due_day": item.due_day,
+        }
+        changed = {k: v for k, v in fields.items() if getattr(dataset, k) != v}
+        for key, value in changed.items():
+            setattr(dataset, key, value)
+        if changed:
+            dataset.next_action_at = None if item.periodicity == "sewaktu-waktu" else now
+        report.updated += bool(changed)
+        report.unchanged += not changed and (
+            item.latest_period is None or item.latest_period == dataset.latest_period
+        )
+    if item.latest_period and await period_arrived(uow, dataset, item.latest_period, now):
+        report.periods_arrived += 1
+
+
+def _opd_typo(name: str, opds: list[Opd]) -> str | None:
+    """A close but inexact OPD name is a typo to fix; a far one is a new OPD."""
+    if _find_opd(name, opds) is not None:
+        return None
+    names = [o.name for o in opds] + [o.short_name for o in opds]
+    best = process.extractOne(name, names, scorer=fuzz.ratio, score_cutoff=85)
+    return best[0] if best else None
+
+
+def _find_opd(name: str, opds: list[Opd]) -> Opd | None:
+    wanted = name.casefold()
+    return next(
+        (
+            o
+            for o in opds
+            if wanted in (o.code.casefold(), o.name.casefold(), o.short_name.casefold())
+        ),
+        None,
+    )
+
+
+async def _ensure_opds(
+    uow: UnitOfWork, names: list[str], opds: list[Opd], report: ImportReport
+) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for name in names:
+        key = name.casefold()
+        if key in ids:
+            continue
+        opd = _find_opd(name, opds)
+        if opd is None:
+            code = re.sub(r"[^a-z0-9]+", "-", key).strip("-")[:40] or "opd"
+            opd = Opd(code=code, name=name, short_name=name[:60])
+            uow.session.add(opd)
+            await uow.session.flush()
+            opds.append(opd)
+            report.new_opds.append(name)
+        ids[key] = opd.id
+    return ids
+
+
+# -- people --------------------------------------------------------------------------------------
+
+
+async def import_people(
+    uow_factory: UnitOfWorkFactory, path: Path, now: datetime, *, dry_run: bool = False
+) -> ImportReport:
+    table = read_table(path, PEOPLE_COLUMNS)
+    report = ImportReport()
+    _shape_errors(table, report)
+    async with uow_factory() as uow:
+        opds = list(await uow.opds.all())
+        parsed = []
+        for number, row in _numbered(table):
+            errors: list[str] = []
+            name = row["nama"].strip()
+            if not name or len(name) > 120:
+                errors.append("nama wajib diisi (maksimal 120 karakter)")
+            roles = [
+                r.strip().lower().replace(" ", "_")
+                for r in re.split(r"[,;/]", row["peran"])
+                if r.strip()
+            ]
+            unknown = [r for r in roles if r not in ROLES]
+            if not roles or unknown:
+                errors.append(f"peran {row['peran']!r} tidak dikenal; gunakan: {', '.join(ROLES)}")
+            opd = _find_opd(row["opd"], opds) if row["opd"].strip() else None
+            if row["opd"].strip() and opd is None:
+                hint = _opd_typo(row["opd"], opds)
+                errors.append(
+                    f"OPD {row['opd']!r} tidak dikenal"
+                    + (f"; maksud Anda {hint!r}?" if hint else "")
+                )
+            elif opd is None and OPD_ROLES & set(roles):
+                errors.append("peran kepala_opd dan produsen wajib disertai opd")
+            telegram_id = _int(row["telegram_id"], 1, 10**15, "telegram_id", errors)
+            for message in errors:
+                report.errors.append((number, message))
+            if not errors:
+                parsed.append((number, name, roles, opd, telegram_id))
+        _duplicates([(p[0], str(p[4])) for p in parsed if p[4]], "telegram_id", report)
+        if report.errors or dry_run:
+            return report
+        people = list(await uow.people.all())
+        for _, name, roles, opd, telegram_id in parsed:
+            person = next(
+                (p for p in people if telegram_id and p.telegram_user_id == telegram_id), None
+            ) or next((p for p in people if p.name.casefold() == name.casefold()), None)
+            if person is None:
+                person = Person(
+                    name=name,
+                    created_at=now,
+                    language="id",
+                    active=True,
+                    telegram_user_id=telegram_id,
+                    opd_id=opd.id if opd else None,
+                    roles=[PersonRole(role=r) for r in roles],
+                )
+                uow.session.add(person)
+                people.append(person)
+                report.created += 1
+                continue
+            before = (person.name, person.telegram_user_id, person.opd_id, person.role_names)
+            person.name, person.opd_id = name, opd.id if opd else None
+            person.telegram_user_id = telegram_id or person.telegram_user_id
+            if set(roles) != person.role_names:
+                person.roles = [PersonRole(role=r) for r in roles]
+            after = (person.name, person.telegram_user_id, person.opd_id, frozenset(roles))
+            report.updated += before != after
+            report.unchanged += before == after
+        await uow.commit()
+    return report
+
+
+# -- shared checks -------------------------------------------------------------------------------
+
+
+def _numbered(table: list[dict[str, str]]) -> list[tuple[int, dict[str, str]]]:
+    """Row numbers as the spreadsheet shows them (the header is row 1); rows with more cells
+    than the header are left out and reported by `_shape_errors`."""
+    return [(index + 2, row) for index, row in enumerate(table) if not row[EXTRA]]
+
+
+def _shape_errors(table: list[dict[str, str]], report: ImportReport) -> None:
+    for index, row in enumerate(table):
+        if row[EXTRA]:
+            report.errors.append(
+                (
+                    index + 2,
+                    f"lebih banyak kolom daripada judul kolom ({row[EXTRA]!r}"
+                    " berlebih); beri tanda kutip pada nilai yang memuat koma",
+                )
+            )
+
+
+def _duplicates(keys: list[tuple[int, str]], column: str, report: ImportReport) -> None:
+    """(row number, key) pairs: a key seen before is reported with both rows."""
+    seen: dict[str, int] = {}
+    for number, key in keys:
+        if key in seen:
+            report.errors.append((number, f"{column} {key!r} sudah ada di baris {seen[key]}"))
+        else:
+            seen[key] = number
+
+
+def _int(text: str, low: int, high: int, column: str, errors: list[str]) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else int(text)
+    except ValueError:
+        errors.append(f"{column} {text!r} harus berupa angka")
+        return None
+    if not low <= value <= high:
+        errors.append(f"{column} {value} di luar rentang {low}–{high}")
+        return None
+    return value
