@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import basic, indicators
+from handlers import basic, indicators, reminder_actions
 from handlers.context import App
 from handlers.dispatcher import Dispatcher
 
@@ -13,5 +13,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.command("bantuan", "help")(basic.help_)
     dispatcher.command("data")(basic.data)
     dispatcher.callback("q")(indicators.answer_button)
+    dispatcher.callback("r")(reminder_actions.on_button)
+    dispatcher.command("status")(reminder_actions.status)
     dispatcher.text(basic.free_text)
     return dispatcher

@@ -53,6 +53,26 @@ class Evaluation:
     next_action_at: datetime | None  # UTC; None when the chase has nothing left
 
 
+def owed_deadline(
+    state: ChaseState, today: date, extended_dues: Mapping[str, date] | None = None
+) -> Deadline | None:
+    """The period owed next and its due date, an approved extension applied."""
+    deadline = dataset_deadline(
+        state.periodicity, state.delivered_period, today, state.due_months, state.due_day
+    )
+    extended = (extended_dues or {}).get(deadline.expected.code) if deadline else None
+    if extended is None:
+        return deadline
+    return dataset_deadline(
+        state.periodicity,
+        state.delivered_period,
+        today,
+        state.due_months,
+        state.due_day,
+        due_override=extended,
+    )
+
+
 def evaluate(
     state: ChaseState,
     sent: Mapping[str, set[str]],
@@ -64,22 +84,9 @@ def evaluate(
     approved extended due date."""
     local = now.astimezone(settings.timezone)
     today = local.date()
-    deadline = dataset_deadline(
-        state.periodicity, state.delivered_period, today, state.due_months, state.due_day
-    )
+    deadline = owed_deadline(state, today, extended_dues)
     if deadline is None:
         return Evaluation(None, [], None, None)
-    extended = (extended_dues or {}).get(deadline.expected.code)
-    if extended is not None:
-        deadline = dataset_deadline(
-            state.periodicity,
-            state.delivered_period,
-            today,
-            state.due_months,
-            state.due_day,
-            due_override=extended,
-        )
-        assert deadline is not None
     done = sent.get(deadline.expected.code, set())
     planned = steps.plan(
         deadline.due, settings.cadence, settings.calendar, until=today + WEEKLY_HORIZON

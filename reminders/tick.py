@@ -87,8 +87,8 @@ async def collect(
 ) -> tuple[list[Notice], dict[int, datetime | None]]:
     """The notices due at `now` for these datasets, and when to look at each one again."""
     ids = [row.id for row in rows]
-    sent = _by_dataset(await uow.reminders.sent_steps(ids))
-    extended = _by_dataset(await uow.reminders.extended_dues(ids))
+    sent = await uow.reminders.sent_steps(ids)
+    extended = await uow.reminders.extended_dues(ids)
     people = [p for p in await uow.people.all() if p.active]
     opd_names = {opd.id: opd.name for opd in await uow.opds.all()}
     notices: dict[int, Notice] = {}
@@ -212,10 +212,3 @@ def _recipients(people: list[Person], role: str, opd_id: int) -> list[Person]:
         for p in people
         if role in p.role_names and (role in REGION_WIDE_ROLES or p.opd_id == opd_id)
     ]
-
-
-def _by_dataset(by_pair: dict[tuple[int, str], Any]) -> dict[int, dict[str, Any]]:
-    grouped: dict[int, dict[str, Any]] = {}
-    for (dataset_id, period), value in by_pair.items():
-        grouped.setdefault(dataset_id, {})[period] = value
-    return grouped

@@ -228,27 +228,27 @@ class ReminderRepository:
         )
         return [ChaseRow(*row) for row in await self.session.execute(query)]
 
-    async def sent_steps(self, dataset_ids: Sequence[int]) -> dict[tuple[int, str], set[str]]:
-        """(dataset, period) → step keys already sent, for the given datasets."""
-        sent: dict[tuple[int, str], set[str]] = {}
+    async def sent_steps(self, dataset_ids: Sequence[int]) -> dict[int, dict[str, set[str]]]:
+        """dataset → period → step keys already sent, for the given datasets."""
+        sent: dict[int, dict[str, set[str]]] = {}
         for chunk in _chunks(dataset_ids):
             query = select(ReminderSend.dataset_id, ReminderSend.period, ReminderSend.step).where(
                 ReminderSend.dataset_id.in_(chunk)
             )
             for dataset_id, period, step in await self.session.execute(query):
-                sent.setdefault((dataset_id, period), set()).add(step)
+                sent.setdefault(dataset_id, {}).setdefault(period, set()).add(step)
         return sent
 
-    async def extended_dues(self, dataset_ids: Sequence[int]) -> dict[tuple[int, str], date]:
-        """(dataset, period) → the latest approved extended due date."""
-        dues: dict[tuple[int, str], date] = {}
+    async def extended_dues(self, dataset_ids: Sequence[int]) -> dict[int, dict[str, date]]:
+        """dataset → period → the latest approved extended due date."""
+        dues: dict[int, dict[str, date]] = {}
         for chunk in _chunks(dataset_ids):
             query = select(Extension.dataset_id, Extension.period, Extension.new_due).where(
                 Extension.dataset_id.in_(chunk), Extension.status == "approved"
             )
             for dataset_id, period, new_due in await self.session.execute(query):
-                key = (dataset_id, period)
-                dues[key] = max(new_due, dues.get(key, new_due))
+                periods = dues.setdefault(dataset_id, {})
+                periods[period] = max(new_due, periods.get(period, new_due))
         return dues
 
     async def set_next_actions(self, next_actions: dict[int, datetime | None]) -> None:

@@ -1,0 +1,458 @@
+"""Acting on a reminder, and /status.
+
+Buttons on a reminder (`r:<action>:<dataset id>:<period>[:<more>]`): the liaison says the data
+is updated, asks for an extension, says the dataset is not theirs, or asks for details; the
+walidata confirms, approves, refuses or reassigns. Every change, and every message it causes to
+other people (through the outbox), commits together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from handlers.catalog import Catalog
+from handlers.context import Request
+from handlers.messages import Button, Reply
+from reminders.fulfilment import close_chase
+from reminders.status import DatasetStatus, dataset_statuses, status_of
+from reports.i18n import texts
+from storage.models import Dataset, Extension, OutboxMessage, Person
+from storage.uow import UnitOfWork
+
+EXTENSION_DAYS = (7, 14, 30)
+MAX_STATUS_LINES = 40
+MAX_MOVE_CHOICES = 12
+STATUSES = ("terlambat", "jatuh_tempo", "segera", "mutakhir")
+LIAISON_ACTIONS = frozenset({"done", "ext", "extd", "notours"})
+WALIDATA_ACTIONS = frozenset({"confirm", "deny", "extok", "extno", "move"})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    dataset_id: int
+    period: str
+    extra: str
+
+
+def parse(data: str) -> Action | None:
+    parts = data.split(":")
+    if len(parts) not in (4, 5) or parts[0] != "r" or not parts[2].isdigit():
+        return None
+    return Action(parts[1], int(parts[2]), parts[3], parts[4] if len(parts) == 5 else "")
+
+
+async def on_button(request: Request) -> list[Reply]:
+    t = request.texts
+    action = parse(request.incoming.callback_data or "")
+    if action is None:
+        return [Reply(t.t("stale_button"))]
+    viewer = request.viewer
+    async with request.app.uow() as uow:
+        dataset = await uow.session.get(Dataset, action.dataset_id)
+        if dataset is None:
+            return [Reply(t.t("stale_button"))]
+        is_walidata = "walidata" in viewer.roles
+        is_liaison = "produsen" in viewer.roles and viewer.opd_id == dataset.opd_id
+        if action.name in WALIDATA_ACTIONS and not is_walidata:
+            return [Reply(t.t("walidata_only"))]
+        if action.name in LIAISON_ACTIONS | {"detail"} and not (is_liaison or is_walidata):
+            return [Reply(t.t("liaison_only", opd=dataset.opd.name))]
+        today = request.now.astimezone(request.app.deployment.timezone).date()
+        status = await status_of(uow, dataset.id, today)
+        handler = HANDLERS.get(action.name)
+        if handler is None:
+            return [Reply(t.t("stale_button"))]
+        replies = await handler(request, uow, dataset, action, status)
+        await uow.commit()
+    if action.name == "move":
+        async with request.app.uow() as uow:
+            request.app.catalog = await Catalog.load(uow)  # the producer changed
+    return replies
+
+
+async def _done(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    t = request.texts
+    if status is None or status.deadline.expected.code != action.period:
+        return [Reply(t.t("already_recorded", title=dataset.title, period=action.period))]
+    _audit(request, uow, "claim_updated", dataset, action.period)
+    for walidata in await _people_with(uow, "walidata"):
+        _notify(
+            uow,
+            request,
+            walidata,
+            f"claim:{dataset.id}:{action.period}:{walidata.id}",
+            "claim_for_walidata",
+            buttons=[
+                [
+                    {
+                        "text": _t(walidata, "btn_confirm"),
+                        "data": f"r:confirm:{dataset.id}:{action.period}",
+                    },
+                    {
+                        "text": _t(walidata, "btn_deny"),
+                        "data": f"r:deny:{dataset.id}:{action.period}",
+                    },
+                ]
+            ],
+            person=request.viewer.name,
+            title=dataset.title,
+            code=dataset.code,
+            period=action.period,
+            opd=dataset.opd.name,
+        )
+    return [Reply(t.t("claim_received", title=dataset.title, period=action.period))]
+
+
+async def _confirm(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    delivered = max(
+        p for p in (dataset.latest_period, dataset.confirmed_period, "") if p is not None
+    )
+    if delivered >= action.period:
+        return [
+            Reply(request.texts.t("already_recorded", title=dataset.title, period=action.period))
+        ]
+    previous = delivered or None
+    dataset.confirmed_period = action.period
+    await close_chase(uow, dataset, action.period, request.now, previous_delivered=previous)
+    _audit(request, uow, "claim_confirmed", dataset, action.period)
+    return [Reply(request.texts.t("claim_confirmed", title=dataset.title, period=action.period))]
+
+
+async def _deny(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    _audit(request, uow, "claim_denied", dataset, action.period)
+    for liaison in await _liaisons(uow, dataset):
+        _notify(
+            uow,
+            request,
+            liaison,
+            f"deny:{dataset.id}:{action.period}:{liaison.id}:{request.now.timestamp():.0f}",
+            "claim_denied_for_liaison",
+            title=dataset.title,
+            period=action.period,
+        )
+    return [Reply(request.texts.t("claim_denied", title=dataset.title, period=action.period))]
+
+
+async def _extend(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    t = request.texts
+    if status is None or status.deadline.expected.code != action.period:
+        return [Reply(t.t("already_recorded", title=dataset.title, period=action.period))]
+    asked = [
+        e
+        for e in await uow.reminders.extensions_for(dataset.id, action.period)
+        if e.status in ("pending", "approved")
+    ]
+    if len(asked) >= request.app.reminders.max_extensions:
+        return [Reply(t.t("extension_limit", limit=request.app.reminders.max_extensions))]
+    if any(e.status == "pending" for e in asked):
+        return [Reply(t.t("extension_pending"))]
+    due = status.deadline.due
+    buttons = [
+        [
+            Button(
+                t.t("btn_extend_to", date=due + timedelta(days=days)),
+                f"r:extd:{dataset.id}:{action.period}:{days}",
+            )
+        ]
+        for days in EXTENSION_DAYS
+    ]
+    return [Reply(t.t("extension_choose", title=dataset.title, due=due), buttons=buttons)]
+
+
+async def _extend_to(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    t = request.texts
+    if action.extra not in {str(d) for d in EXTENSION_DAYS}:
+        return [Reply(t.t("stale_button"))]
+    check = await _extend(request, uow, dataset, action, status)
+    if not check[0].buttons:  # refused (limit, pending, or period already delivered)
+        return check
+    assert status is not None and request.viewer.person_id is not None
+    new_due = status.deadline.due + timedelta(days=int(action.extra))
+    extension = Extension(
+        dataset_id=dataset.id,
+        period=action.period,
+        requested_by=request.viewer.person_id,
+        requested_at=request.now,
+        new_due=new_due,
+        status="pending",
+    )
+    uow.session.add(extension)
+    await uow.session.flush()
+    _audit(request, uow, "extension_requested", dataset, action.period, new_due=new_due.isoformat())
+    for walidata in await _people_with(uow, "walidata"):
+        _notify(
+            uow,
+            request,
+            walidata,
+            f"ext:{extension.id}:{walidata.id}",
+            "extension_for_walidata",
+            buttons=[
+                [
+                    {
+                        "text": _t(walidata, "btn_approve"),
+                        "data": f"r:extok:{dataset.id}:{action.period}:{extension.id}",
+                    },
+                    {
+                        "text": _t(walidata, "btn_refuse"),
+                        "data": f"r:extno:{dataset.id}:{action.period}:{extension.id}",
+                    },
+                ]
+            ],
+            person=request.viewer.name,
+            title=dataset.title,
+            period=action.period,
+            due=status.deadline.due,
+            new_due=new_due,
+            opd=dataset.opd.name,
+        )
+    return [Reply(t.t("extension_requested", new_due=new_due))]
+
+
+async def _decide(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    t = request.texts
+    extension = await uow.reminders.extension(int(action.extra)) if action.extra.isdigit() else None
+    if extension is None or extension.dataset_id != dataset.id:
+        return [Reply(t.t("stale_button"))]
+    if extension.status != "pending":
+        return [Reply(t.t("extension_already_decided", status=extension.status))]
+    approved = action.name == "extok"
+    extension.status = "approved" if approved else "refused"
+    extension.decided_by, extension.decided_at = request.viewer.person_id, request.now
+    if approved:
+        dataset.next_action_at = request.now  # re-plan the chase around the new date
+    _audit(
+        request,
+        uow,
+        f"extension_{extension.status}",
+        dataset,
+        action.period,
+        new_due=extension.new_due.isoformat(),
+    )
+    requester = await uow.people.get(extension.requested_by)
+    if requester is not None:
+        _notify(
+            uow,
+            request,
+            requester,
+            f"extdecision:{extension.id}",
+            "extension_decided",
+            title=dataset.title,
+            period=action.period,
+            new_due=extension.new_due,
+            approved=approved,
+        )
+    return [
+        Reply(
+            t.t(
+                "extension_decided_walidata",
+                approved=approved,
+                title=dataset.title,
+                new_due=extension.new_due,
+            )
+        )
+    ]
+
+
+async def _not_ours(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    _audit(request, uow, "reassignment_requested", dataset, action.period)
+    choices = [o for o in await uow.opds.all() if o.id != dataset.opd_id][:MAX_MOVE_CHOICES]
+    for walidata in await _people_with(uow, "walidata"):
+        _notify(
+            uow,
+            request,
+            walidata,
+            f"notours:{dataset.id}:{walidata.id}:{request.now.timestamp():.0f}",
+            "not_ours_for_walidata",
+            buttons=[
+                [{"text": o.short_name, "data": f"r:move:{dataset.id}:{action.period}:{o.id}"}]
+                for o in choices
+            ],
+            person=request.viewer.name,
+            title=dataset.title,
+            code=dataset.code,
+            opd=dataset.opd.name,
+        )
+    return [Reply(request.texts.t("not_ours_received", title=dataset.title))]
+
+
+async def _move(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    opd = next((o for o in await uow.opds.all() if str(o.id) == action.extra), None)
+    if opd is None:
+        return [Reply(request.texts.t("stale_button"))]
+    _audit(
+        request,
+        uow,
+        "dataset_reassigned",
+        dataset,
+        action.period,
+        old_opd=dataset.opd.code,
+        new_opd=opd.code,
+    )
+    dataset.opd_id = opd.id
+    dataset.next_action_at = request.now
+    return [Reply(request.texts.t("moved", title=dataset.title, opd=opd.name))]
+
+
+async def _detail(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    action: Action,
+    status: DatasetStatus | None,
+) -> list[Reply]:
+    sends = await uow.reminders.sends_for(dataset.id, action.period)
+    steps = list(dict.fromkeys(send.step for send in sends))  # in the order they were sent
+    text = request.texts.render(
+        "dataset_detail",
+        dataset=dataset,
+        status=status,
+        steps=steps,
+        liaisons=await _liaisons(uow, dataset),
+    )
+    return [Reply(text)]
+
+
+HANDLERS = {
+    "done": _done,
+    "confirm": _confirm,
+    "deny": _deny,
+    "ext": _extend,
+    "extd": _extend_to,
+    "extok": _decide,
+    "extno": _decide,
+    "notours": _not_ours,
+    "move": _move,
+    "detail": _detail,
+}
+
+
+async def status(request: Request) -> list[Reply]:
+    """/status: a liaison sees their OPD's datasets; the walidata and leaders see every OPD."""
+    t = request.texts
+    viewer = request.viewer
+    today = request.now.astimezone(request.app.deployment.timezone).date()
+    async with request.app.uow() as uow:
+        if viewer.roles & {"walidata", "pimpinan"}:
+            statuses = await dataset_statuses(uow, today)
+            opds = {o.id: o.name for o in await uow.opds.all()}
+            counts: dict[str, dict[str, int]] = {}
+            for s in statuses:
+                per = counts.setdefault(opds[s.row.opd_id], dict.fromkeys(STATUSES, 0))
+                per[s.deadline.status] += 1
+            worst = [s for s in statuses if s.deadline.status == "terlambat"][:5]
+            text = t.render(
+                "status_overview",
+                counts=sorted(counts.items()),
+                worst=worst,
+                opds=opds,
+                today=today,
+            )
+            return [Reply(text)]
+        if viewer.opd_id is None or not viewer.roles & {"produsen", "kepala_opd"}:
+            return [Reply(t.t("status_who"))]
+        statuses = await dataset_statuses(uow, today, viewer.opd_id)
+    shown = statuses[:MAX_STATUS_LINES]
+    text = t.render("status_opd", statuses=shown, more=len(statuses) - len(shown), today=today)
+    return [Reply(text)]
+
+
+def _t(person: Person, key: str, **context: object) -> str:
+    return texts(person.language or "id").t(key, **context)
+
+
+def _notify(
+    uow: UnitOfWork,
+    request: Request,
+    person: Person,
+    key: str,
+    message: str,
+    *,
+    buttons: list[list[dict[str, str]]] | None = None,
+    **context: object,
+) -> None:
+    """Queue a message to someone else, in their language, once per key."""
+    uow.session.add(
+        OutboxMessage(
+            key=key,
+            kind="notice",
+            person_id=person.id,
+            chat_id=person.telegram_user_id,
+            text=_t(person, message, **context),
+            buttons=buttons or [],
+            status="pending",
+            attempts=0,
+            next_attempt_at=request.now,
+            created_at=request.now,
+            error="",
+        )
+    )
+
+
+def _audit(
+    request: Request, uow: UnitOfWork, action: str, dataset: Dataset, period: str, **detail: str
+) -> None:
+    uow.audit.record(
+        at=request.now,
+        action=action,
+        person_id=request.viewer.person_id,
+        chat_id=request.incoming.chat_id,
+        detail={"dataset": dataset.code, "period": period, **detail},
+    )
+
+
+async def _people_with(uow: UnitOfWork, role: str) -> list[Person]:
+    return [p for p in await uow.people.all() if p.active and role in p.role_names]
+
+
+async def _liaisons(uow: UnitOfWork, dataset: Dataset) -> list[Person]:
+    return [p for p in await _people_with(uow, "produsen") if p.opd_id == dataset.opd_id]

@@ -1,0 +1,48 @@
+"""Where every scheduled dataset stands today: for /status, and for the walidata's overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reminders.engine import ChaseState, owed_deadline
+from reminders.schedule import Deadline
+from storage.repositories import ChaseRow
+from storage.uow import UnitOfWork
+
+STATUS_ORDER = {"terlambat": 0, "jatuh_tempo": 1, "segera": 2, "mutakhir": 3}
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    row: ChaseRow
+    deadline: Deadline
+
+
+async def dataset_statuses(
+    uow: UnitOfWork, today: date, opd_id: int | None = None
+) -> list[DatasetStatus]:
+    """Most urgent first: overdue (longest first), due today, due soon, up to date."""
+    rows = [r for r in await uow.reminders.scheduled() if opd_id is None or r.opd_id == opd_id]
+    extended = await uow.reminders.extended_dues([r.id for r in rows])
+    statuses = []
+    for row in rows:
+        state = ChaseState(
+            row.id,
+            row.periodicity,
+            row.latest_period,
+            row.confirmed_period,
+            row.due_months,
+            row.due_day,
+        )
+        owed = owed_deadline(state, today, extended.get(row.id))
+        if owed is not None:
+            statuses.append(DatasetStatus(row, owed))
+    return sorted(
+        statuses, key=lambda s: (STATUS_ORDER[s.deadline.status], s.deadline.days_left, s.row.code)
+    )
+
+
+async def status_of(uow: UnitOfWork, dataset_id: int, today: date) -> DatasetStatus | None:
+    found = [s for s in await dataset_statuses(uow, today) if s.row.id == dataset_id]
+    return found[0] if found else None
