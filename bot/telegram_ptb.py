@@ -27,6 +27,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.background import Background
 from bot.config import Settings
 from bot.telegram_limits import CAPTION_LIMIT, split_text
 from bot.wiring import build_runtime
@@ -232,10 +233,13 @@ async def serve_polling(
             await application.updater.start_polling(
                 timeout=poll_timeout, allowed_updates=["message", "callback_query"]
             )
+            background = Background(runtime, settings)
+            await background.start()
             log.info("serving @%s by long polling", application.bot.username)
             await stop.wait()
             log.info("stopping")
             await application.updater.stop()
+            await background.stop()
             await application.stop()
         finally:
             await application.shutdown()
