@@ -47,6 +47,8 @@ class Fault:
 class FakeBotApi:
     tokens: set[str]
     timeout_delay: float = 3.0
+    send_delay: float = 0.0  # how long each send takes, so a test can interrupt mid-batch
+    blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
     calls: list[Call] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
@@ -180,6 +182,11 @@ class FakeBotApi:
                 return _error(int(fault.kind), "Internal Server Error")
         if method == "getUpdates":
             return _ok(await self._get_updates(params))
+        if method.startswith("send"):
+            if self.send_delay:
+                await asyncio.sleep(self.send_delay)
+            if int(params.get("chat_id", 0)) in self.blocked:
+                return _error(403, "Forbidden: bot was blocked by the user")
         self.calls.append(Call(method, params, files, time.monotonic()))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
