@@ -17,13 +17,18 @@ class WorkCalendar:
 
     def __init__(self, extra_days_off: frozenset[date] = frozenset()) -> None:
         self._extra = extra_days_off
+        self._working: dict[date, bool] = {}  # look-ups repeat for every dataset in a tick
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
         return holidays.Indonesia(categories=("government", "public"), language="id")
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays and day not in self._extra
+        known = self._working.get(day)
+        if known is None:
+            known = day.weekday() < 5 and day not in self._holidays and day not in self._extra
+            self._working[day] = known
+        return known
 
     def holiday_name(self, day: date) -> str | None:
         return self._holidays.get(day)

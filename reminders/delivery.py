@@ -67,10 +67,10 @@ class Deliverer(Protocol):
 
 @dataclass
 class RateLimits:
-    """Telegram's published limits: ~30 messages/s overall, 1/s per private chat, 20/min per
-    group. A small safety margin keeps bursts from touching the hard edge."""
+    """Telegram's published limits: 30 messages/s overall (attempts, 429s included), 1/s per
+    private chat, 20/min per group."""
 
-    overall_per_second: float = 29.0
+    overall_per_second: float = 30.0
     private_interval: float = 1.0
     group_per_minute: int = 20
 
@@ -146,7 +146,7 @@ class OutboxSender:
         self.clock = clock
         self.wake = asyncio.Event()
 
-    async def drain(self, *, batch: int = 200) -> DrainReport:
+    async def drain(self, *, batch: int = 500) -> DrainReport:
         """Send everything due now; returns when nothing due is left."""
         report = DrainReport()
         while True:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import insert
+
 from reminders.cadence import LIAISON, PlannedStep
 from reminders.engine import ChaseState, ReminderSettings, evaluate
 from reports.i18n import texts
@@ -89,7 +91,7 @@ async def collect(
     ids = [row.id for row in rows]
     sent = await uow.reminders.sent_steps(ids)
     extended = await uow.reminders.extended_dues(ids)
-    people = [p for p in await uow.people.all() if p.active]
+    recipients = Recipients([p for p in await uow.people.all() if p.active])
     opd_names = {opd.id: opd.name for opd in await uow.opds.all()}
     notices: dict[int, Notice] = {}
     next_actions: dict[int, datetime | None] = {}
@@ -107,7 +109,7 @@ async def collect(
         if result.due_now is None or result.deadline is None:
             continue
         for role in result.due_now.step.audience:
-            for person in _recipients(people, role, row.opd_id):
+            for person in recipients.of(role, row.opd_id):
                 notice = notices.setdefault(person.id, Notice(person))
                 if any(item.dataset_id == row.id for item in notice.items):
                     continue  # one person, two roles: told once
@@ -145,21 +147,23 @@ async def run_tick(
     async with uow_factory() as uow:
         rows = await uow.reminders.actionable(now)
         notices, next_actions = await collect(uow, rows, now, settings)
-        for notice in notices:
-            message = reminder_message(notice, now)
-            uow.session.add(message)
-            await uow.session.flush()
-            for item in notice.items:
-                uow.session.add(
-                    ReminderSend(
-                        dataset_id=item.dataset_id,
-                        period=item.period,
-                        step=item.step.key,
-                        person_id=notice.person.id,
-                        outbox_id=message.id,
-                        created_at=now,
-                    )
-                )
+        messages = [reminder_message(notice, now) for notice in notices]
+        uow.session.add_all(messages)
+        await uow.session.flush()  # one batched insert; the ids come back
+        sends = [
+            {
+                "dataset_id": item.dataset_id,
+                "period": item.period,
+                "step": item.step.key,
+                "person_id": notice.person.id,
+                "outbox_id": message.id,
+                "created_at": now,
+            }
+            for notice, message in zip(notices, messages, strict=True)
+            for item in notice.items
+        ]
+        if sends:
+            await uow.session.execute(insert(ReminderSend), sends)
         await uow.reminders.set_next_actions(next_actions)
         await uow.commit()
     return TickReport(len(rows), len(notices), sum(len(n.items) for n in notices))
@@ -206,9 +210,16 @@ def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
     return rows
 
 
-def _recipients(people: list[Person], role: str, opd_id: int) -> list[Person]:
-    return [
-        p
-        for p in people
-        if role in p.role_names and (role in REGION_WIDE_ROLES or p.opd_id == opd_id)
-    ]
+class Recipients:
+    """Who holds a role, region-wide or within an OPD, indexed once per tick."""
+
+    def __init__(self, people: list[Person]) -> None:
+        self._by_role: dict[tuple[str, int | None], list[Person]] = {}
+        for person in people:
+            for role in person.role_names:
+                scope = None if role in REGION_WIDE_ROLES else person.opd_id
+                self._by_role.setdefault((role, scope), []).append(person)
+
+    def of(self, role: str, opd_id: int) -> list[Person]:
+        scope = None if role in REGION_WIDE_ROLES else opd_id
+        return self._by_role.get((role, scope), [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, get_month_names
 from babel.numbers import format_decimal
@@ -16,8 +17,9 @@ def number(value: float, decimals: int) -> str:
     return format_decimal(value, format=pattern, locale=LOCALES["id"])
 
 
+@lru_cache(maxsize=4096)
 def long_date(value: date | datetime, language: str = "id") -> str:
-    """3 Maret 2026 / 3 March 2026."""
+    """3 Maret 2026 / 3 March 2026 (cached: reminders repeat the same few dates)."""
     return format_date(value, format="d MMMM y", locale=LOCALES[language])
 
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class FakeBotApi:
     timeout_delay: float = 3.0
     send_delay: float = 0.0  # how long each send takes, so a test can interrupt mid-batch
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
+    random_faults: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _random: random.Random = field(default_factory=lambda: random.Random(7))
     calls: list[Call] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
@@ -198,7 +201,10 @@ class FakeBotApi:
 
     def _next_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)
-        return queue.pop(0) if queue else None
+        if queue:
+            return queue.pop(0)
+        kind, probability = self.random_faults.get(method, ("", 0.0))
+        return Fault(kind) if kind and self._random.random() < probability else None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset", 0) or 0)
