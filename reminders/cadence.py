@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from reminders.calendar import WorkCalendar
 
 LIAISON = "produsen"
+ROLES = frozenset({"produsen", "kepala_opd", "walidata", "pimpinan"})
 _STEP = re.compile(r"^H(?:([+-])(\d+))?(?::([a-z_+]+))?$")
 
 
@@ -45,7 +46,14 @@ class Cadence:
             sign, days, roles = match.groups()
             offset = (-1 if sign == "-" else 1) * int(days or 0)
             name = part.split(":")[0]
-            steps.append(Step(name, offset, tuple(roles.split("+")) if roles else (LIAISON,)))
+            audience = tuple(roles.split("+")) if roles else (LIAISON,)
+            unknown = [role for role in audience if role not in ROLES]
+            if unknown:
+                raise ValueError(
+                    f"bad cadence step {part!r}: unknown role {unknown[0]!r}; roles are "
+                    f"{', '.join(sorted(ROLES))}"
+                )
+            steps.append(Step(name, offset, audience))
         if not steps:
             raise ValueError("a cadence needs at least one step")
         return cls(tuple(sorted(steps, key=lambda s: s.offset)))
@@ -90,21 +98,28 @@ class PlannedStep:
         return "weekly" if self.key.startswith("weekly") else self.step.name
 
 
-def plan(due: date, cadence: Cadence, calendar: WorkCalendar, until: date) -> list[PlannedStep]:
-    """Every step for a period due on `due`, with weekly reminders up to `until`."""
+def plan(
+    due: date, cadence: Cadence, calendar: WorkCalendar, until: date, key_suffix: str = ""
+) -> list[PlannedStep]:
+    """Every step for a period due on `due`, with weekly reminders up to `until`.
+
+    `key_suffix` tells apart the steps of a re-planned chase (after an extension), so they
+    are sent again relative to the new date.
+    """
     planned = []
     for step in cadence.steps:
         nominal = due + timedelta(days=step.offset)
         day = calendar.on_or_before(nominal) if step.offset <= 0 else calendar.on_or_after(nominal)
-        planned.append(PlannedStep(step, step.name, day))
+        planned.append(PlannedStep(step, step.name + key_suffix, day))
     last = cadence.steps[-1].offset
     weekly = Step("weekly", last, cadence.weekly_audience)
     number = 1
     while (nominal := due + timedelta(days=last + 7 * number)) <= until:
         day = calendar.on_or_after(nominal)
-        planned.append(PlannedStep(weekly, f"weekly-{number}", day))
+        planned.append(PlannedStep(weekly, f"weekly-{number}{key_suffix}", day))
         number += 1
-    return sorted(planned, key=lambda p: (p.day, p.step.offset))
+    # On a shared day the later step wins, and a named escalation wins over a weekly reminder.
+    return sorted(planned, key=lambda p: (p.day, p.step.name != "weekly", p.step.offset))
 
 
 def current(planned: list[PlannedStep], today: date) -> PlannedStep | None:

@@ -88,8 +88,10 @@ def evaluate(
     if deadline is None:
         return Evaluation(None, [], None, None)
     done = sent.get(deadline.expected.code, set())
+    extended = (extended_dues or {}).get(deadline.expected.code)
+    suffix = f"@{extended.isoformat()}" if extended else ""
     planned = steps.plan(
-        deadline.due, settings.cadence, settings.calendar, until=today + WEEKLY_HORIZON
+        deadline.due, settings.cadence, settings.calendar, today + WEEKLY_HORIZON, suffix
     )
     step = steps.current(planned, today)
     allowed = steps.sending_allowed(local, settings.window, settings.calendar)

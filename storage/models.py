@@ -225,7 +225,7 @@ class ReminderSend(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(16))
-    step: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(32))  # "H-7", "weekly-3@2026-07-15"
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

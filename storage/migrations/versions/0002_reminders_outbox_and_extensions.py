@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("period", sa.String(length=16), nullable=False),
-        sa.Column("step", sa.String(length=16), nullable=False),
+        sa.Column("step", sa.String(length=32), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("outbox_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
