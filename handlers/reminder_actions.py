@@ -84,11 +84,11 @@ async def _done(
         return [Reply(t.t("already_recorded", title=dataset.title, period=action.period))]
     _audit(request, uow, "claim_updated", dataset, action.period)
     for walidata in await _people_with(uow, "walidata"):
-        _notify(
+        await _notify(
             uow,
             request,
             walidata,
-            f"claim:{dataset.id}:{action.period}:{walidata.id}",
+            f"claim:{dataset.id}:{action.period}:{walidata.id}:{request.now.date()}",
             "claim_for_walidata",
             buttons=[
                 [
@@ -141,7 +141,7 @@ async def _deny(
 ) -> list[Reply]:
     _audit(request, uow, "claim_denied", dataset, action.period)
     for liaison in await _liaisons(uow, dataset):
-        _notify(
+        await _notify(
             uow,
             request,
             liaison,
@@ -212,7 +212,7 @@ async def _extend_to(
     await uow.session.flush()
     _audit(request, uow, "extension_requested", dataset, action.period, new_due=new_due.isoformat())
     for walidata in await _people_with(uow, "walidata"):
-        _notify(
+        await _notify(
             uow,
             request,
             walidata,
@@ -268,7 +268,7 @@ async def _decide(
     )
     requester = await uow.people.get(extension.requested_by)
     if requester is not None:
-        _notify(
+        await _notify(
             uow,
             request,
             requester,
@@ -301,7 +301,7 @@ async def _not_ours(
     _audit(request, uow, "reassignment_requested", dataset, action.period)
     choices = [o for o in await uow.opds.all() if o.id != dataset.opd_id][:MAX_MOVE_CHOICES]
     for walidata in await _people_with(uow, "walidata"):
-        _notify(
+        await _notify(
             uow,
             request,
             walidata,
@@ -410,7 +410,7 @@ def _t(person: Person, key: str, **context: object) -> str:
     return texts(person.language or "id").t(key, **context)
 
 
-def _notify(
+async def _notify(
     uow: UnitOfWork,
     request: Request,
     person: Person,
@@ -421,6 +421,8 @@ def _notify(
     **context: object,
 ) -> None:
     """Queue a message to someone else, in their language, once per key."""
+    if await uow.outbox.exists(key):
+        return  # the same button pressed twice: they were told already
     uow.session.add(
         OutboxMessage(
             key=key,
