@@ -149,9 +149,6 @@ class ObservationRepository:
         )
         return list((await self.session.scalars(query)).all())
 
-    async def count(self) -> int:
-        return int(await self.session.scalar(select(func.count(Observation.id))) or 0)
-
 
 class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -349,10 +346,6 @@ class OutboxRepository:
             .distinct()
         )
         return (await self.session.scalars(query)).all()
-
-    async def counts(self) -> dict[str, int]:
-        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        return {status: count for status, count in await self.session.execute(query)}
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
