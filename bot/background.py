@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,11 +41,14 @@ class Background:
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._stop = asyncio.Event()
         self._sender_task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._jobs_lock = asyncio.Lock()
 
     async def start(self) -> None:
         self.scheduler.add_job(
-            self.tick,
-            IntervalTrigger(minutes=self.settings.tick_minutes),
+            self._spawn,
+            trigger=IntervalTrigger(minutes=self.settings.tick_minutes),
+            args=[self.tick],
             next_run_time=datetime.now(self.settings.timezone),
             id="reminder-tick",
             coalesce=True,
@@ -51,14 +56,25 @@ class Background:
             misfire_grace_time=None,
         )
         self.scheduler.add_job(
-            self.refresh_catalog,
-            IntervalTrigger(minutes=CATALOG_REFRESH_MINUTES),
+            self._spawn,
+            trigger=IntervalTrigger(minutes=CATALOG_REFRESH_MINUTES),
+            args=[self.refresh_catalog],
             id="catalog-refresh",
             coalesce=True,
             max_instances=1,
         )
         self.scheduler.start()
         self._sender_task = asyncio.create_task(self.sender.run(self._stop, idle_poll=2.0))
+
+    async def _spawn(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run a job as a task of our own, so stopping can wait for it to finish."""
+        task = asyncio.get_running_loop().create_task(self._one_at_a_time(job))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _one_at_a_time(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        async with self._jobs_lock:
+            await job()
 
     async def tick(self) -> None:
         try:
@@ -80,6 +96,8 @@ class Background:
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
         self._stop.set()
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
         if self._sender_task is not None:
             await self._sender_task
         await self.client.aclose()
