@@ -14,6 +14,7 @@ from datetime import timedelta
 from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply
+from reminders.cadence import step_label
 from reminders.fulfilment import close_chase
 from reminders.status import DatasetStatus, dataset_statuses, status_of
 from reports.i18n import texts
@@ -88,7 +89,7 @@ async def _done(
             uow,
             request,
             walidata,
-            f"claim:{dataset.id}:{action.period}:{walidata.id}:{request.now.date()}",
+            f"claim:{dataset.id}:{action.period}:{walidata.id}:{request.now.timestamp():.0f}",
             "claim_for_walidata",
             buttons=[
                 [
@@ -127,7 +128,9 @@ async def _confirm(
         ]
     previous = delivered or None
     dataset.confirmed_period = action.period
-    await close_chase(uow, dataset, action.period, request.now, previous_delivered=previous)
+    await close_chase(
+        uow, dataset, action.period, request.now, previous_delivered=previous, confirmed=True
+    )
     _audit(request, uow, "claim_confirmed", dataset, action.period)
     return [Reply(request.texts.t("claim_confirmed", title=dataset.title, period=action.period))]
 
@@ -351,12 +354,15 @@ async def _detail(
     status: DatasetStatus | None,
 ) -> list[Reply]:
     sends = await uow.reminders.sends_for(dataset.id, action.period)
-    steps = list(dict.fromkeys(send.step for send in sends))  # in the order they were sent
+    labels = [step_label(send.step) for send in sends]
+    steps = [label for label in dict.fromkeys(labels) if label != "weekly"]  # in sent order
+    weekly = len({send.step for send in sends if step_label(send.step) == "weekly"})
     text = request.texts.render(
         "dataset_detail",
         dataset=dataset,
         status=status,
         steps=steps,
+        weekly=weekly,
         liaisons=await _liaisons(uow, dataset),
     )
     return [Reply(text)]
@@ -406,14 +412,14 @@ async def status(request: Request) -> list[Reply]:
     return [Reply(text)]
 
 
-def _t(person: Person, key: str, **context: object) -> str:
-    return texts(person.language or "id").t(key, **context)
+def _t(reader: Person, key: str, /, **context: object) -> str:
+    return texts(reader.language or "id").t(key, **context)
 
 
 async def _notify(
     uow: UnitOfWork,
     request: Request,
-    person: Person,
+    recipient: Person,
     key: str,
     message: str,
     *,
@@ -427,9 +433,9 @@ async def _notify(
         OutboxMessage(
             key=key,
             kind="notice",
-            person_id=person.id,
-            chat_id=person.telegram_user_id,
-            text=_t(person, message, **context),
+            person_id=recipient.id,
+            chat_id=recipient.telegram_user_id,
+            text=_t(recipient, message, **context),
             buttons=buttons or [],
             status="pending",
             attempts=0,

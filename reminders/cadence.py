@@ -94,8 +94,12 @@ class PlannedStep:
 
     @property
     def label(self) -> str:
-        """How the step is written in plans and messages: H-7, H+3, weekly."""
-        return "weekly" if self.key.startswith("weekly") else self.step.name
+        return step_label(self.key)
+
+
+def step_label(key: str) -> str:
+    """How a step is written in plans and messages: H-7, H+3, weekly (keys carry more)."""
+    return "weekly" if key.startswith("weekly") else key.split("@")[0]
 
 
 def plan(

@@ -20,7 +20,7 @@ async def period_arrived(uow: UnitOfWork, dataset: Dataset, period: str, now: da
     previous = dataset.latest_period
     dataset.latest_period = period
     dataset.last_updated_at = now
-    await close_chase(uow, dataset, period, now, previous_delivered=previous)
+    await close_chase(uow, dataset, period, now, previous_delivered=previous, confirmed=False)
     return True
 
 
@@ -30,13 +30,18 @@ async def close_chase(
     period: str,
     now: datetime,
     previous_delivered: str | None,
+    *,
+    confirmed: bool,
 ) -> None:
-    """Cancel pending reminders up to `period` and thank the liaisons who were chased."""
+    """Cancel pending reminders up to `period` and thank the liaisons who were chased.
+
+    `confirmed`: a walidata confirmed delivery before the registry shows it.
+    """
     dataset.next_action_at = now  # the tick plans the next period's chase
     chased = await uow.reminders.chased_periods(dataset.id, after=previous_delivered, upto=period)
     for chased_period in chased:
         for message in await uow.outbox.pending_for_datasets(dataset.id, chased_period):
-            if await _only_about(uow, message, dataset.id):
+            if await _all_delivered(uow, message):
                 message.status, message.error = "cancelled", f"{dataset.code} {period} arrived"
     if not chased:
         return
@@ -56,7 +61,11 @@ async def close_chase(
                 kind="thanks",
                 person_id=person.id,
                 chat_id=person.telegram_user_id,
-                text=texts(language).t("thanks_updated", title=dataset.title, period=period),
+                text=texts(language).t(
+                    "thanks_confirmed" if confirmed else "thanks_updated",
+                    title=dataset.title,
+                    period=period,
+                ),
                 buttons=[],
                 status="pending",
                 attempts=0,
@@ -67,6 +76,14 @@ async def close_chase(
         )
 
 
-async def _only_about(uow: UnitOfWork, message: OutboxMessage, dataset_id: int) -> bool:
-    """A reminder that lists other datasets too still has a reason to be sent."""
-    return await uow.reminders.dataset_ids_in(message.id) == {dataset_id}
+async def _all_delivered(uow: UnitOfWork, message: OutboxMessage) -> bool:
+    """A reminder is pointless once every dataset period it names has been delivered; one
+    that still names an owed period keeps its reason to be sent."""
+    for dataset_id, period in await uow.reminders.periods_in(message.id):
+        dataset = await uow.session.get(Dataset, dataset_id)
+        if dataset is None:
+            continue
+        delivered = max(dataset.latest_period or "", dataset.confirmed_period or "")
+        if delivered < period:
+            return False
+    return True

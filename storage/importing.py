@@ -46,6 +46,7 @@ PEOPLE_COLUMNS = ("nama", "peran", "opd", "telegram_id")
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 MAX_ROWS = 50_000
 EXTRA = "\0extra"  # cells beyond the header: usually an unquoted comma in a CSV value
+ROW = "\0row"  # the row's number in the file
 
 
 class ImportFileError(Exception):
@@ -78,7 +79,7 @@ def read_table(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
         raise ImportFileError(
             f"format {path.suffix or '(tanpa ekstensi)'} tidak didukung; gunakan .csv atau .xlsx"
         )
-    if not rows:
+    if not rows or not any(rows[0]):
         raise ImportFileError("file kosong: baris pertama harus berisi judul kolom")
     header = [_column(cell) for cell in rows[0]]
     missing = [name for name in required if name not in header]
@@ -90,10 +91,13 @@ def read_table(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     if len(rows) - 1 > MAX_ROWS:
         raise ImportFileError(f"terlalu banyak baris ({len(rows) - 1}); maksimal {MAX_ROWS}")
     table = []
-    for values in rows[1:]:
+    for number, values in enumerate(rows[1:], start=2):  # numbered as the spreadsheet shows
         cells = [str(v).strip() if v is not None else "" for v in values]
+        if not any(cells):
+            continue  # a blank row keeps its number for the rows after it
         row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
         row[EXTRA] = ", ".join(c for c in cells[len(header) :] if c)
+        row[ROW] = str(number)
         table.append(row)
     return table
 
@@ -105,7 +109,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
         text = path.read_text(encoding="latin-1")
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
@@ -123,7 +127,6 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         return [
             ["" if v is None else _cell(v) for v in row]
             for row in sheet.iter_rows(values_only=True)
-            if any(v not in (None, "") for v in row)
         ]
     finally:
         workbook.close()
@@ -132,6 +135,8 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
 def _cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 2025.0 from a numeric cell is the period 2025
+    if isinstance(value, datetime):
+        return value.date().isoformat()  # Excel turns a typed 2025-07 into 2025-07-01
     return str(value)
 
 
@@ -204,6 +209,8 @@ def _dataset_row(
     elif (hint := _opd_typo(opd, opds)) is not None:
         errors.append(f"OPD {opd!r} tidak dikenal; maksud Anda {hint!r}?")
     latest = row["periode_terakhir"].strip() or None
+    if latest is not None and periodicity == "bulanan" and re.fullmatch(r"\d{4}-\d{2}-01", latest):
+        latest = latest[:7]  # a month that a spreadsheet stored as its first day
     if latest is not None:
         try:
             period = parse_period(latest)
@@ -278,10 +285,13 @@ async def _apply_dataset(
             setattr(dataset, key, value)
         if changed:
             dataset.next_action_at = None if item.periodicity == "sewaktu-waktu" else now
-        report.updated += bool(changed)
-        report.unchanged += not changed and (
-            item.latest_period is None or item.latest_period == dataset.latest_period
+        arrived = bool(item.latest_period) and await period_arrived(
+            uow, dataset, item.latest_period or "", now
         )
+        report.updated += bool(changed)
+        report.unchanged += not changed and not arrived
+        report.periods_arrived += arrived
+        return
     if item.latest_period and await period_arrived(uow, dataset, item.latest_period, now):
         report.periods_arrived += 1
 
@@ -338,6 +348,7 @@ async def import_people(
     _shape_errors(table, report)
     async with uow_factory() as uow:
         opds = list(await uow.opds.all())
+        people = list(await uow.people.all())
         parsed = []
         for number, row in _numbered(table):
             errors: list[str] = []
@@ -362,6 +373,14 @@ async def import_people(
             elif opd is None and OPD_ROLES & set(roles):
                 errors.append("peran kepala_opd dan produsen wajib disertai opd")
             telegram_id = _int(row["telegram_id"], 1, 10**15, "telegram_id", errors)
+            holder = next(
+                (p for p in people if telegram_id and p.telegram_user_id == telegram_id), None
+            )
+            if holder is not None and holder.name.casefold() != name.casefold():
+                errors.append(
+                    f"telegram_id {telegram_id} sudah dipakai oleh {holder.name}; "
+                    "periksa kembali nomornya"
+                )
             for message in errors:
                 report.errors.append((number, message))
             if not errors:
@@ -369,7 +388,7 @@ async def import_people(
         _duplicates([(p[0], str(p[4])) for p in parsed if p[4]], "telegram_id", report)
         if report.errors or dry_run:
             return report
-        people = list(await uow.people.all())
+        touched: list[Person] = []
         for _, name, roles, opd, telegram_id in parsed:
             person = next(
                 (p for p in people if telegram_id and p.telegram_user_id == telegram_id), None
@@ -386,9 +405,11 @@ async def import_people(
                 )
                 uow.session.add(person)
                 people.append(person)
+                touched.append(person)
                 report.created += 1
                 continue
             before = (person.name, person.telegram_user_id, person.opd_id, person.role_names)
+            old_opd = person.opd_id
             person.name, person.opd_id = name, opd.id if opd else None
             person.telegram_user_id = telegram_id or person.telegram_user_id
             if set(roles) != person.role_names:
@@ -396,25 +417,41 @@ async def import_people(
             after = (person.name, person.telegram_user_id, person.opd_id, frozenset(roles))
             report.updated += before != after
             report.unchanged += before == after
+            if before != after:
+                touched.append(person)
+                if old_opd is not None and old_opd != person.opd_id:
+                    await uow.reminders.replan({old_opd}, now)
+        await _replan_for(uow, touched, now)
         await uow.commit()
     return report
+
+
+async def _replan_for(uow: UnitOfWork, people: list[Person], now: datetime) -> None:
+    """New or changed recipients: the tick looks again at the chases they are part of, so a
+    step nobody could receive before reaches them now."""
+    if not people:
+        return
+    if any(p.role_names - OPD_ROLES for p in people):
+        await uow.reminders.replan(None, now)  # walidata and leaders follow every dataset
+    else:
+        await uow.reminders.replan({p.opd_id for p in people if p.opd_id is not None}, now)
 
 
 # -- shared checks -------------------------------------------------------------------------------
 
 
 def _numbered(table: list[dict[str, str]]) -> list[tuple[int, dict[str, str]]]:
-    """Row numbers as the spreadsheet shows them (the header is row 1); rows with more cells
-    than the header are left out and reported by `_shape_errors`."""
-    return [(index + 2, row) for index, row in enumerate(table) if not row[EXTRA]]
+    """Rows with their numbers; rows with more cells than the header are left out and
+    reported by `_shape_errors`."""
+    return [(int(row[ROW]), row) for row in table if not row[EXTRA]]
 
 
 def _shape_errors(table: list[dict[str, str]], report: ImportReport) -> None:
-    for index, row in enumerate(table):
+    for row in table:
         if row[EXTRA]:
             report.errors.append(
                 (
-                    index + 2,
+                    int(row[ROW]),
                     f"lebih banyak kolom daripada judul kolom ({row[EXTRA]!r}"
                     " berlebih); beri tanda kutip pada nilai yang memuat koma",
                 )

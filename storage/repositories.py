@@ -255,6 +255,18 @@ class ReminderRepository:
                 [{"id": k, "next_action_at": v} for k, v in next_actions.items()],
             )
 
+    async def replan(self, opd_ids: set[int] | None, now: datetime) -> None:
+        """Make the next tick look at these OPDs' scheduled datasets (None: every dataset)."""
+        query = (
+            update(Dataset)
+            .where(Dataset.periodicity != "sewaktu-waktu")
+            .values(next_action_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if opd_ids is not None:
+            query = query.where(Dataset.opd_id.in_(opd_ids))
+        await self.session.execute(query)
+
     async def extensions_for(self, dataset_id: int, period: str) -> Sequence[Extension]:
         query = select(Extension).where(
             Extension.dataset_id == dataset_id, Extension.period == period
@@ -274,9 +286,12 @@ class ReminderRepository:
         )
         return [(code, title) for code, title in await self.session.execute(query)]
 
-    async def dataset_ids_in(self, outbox_id: int) -> set[int]:
-        query = select(ReminderSend.dataset_id).where(ReminderSend.outbox_id == outbox_id)
-        return set((await self.session.scalars(query)).all())
+    async def periods_in(self, outbox_id: int) -> set[tuple[int, str]]:
+        """(dataset, period) pairs a reminder message chases."""
+        query = select(ReminderSend.dataset_id, ReminderSend.period).where(
+            ReminderSend.outbox_id == outbox_id
+        )
+        return {(dataset_id, period) for dataset_id, period in await self.session.execute(query)}
 
     async def chased_periods(self, dataset_id: int, after: str | None, upto: str) -> list[str]:
         """Periods of this dataset that reminders were sent for, in (after, upto]."""
