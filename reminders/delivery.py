@@ -146,10 +146,10 @@ class OutboxSender:
         self.clock = clock
         self.wake = asyncio.Event()
 
-    async def drain(self, *, batch: int = 500) -> DrainReport:
-        """Send everything due now; returns when nothing due is left."""
+    async def drain(self, *, batch: int = 500, stop: asyncio.Event | None = None) -> DrainReport:
+        """Send everything due now; returns when nothing due is left (or `stop` is set)."""
         report = DrainReport()
-        while True:
+        while stop is None or not stop.is_set():
             async with self.uow() as uow:
                 due = list(await uow.outbox.due(self.clock(), batch))
             if not due:
@@ -182,7 +182,7 @@ class OutboxSender:
         """Drain continuously until `stop` is set; `wake` shortens the idle wait."""
         while not stop.is_set():
             try:
-                await self.drain()
+                await self.drain(stop=stop)
             except Exception:
                 log.exception("outbox drain failed; retrying shortly")
             self.wake.clear()
