@@ -63,12 +63,13 @@ class FakeBotApi:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_calls", self._calls)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -199,6 +200,12 @@ class FakeBotApi:
         except _BadRequest as error:
             return _error(400, str(error))
 
+    async def _calls(self, request: web.Request) -> web.Response:
+        """Everything received so far, for a test or benchmark in another process."""
+        return web.json_response(
+            [{"method": c.method, "params": c.params, "at": c.at} for c in self.calls]
+        )
+
     def _next_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)
         if queue:
@@ -292,3 +299,18 @@ def _error(code: int, description: str, parameters: dict[str, Any] | None = None
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=code)
+
+
+async def serve_forever(port: int, token: str, fault_rate: float) -> None:
+    """The fake API in a process of its own (benchmarks): its clock is not disturbed by the
+    client's work, so the arrival times it records are what Telegram would see."""
+    server = FakeBotApi(tokens={token}, random_faults={"sendMessage": ("429", fault_rate)})
+    await server.start(port)
+    print(f"ready {server.port}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(serve_forever(int(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
