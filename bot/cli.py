@@ -128,7 +128,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 at = operations.parse_moment(args.at, zone) if args.at else now
                 print(await operations.reminders_tick(settings, at))
             else:
-                print(await operations.outbox_send(settings))
+                print(await operations.outbox_send(settings, now))
             return 0
         case "demo":
             engine = db.create_engine(settings.database_url)

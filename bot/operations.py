@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +25,17 @@ class OperationError(Exception):
     """A problem the operator can fix; printed as one line by the CLI."""
 
 
+@asynccontextmanager
+async def prepared(settings: Settings, now: datetime) -> AsyncIterator[UnitOfWorkFactory]:
+    """The configured database, migrated (and seeded when empty), closed afterwards."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        await prepare_database(engine, now)
+        yield UnitOfWorkFactory(engine)
+    finally:
+        await engine.dispose()
+
+
 def parse_moment(text: str, zone: ZoneInfo) -> datetime:
     """`2026-03-24 09:00` (deployment time) or with an explicit offset."""
     try:
@@ -35,18 +48,15 @@ def parse_moment(text: str, zone: ZoneInfo) -> datetime:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
-async def run_import(settings: Settings, kind: str, path: Path, now: datetime,
-                     dry_run: bool) -> tuple[int, str]:  # fmt: skip
-    engine = db.create_engine(settings.database_url)
-    try:
-        await prepare_database(engine, now)
-        importer = import_datasets if kind == "daftar-data" else import_people
+async def run_import(
+    settings: Settings, kind: str, path: Path, now: datetime, dry_run: bool
+) -> tuple[int, str]:
+    importer = import_datasets if kind == "daftar-data" else import_people
+    async with prepared(settings, now) as uow:
         try:
-            report = await importer(UnitOfWorkFactory(engine), path, now, dry_run=dry_run)
+            report = await importer(uow, path, now, dry_run=dry_run)
         except ImportFileError as error:
             raise OperationError(str(error)) from None
-    finally:
-        await engine.dispose()
     return (0 if report.ok else 1), import_summary(report, dry_run)
 
 
@@ -57,8 +67,10 @@ def import_summary(report: ImportReport, dry_run: bool) -> str:
         return "\n".join(lines)
     if dry_run:
         return "Pemeriksaan selesai: tidak ada kesalahan (tidak ada yang diubah)."
-    lines = [f"Impor selesai: {report.created} baru, {report.updated} diperbarui, "
-             f"{report.unchanged} tetap."]  # fmt: skip
+    lines = [
+        f"Impor selesai: {report.created} baru, {report.updated} diperbarui, "
+        f"{report.unchanged} tetap."
+    ]
     if report.periods_arrived:
         lines.append(f"  {report.periods_arrived} dataset punya periode baru.")
     if report.new_opds:
@@ -67,12 +79,8 @@ def import_summary(report: ImportReport, dry_run: bool) -> str:
 
 
 async def reminders_plan(settings: Settings, at: datetime, as_json: bool) -> str:
-    engine = db.create_engine(settings.database_url)
-    try:
-        await prepare_database(engine, at)
-        notices = await plan_at(UnitOfWorkFactory(engine), at, reminder_settings(settings))
-    finally:
-        await engine.dispose()
+    async with prepared(settings, at) as uow:
+        notices = await plan_at(uow, at, reminder_settings(settings))
     if as_json:
         return json.dumps([n.as_json() for n in notices], ensure_ascii=False, indent=2)
     if not notices:
@@ -81,33 +89,30 @@ async def reminders_plan(settings: Settings, at: datetime, as_json: bool) -> str
     for notice in notices:
         data = notice.as_json()
         lines.append(f"→ {data['recipient']} ({data['role']}, {data['opd'] or '-'})")
-        lines += [f"    {i['step']:>6}  {i['dataset']} {i['period']} jatuh tempo {i['due_date']}"
-                  for i in data["items"]]  # fmt: skip
+        lines += [
+            f"    {i['step']:>6}  {i['dataset']} {i['period']} jatuh tempo {i['due_date']}"
+            for i in data["items"]
+        ]
     return "\n".join(lines)
 
 
 async def reminders_tick(settings: Settings, at: datetime) -> str:
-    engine = db.create_engine(settings.database_url)
-    try:
-        await prepare_database(engine, at)
-        report = await run_tick(UnitOfWorkFactory(engine), at, reminder_settings(settings))
-    finally:
-        await engine.dispose()
-    return (f"{report.datasets_examined} dataset diperiksa, {report.messages} pesan "
-            f"({report.items} butir) masuk antrean.")  # fmt: skip
+    async with prepared(settings, at) as uow:
+        report = await run_tick(uow, at, reminder_settings(settings))
+    return (
+        f"{report.datasets_examined} dataset diperiksa, {report.messages} pesan "
+        f"({report.items} butir) masuk antrean."
+    )
 
 
-async def outbox_send(settings: Settings) -> str:
+async def outbox_send(settings: Settings, now: datetime) -> str:
     """Send everything due in the outbox once, then exit (cron-friendly)."""
     if not settings.telegram_token:
         raise OperationError("TELEGRAM_BOT_TOKEN is not set: there is nothing to send with")
-    engine = db.create_engine(settings.database_url)
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            deliverer = BotApiDeliverer(settings.telegram_api_base_url, settings.telegram_token,
-                                        client)  # fmt: skip
-            report = await OutboxSender(UnitOfWorkFactory(engine), deliverer).drain_all()
-    finally:
-        await engine.dispose()
-    return (f"terkirim {report.sent} · dicoba ulang {report.retried} · "
-            f"tidak terkirim {report.undeliverable}")  # fmt: skip
+    async with prepared(settings, now) as uow, httpx.AsyncClient(timeout=10) as client:
+        deliverer = BotApiDeliverer(settings.telegram_api_base_url, settings.telegram_token, client)
+        report = await OutboxSender(uow, deliverer).drain_all()
+    return (
+        f"terkirim {report.sent} · dicoba ulang {report.retried} · "
+        f"tidak terkirim {report.undeliverable}"
+    )

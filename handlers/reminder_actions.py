@@ -430,18 +430,13 @@ async def _notify(
     if await uow.outbox.exists(key):
         return  # the same button pressed twice: they were told already
     uow.session.add(
-        OutboxMessage(
+        OutboxMessage.to_person(
+            recipient,
             key=key,
             kind="notice",
-            person_id=recipient.id,
-            chat_id=recipient.telegram_user_id,
             text=_t(recipient, message, **context),
-            buttons=buttons or [],
-            status="pending",
-            attempts=0,
-            next_attempt_at=request.now,
-            created_at=request.now,
-            error="",
+            now=request.now,
+            buttons=buttons,
         )
     )
 

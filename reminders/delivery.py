@@ -284,18 +284,12 @@ class OutboxSender:
             for walidata in (p for p in people.values() if "walidata" in p.role_names and p.active):
                 language = walidata.language or "id"
                 uow.session.add(
-                    OutboxMessage(
+                    OutboxMessage.to_person(
+                        walidata,
                         key=f"unreachable:{walidata.id}:{failed[0].id}-{failed[-1].id}",
                         kind="unreachable",
-                        person_id=walidata.id,
-                        chat_id=walidata.telegram_user_id,
                         text=texts(language).render("unreachable", lines=lines),
-                        buttons=[],
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                        error="",
+                        now=now,
                     )
                 )
             await uow.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from reminders import cadence as steps
@@ -27,6 +28,17 @@ class ReminderSettings:
     max_extensions: int = 2
 
 
+class ChaseFields(Protocol):
+    """What a registry row offers about a dataset's schedule (storage's ChaseRow)."""
+
+    id: int
+    periodicity: str
+    latest_period: str | None
+    confirmed_period: str | None
+    due_months: int | None
+    due_day: int | None
+
+
 @dataclass(frozen=True)
 class ChaseState:
     """What the registry says about one dataset."""
@@ -37,6 +49,17 @@ class ChaseState:
     confirmed_period: str | None = None
     due_months: int | None = None
     due_day: int | None = None
+
+    @classmethod
+    def of(cls, row: ChaseFields) -> ChaseState:
+        return cls(
+            row.id,
+            row.periodicity,
+            row.latest_period,
+            row.confirmed_period,
+            row.due_months,
+            row.due_day,
+        )
 
     @property
     def delivered_period(self) -> str | None:

@@ -55,25 +55,12 @@ async def close_chase(
         if await uow.outbox.exists(key):
             continue
         language = person.language or "id"
-        uow.session.add(
-            OutboxMessage(
-                key=key,
-                kind="thanks",
-                person_id=person.id,
-                chat_id=person.telegram_user_id,
-                text=texts(language).t(
-                    "thanks_confirmed" if confirmed else "thanks_updated",
-                    title=dataset.title,
-                    period=period,
-                ),
-                buttons=[],
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                error="",
-            )
+        text = texts(language).t(
+            "thanks_confirmed" if confirmed else "thanks_updated",
+            title=dataset.title,
+            period=period,
         )
+        uow.session.add(OutboxMessage.to_person(person, key=key, kind="thanks", text=text, now=now))
 
 
 async def _all_delivered(uow: UnitOfWork, message: OutboxMessage) -> bool:

@@ -27,14 +27,7 @@ async def dataset_statuses(
     extended = await uow.reminders.extended_dues([r.id for r in rows])
     statuses = []
     for row in rows:
-        state = ChaseState(
-            row.id,
-            row.periodicity,
-            row.latest_period,
-            row.confirmed_period,
-            row.due_months,
-            row.due_day,
-        )
+        state = ChaseState.of(row)
         owed = owed_deadline(state, today, extended.get(row.id))
         if owed is not None:
             statuses.append(DatasetStatus(row, owed))

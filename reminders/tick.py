@@ -96,14 +96,7 @@ async def collect(
     notices: dict[int, Notice] = {}
     next_actions: dict[int, datetime | None] = {}
     for row in rows:
-        state = ChaseState(
-            row.id,
-            row.periodicity,
-            row.latest_period,
-            row.confirmed_period,
-            row.due_months,
-            row.due_day,
-        )
+        state = ChaseState.of(row)
         result = evaluate(state, sent.get(row.id, {}), now, settings, extended.get(row.id, {}))
         next_actions[row.id] = result.next_action_at
         if result.due_now is None or result.deadline is None:
@@ -174,18 +167,13 @@ def reminder_message(notice: Notice, now: datetime) -> OutboxMessage:
     language = person.language or "id"
     item_keys = sorted(f"{i.dataset_id}:{i.period}:{i.step.key}" for i in notice.items)
     digest = hashlib.sha256("|".join(item_keys).encode()).hexdigest()[:20]
-    return OutboxMessage(
+    return OutboxMessage.to_person(
+        person,
         key=f"reminder:{person.id}:{digest}",
         kind="reminder",
-        person_id=person.id,
-        chat_id=person.telegram_user_id,
         text=texts(language).render("reminder", notice=notice, liaison=LIAISON),
+        now=now,
         buttons=_buttons(notice, language),
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        error="",
     )
 
 

@@ -215,6 +215,32 @@ class OutboxMessage(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @classmethod
+    def to_person(
+        cls,
+        person: Person,
+        *,
+        key: str,
+        kind: str,
+        text: str,
+        now: datetime,
+        buttons: list[list[dict[str, str]]] | None = None,
+    ) -> OutboxMessage:
+        """A pending message to a person's private chat (None: they never linked Telegram)."""
+        return cls(
+            key=key,
+            kind=kind,
+            person_id=person.id,
+            chat_id=person.telegram_user_id,
+            text=text,
+            buttons=buttons or [],
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            error="",
+        )
+
 
 class ReminderSend(Base):
     """One reminder step for one dataset period to one person: written once, ever."""
