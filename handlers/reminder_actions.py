@@ -8,6 +8,7 @@ other people (through the outbox), commits together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -84,31 +85,21 @@ async def _done(
     if status is None or status.deadline.expected.code != action.period:
         return [Reply(t.t("already_recorded", title=dataset.title, period=action.period))]
     _audit(request, uow, "claim_updated", dataset, action.period)
-    for walidata in await _people_with(uow, "walidata"):
-        await _notify(
-            uow,
-            request,
-            walidata,
-            f"claim:{dataset.id}:{action.period}:{walidata.id}:{request.now.timestamp():.0f}",
-            "claim_for_walidata",
-            buttons=[
-                [
-                    {
-                        "text": _t(walidata, "btn_confirm"),
-                        "data": f"r:confirm:{dataset.id}:{action.period}",
-                    },
-                    {
-                        "text": _t(walidata, "btn_deny"),
-                        "data": f"r:deny:{dataset.id}:{action.period}",
-                    },
-                ]
-            ],
-            person=request.viewer.name,
-            title=dataset.title,
-            code=dataset.code,
-            period=action.period,
-            opd=dataset.opd.name,
-        )
+    ref = f"{dataset.id}:{action.period}"
+    await _ask_walidata(
+        uow,
+        request,
+        f"claim:{ref}:{request.now.timestamp():.0f}",
+        "claim_for_walidata",
+        lambda w: [
+            [_choice(w, "btn_confirm", f"r:confirm:{ref}"), _choice(w, "btn_deny", f"r:deny:{ref}")]
+        ],
+        person=request.viewer.name,
+        title=dataset.title,
+        code=dataset.code,
+        period=action.period,
+        opd=dataset.opd.name,
+    )
     return [Reply(t.t("claim_received", title=dataset.title, period=action.period))]
 
 
@@ -214,32 +205,25 @@ async def _extend_to(
     uow.session.add(extension)
     await uow.session.flush()
     _audit(request, uow, "extension_requested", dataset, action.period, new_due=new_due.isoformat())
-    for walidata in await _people_with(uow, "walidata"):
-        await _notify(
-            uow,
-            request,
-            walidata,
-            f"ext:{extension.id}:{walidata.id}",
-            "extension_for_walidata",
-            buttons=[
-                [
-                    {
-                        "text": _t(walidata, "btn_approve"),
-                        "data": f"r:extok:{dataset.id}:{action.period}:{extension.id}",
-                    },
-                    {
-                        "text": _t(walidata, "btn_refuse"),
-                        "data": f"r:extno:{dataset.id}:{action.period}:{extension.id}",
-                    },
-                ]
-            ],
-            person=request.viewer.name,
-            title=dataset.title,
-            period=action.period,
-            due=status.deadline.due,
-            new_due=new_due,
-            opd=dataset.opd.name,
-        )
+    ref = f"{dataset.id}:{action.period}:{extension.id}"
+    await _ask_walidata(
+        uow,
+        request,
+        f"ext:{extension.id}",
+        "extension_for_walidata",
+        lambda w: [
+            [
+                _choice(w, "btn_approve", f"r:extok:{ref}"),
+                _choice(w, "btn_refuse", f"r:extno:{ref}"),
+            ]
+        ],
+        person=request.viewer.name,
+        title=dataset.title,
+        period=action.period,
+        due=status.deadline.due,
+        new_due=new_due,
+        opd=dataset.opd.name,
+    )
     return [Reply(t.t("extension_requested", new_due=new_due))]
 
 
@@ -303,22 +287,20 @@ async def _not_ours(
 ) -> list[Reply]:
     _audit(request, uow, "reassignment_requested", dataset, action.period)
     choices = [o for o in await uow.opds.all() if o.id != dataset.opd_id][:MAX_MOVE_CHOICES]
-    for walidata in await _people_with(uow, "walidata"):
-        await _notify(
-            uow,
-            request,
-            walidata,
-            f"notours:{dataset.id}:{walidata.id}:{request.now.timestamp():.0f}",
-            "not_ours_for_walidata",
-            buttons=[
-                [{"text": o.short_name, "data": f"r:move:{dataset.id}:{action.period}:{o.id}"}]
-                for o in choices
-            ],
-            person=request.viewer.name,
-            title=dataset.title,
-            code=dataset.code,
-            opd=dataset.opd.name,
-        )
+    await _ask_walidata(
+        uow,
+        request,
+        f"notours:{dataset.id}:{request.now.timestamp():.0f}",
+        "not_ours_for_walidata",
+        lambda w: [
+            [{"text": o.short_name, "data": f"r:move:{dataset.id}:{action.period}:{o.id}"}]
+            for o in choices
+        ],
+        person=request.viewer.name,
+        title=dataset.title,
+        code=dataset.code,
+        opd=dataset.opd.name,
+    )
     return [Reply(request.texts.t("not_ours_received", title=dataset.title))]
 
 
@@ -451,6 +433,31 @@ def _audit(
         chat_id=request.incoming.chat_id,
         detail={"dataset": dataset.code, "period": period, **detail},
     )
+
+
+async def _ask_walidata(
+    uow: UnitOfWork,
+    request: Request,
+    key: str,
+    message: str,
+    buttons: Callable[[Person], list[list[dict[str, str]]]],
+    **context: object,
+) -> None:
+    """Every walidata gets the question, with buttons in their own language."""
+    for walidata in await _people_with(uow, "walidata"):
+        await _notify(
+            uow,
+            request,
+            walidata,
+            f"{key}:{walidata.id}",
+            message,
+            buttons=buttons(walidata),
+            **context,
+        )
+
+
+def _choice(reader: Person, label: str, data: str) -> dict[str, str]:
+    return {"text": _t(reader, label), "data": data}
 
 
 async def _people_with(uow: UnitOfWork, role: str) -> list[Person]:
