@@ -350,15 +350,11 @@ class OutboxRepository:
 
     async def pending_for_datasets(self, dataset_id: int, period: str) -> Sequence[OutboxMessage]:
         """Unsent reminders that name this dataset period."""
-        query = (
-            select(OutboxMessage)
-            .join(ReminderSend, ReminderSend.outbox_id == OutboxMessage.id)
-            .where(
-                ReminderSend.dataset_id == dataset_id,
-                ReminderSend.period == period,
-                OutboxMessage.status == "pending",
-            )
-            .distinct()
+        naming = select(ReminderSend.outbox_id).where(
+            ReminderSend.dataset_id == dataset_id, ReminderSend.period == period
+        )
+        query = select(OutboxMessage).where(
+            OutboxMessage.id.in_(naming), OutboxMessage.status == "pending"
         )
         return (await self.session.scalars(query)).all()
 

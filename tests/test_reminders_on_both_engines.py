@@ -1,0 +1,87 @@
+"""The reminder pipeline on SQLite and PostgreSQL: import, tick, outbox, delivery, fulfilment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from bot.botapi import BotApiDeliverer
+from reminders.delivery import OutboxSender
+from reminders.engine import ReminderSettings
+from reminders.tick import plan_at, run_tick
+from storage.importing import import_datasets
+from storage.models import OutboxMessage, Person
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import NOW
+from tests.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:TEST-token-for-the-fake-bot-api"
+WIB = ZoneInfo("Asia/Jakarta")
+TUESDAY_9 = datetime(2026, 11, 24, 9, 0, tzinfo=WIB).astimezone(UTC)
+SETTINGS = ReminderSettings(WIB)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi(tokens={TOKEN})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def outbox(uow: UnitOfWorkFactory) -> list[OutboxMessage]:
+    async with uow() as work:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        return list((await work.session.scalars(query)).all())
+
+
+async def test_the_pipeline_behaves_the_same_on_both_engines(
+    loaded: UnitOfWorkFactory, api: FakeBotApi, tmp_path: Path
+) -> None:
+    async with loaded() as uow:
+        await uow.session.execute(update(Person).values(telegram_user_id=Person.id + 8000))
+        await uow.commit()
+    daftar = tmp_path / "daftar.csv"
+    daftar.write_text(
+        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir\n"
+        "stunting,Prevalensi Stunting Balita,Dinas Kesehatan,tahunan,terbuka,2024\n",
+        encoding="utf-8",
+    )
+    report = await import_datasets(loaded, daftar, NOW)
+    assert (report.created, report.errors) == (1, [])
+
+    planned = await plan_at(loaded, TUESDAY_9, SETTINGS)
+    tick = await run_tick(loaded, TUESDAY_9, SETTINGS)
+    again = await run_tick(loaded, TUESDAY_9, SETTINGS)
+
+    assert tick.messages == len(planned) > 0
+    assert again.messages == 0
+    siti = next(n for n in planned if n.person.name == "Siti Rahmawati")
+    assert "stunting" in {item.code for item in siti.items}
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        deliverer = BotApiDeliverer(api.base_url, TOKEN, client)
+        sender = OutboxSender(loaded, deliverer, clock=lambda: TUESDAY_9)
+        delivered = await sender.drain_all()
+    assert delivered.sent == tick.messages
+    assert {m.status for m in await outbox(loaded)} == {"sent"}
+    to_siti = [c for c in api.calls_to("sendMessage") if "Siti Rahmawati" in c.params["text"]]
+    assert len(to_siti) == 1 and "Prevalensi Stunting Balita" in to_siti[0].params["text"]
+
+    daftar.write_text(
+        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir\n"
+        "stunting,Prevalensi Stunting Balita,Dinas Kesehatan,tahunan,terbuka,2025\n",
+        encoding="utf-8",
+    )
+    arrived = await import_datasets(loaded, daftar, TUESDAY_9)
+    assert arrived.periods_arrived == 1
+    thanks = [m for m in await outbox(loaded) if m.kind == "thanks"]
+    assert [m.status for m in thanks] == ["pending"]
+    later = await plan_at(loaded, TUESDAY_9, SETTINGS)
+    assert all(item.code != "stunting" for notice in later for item in notice.items)
