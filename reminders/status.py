@@ -20,10 +20,10 @@ class DatasetStatus:
 
 
 async def dataset_statuses(
-    uow: UnitOfWork, today: date, opd_id: int | None = None
+    uow: UnitOfWork, today: date, opd_id: int | None = None, dataset_id: int | None = None
 ) -> list[DatasetStatus]:
     """Most urgent first: overdue (longest first), due today, due soon, up to date."""
-    rows = [r for r in await uow.reminders.scheduled() if opd_id is None or r.opd_id == opd_id]
+    rows = await uow.reminders.scheduled(opd_id=opd_id, dataset_id=dataset_id)
     extended = await uow.reminders.extended_dues([r.id for r in rows])
     statuses = []
     for row in rows:
@@ -37,5 +37,5 @@ async def dataset_statuses(
 
 
 async def status_of(uow: UnitOfWork, dataset_id: int, today: date) -> DatasetStatus | None:
-    found = [s for s in await dataset_statuses(uow, today) if s.row.id == dataset_id]
+    found = await dataset_statuses(uow, today, dataset_id=dataset_id)
     return found[0] if found else None

@@ -215,14 +215,20 @@ class ReminderRepository:
         )
         return [ChaseRow(*row) for row in await self.session.execute(query)]
 
-    async def scheduled(self) -> list[ChaseRow]:
-        """Every dataset with a schedule (for dry-run plans, which must not rely on ticks)."""
+    async def scheduled(
+        self, *, opd_id: int | None = None, dataset_id: int | None = None
+    ) -> list[ChaseRow]:
+        """Datasets with a schedule, all or one OPD's or one (plans must not rely on ticks)."""
         query = (
             select(*CHASE_COLUMNS)
             .join(Opd, Opd.id == Dataset.opd_id)
             .where(Dataset.periodicity != "sewaktu-waktu")
             .order_by(Dataset.id)
         )
+        if opd_id is not None:
+            query = query.where(Dataset.opd_id == opd_id)
+        if dataset_id is not None:
+            query = query.where(Dataset.id == dataset_id)
         return [ChaseRow(*row) for row in await self.session.execute(query)]
 
     async def sent_steps(self, dataset_ids: Sequence[int]) -> dict[int, dict[str, set[str]]]:
