@@ -78,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.command == "run" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each migration step is noise
     try:
         settings = Settings.from_env()
         return asyncio.run(dispatch(args, settings))
