@@ -8,7 +8,7 @@ from handlers.questions import answer_question
 from reports.i18n import Texts
 
 # Commands shown in menus and in /bantuan, in order.
-MENU = ("start", "bantuan", "data", "status")
+MENU = ("start", "bantuan", "data", "status", "kepatuhan")
 
 
 def menu(texts: Texts) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import basic, indicators, reminder_actions
+from handlers import basic, compliance, indicators, reminder_actions
 from handlers.context import App
 from handlers.dispatcher import Dispatcher
 
@@ -15,5 +15,6 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.callback("q")(indicators.answer_button)
     dispatcher.callback("r")(reminder_actions.on_button)
     dispatcher.command("status")(reminder_actions.status)
+    dispatcher.command("kepatuhan", "compliance")(compliance.kepatuhan)
     dispatcher.text(basic.free_text)
     return dispatcher

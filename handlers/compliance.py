@@ -1,0 +1,62 @@
+"""/kepatuhan [OPD]: how current each agency keeps its data, by who is asking.
+
+Officials and the walidata see every OPD (or the one they name); heads of OPD and liaisons see
+their own agency; the public is told who the command is for.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process
+
+from handlers.context import Request
+from handlers.messages import Reply
+from handlers.text import tokens
+from reminders.status import dataset_statuses
+from reports.compliance import compliance
+
+REGION_VIEWERS = frozenset({"walidata", "pimpinan"})
+OPD_VIEWERS = frozenset({"kepala_opd", "produsen"})
+
+
+async def kepatuhan(request: Request) -> list[Reply]:
+    t = request.texts
+    viewer = request.viewer
+    command = request.incoming.command
+    asked = command[1] if command else ""
+    catalog = request.app.catalog
+    named = catalog.find_opds(catalog.correct(tokens(asked))) if asked else []
+    opd = named[0].payloads[0] if named else None
+    if asked and opd is None:
+        names = [o.name for o in catalog.opds.values()]
+        close = [
+            name
+            for name, score, _ in process.extract(asked, names, scorer=fuzz.WRatio, limit=3)
+            if score >= 60
+        ]
+        return [Reply(t.t("opd_unknown", opd=asked, suggestions=close))]
+    if not viewer.roles & REGION_VIEWERS:
+        if not viewer.roles & OPD_VIEWERS or viewer.opd_id is None:
+            return [Reply(t.t("kepatuhan_who"))]
+        if opd is not None and opd.id != viewer.opd_id:
+            return [Reply(t.t("kepatuhan_own_only"))]
+        opd = catalog.opds.get(viewer.opd_id)
+    today = request.now.astimezone(request.app.deployment.timezone).date()
+    async with request.app.uow() as uow:
+        statuses = await dataset_statuses(uow, today, opd.id if opd else None)
+    names = {o.id: o.name for o in catalog.opds.values()}
+    report = compliance(statuses, names, opd.name if opd else request.app.deployment.region_name)
+    text = t.render(
+        "compliance", report=report, single=opd is not None, today=today, statuses=statuses
+    )
+    data = {
+        "type": "compliance",
+        "scope": report.region.name,
+        "percent": round(report.region.percent, 1),
+        "scheduled": report.region.scheduled,
+        "overdue": report.region.overdue,
+        "opds": [
+            {"opd": c.name, "percent": round(c.percent, 1), "overdue": c.overdue}
+            for c in report.opds
+        ],
+    }
+    return [Reply(text, data=data)]
