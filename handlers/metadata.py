@@ -9,7 +9,7 @@ from handlers.context import Request
 from handlers.messages import Reply
 from handlers.suggestions import no_match
 from handlers.understanding import Question
-from reminders.schedule import dataset_deadline
+from reminders.status import status_of
 
 MAX_LISTED = 30
 
@@ -59,12 +59,13 @@ async def answer(request: Request, question: Question) -> list[Reply]:
                 },
             )
         ]
-    async with request.app.uow() as uow:
-        row = await uow.datasets.schedule(dataset.id)
-    assert row is not None
     zone = request.app.deployment.timezone
     today = request.now.astimezone(zone).date()
-    due = dataset_deadline(row.periodicity, row.latest_period, today, row.due_months, row.due_day)
+    async with request.app.uow() as uow:
+        row = await uow.datasets.schedule(dataset.id)
+        status = await status_of(uow, dataset.id, today)
+    assert row is not None
+    due = status.deadline if status else None
     text = t.render(
         "dataset_updated",
         dataset=dataset,

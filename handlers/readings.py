@@ -11,7 +11,7 @@ from datetime import date
 from handlers.catalog import DatasetEntry, RegionEntry
 from handlers.context import Request
 from handlers.understanding import PeriodAsk
-from reminders.schedule import dataset_deadline
+from reminders.status import status_of
 from reports.summary import Point
 from storage.uow import UnitOfWork
 
@@ -106,7 +106,8 @@ async def freshness(request: Request, uow: UnitOfWork, dataset: DatasetEntry) ->
         return None
     zone = request.app.deployment.timezone
     today: date = request.now.astimezone(zone).date()
-    due = dataset_deadline(row.periodicity, row.latest_period, today, row.due_months, row.due_day)
+    status = await status_of(uow, dataset.id, today)
+    due = status.deadline if status else None
     updated = row.last_updated_at.astimezone(zone) if row.last_updated_at else None
     return {
         "updated": updated,

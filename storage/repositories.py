@@ -65,8 +65,6 @@ class ScheduleRow(NamedTuple):
 
     periodicity: str
     latest_period: str | None
-    due_months: int | None
-    due_day: int | None
     last_updated_at: datetime | None
 
 
@@ -101,8 +99,6 @@ CROSS_SECTION = select(*VALUE_COLUMNS).where(
 SCHEDULE = select(
     Dataset.periodicity,
     Dataset.latest_period,
-    Dataset.due_months,
-    Dataset.due_day,
     Dataset.last_updated_at,
 ).where(Dataset.id == bindparam("dataset"))
 

@@ -75,6 +75,10 @@ async def test_status_and_reminder_buttons_write_what_they_should(bot: Runtime) 
 
     assert "Walidata diberi tahu" in claimed.text
     assert "Dikonfirmasi" in confirmed.text
+    # Answers read the same deadline as reminders: the confirmed period is no longer late.
+    updated = await say(bot, None, "kapan terakhir diperbarui IPM seri lama")
+    assert "Terlambat" not in updated.text
+    assert "periode 2026 jatuh tempo 31 Maret 2027" in updated.text
     assert len(dates.buttons) == 3
     assert "dikirim ke walidata" in asked.text
     async with bot.uow() as uow:
