@@ -1,8 +1,16 @@
-"""Work that runs beside a transport: the reminder tick, the outbox sender, catalog refresh.
+"""Work that runs beside a transport: the reminder tick (datasets and data requests), the weekly
+digest, the outbox sender with the broadcasts' live progress lines, catalog refresh, and the CKAN
+portal sync when CKAN_URL is set.
 
 APScheduler runs the periodic jobs (the tick looks at what is actionable since it last ran,
-so a tick missed during downtime is simply caught up by the next one); the sender drains the
-outbox continuously within Telegram's limits.
+so a tick missed during downtime is simply caught up by the next one; the digest job runs at
+its time on every working weekday and at start, and sends only when its week is due and not
+yet sent); the sender drains the outbox continuously within Telegram's limits.
+
+With several workers on one PostgreSQL database, only the elected leader (`bot.leader`) runs
+the tick, the digest, the portal sync, the sender and the progress lines, so every reminder is
+enqueued by one process and one sender keeps the bot within Telegram's overall limit. Catalog
+refresh runs in every worker, since each answers questions.
 """
 
 from __future__ import annotations
@@ -10,26 +18,44 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.botapi import BotApiDeliverer
 from bot.config import Settings
-from bot.wiring import Runtime, reminder_settings
+from bot.leader import Leadership
+from bot.wiring import Runtime, digest_place, reminder_settings
 from handlers.catalog import Catalog
-from reminders.delivery import OutboxSender
+from reminders.calendar import WorkCalendar
+from reminders.delivery import DeliveryResult, OutboxSender
+from reminders.request_progress import ProgressReporter
+from reminders.requests import run_request_tick
 from reminders.tick import run_tick
+from reports.weekly_digest import run_weekly_digest
 
 log = logging.getLogger(__name__)
 CATALOG_REFRESH_MINUTES = 10
+DIGEST_RETRY_MINUTES = 5
+STEP_DOWN_GRACE_SECONDS = 5.0  # sends in flight may finish; their rows are claimed meanwhile
+# A new leader's pacer knows nothing of what the previous one sent in its last second: waiting
+# that long keeps the overall and per-chat limits across a failover.
+TAKEOVER_PAUSE_SECONDS = 1.5
+LEADER_JOBS = ("reminder-tick", "weekly-digest", "digest-retry", "portal-sync")
 
 
 class Background:
-    def __init__(self, runtime: Runtime, settings: Settings) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        settings: Settings,
+        *,
+        on_delivery: Callable[[DeliveryResult], None] | None = None,
+    ) -> None:
         assert settings.telegram_token, "background delivery needs a bot token"
         self.runtime = runtime
         self.settings = settings
@@ -37,24 +63,23 @@ class Background:
         deliverer = BotApiDeliverer(
             settings.telegram_api_base_url, settings.telegram_token, self.client
         )
-        self.sender = OutboxSender(runtime.uow, deliverer)
+        self.sender = OutboxSender(runtime.uow, deliverer, on_result=on_delivery)
+        # Progress edits take their slot in the sender's overall budget, so the two together
+        # stay within Telegram's limit.
+        self.progress = ProgressReporter(
+            runtime.uow, deliverer, before_edit=self.sender.pacer.wait_overall
+        )
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        self.calendar = WorkCalendar()
         self._stop = asyncio.Event()
-        self._sender_task: asyncio.Task[None] | None = None
+        self.leadership = Leadership(runtime.engine)
+        self._leadership_task: asyncio.Task[None] | None = None
+        self._term_stop = asyncio.Event()  # ends the sender and progress of one leadership term
+        self._leader_tasks: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Task[None]] = set()
         self._jobs_lock = asyncio.Lock()
 
     async def start(self) -> None:
-        self.scheduler.add_job(
-            self._spawn,
-            trigger=IntervalTrigger(minutes=self.settings.tick_minutes),
-            args=[self.tick],
-            next_run_time=datetime.now(self.settings.timezone),
-            id="reminder-tick",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
         self.scheduler.add_job(
             self._spawn,
             trigger=IntervalTrigger(minutes=CATALOG_REFRESH_MINUTES),
@@ -64,7 +89,80 @@ class Background:
             max_instances=1,
         )
         self.scheduler.start()
-        self._sender_task = asyncio.create_task(self.sender.run(self._stop, idle_poll=2.0))
+        leading = await self.leadership.acquire()  # at once: the first tick need not wait
+        if leading:
+            await self._lead()
+        self._leadership_task = asyncio.create_task(
+            self.leadership.run(self._stop, self._lead, self._step_down, leading=leading)
+        )
+
+    async def _lead(self) -> None:
+        """Elected: the leader-only jobs start, the first tick and digest check at once."""
+        self.scheduler.add_job(
+            self._spawn,
+            trigger=IntervalTrigger(minutes=self.settings.tick_minutes),
+            args=[self.tick],
+            next_run_time=datetime.now(self.settings.timezone),
+            id="reminder-tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
+        at = self.settings.digest_schedule.at
+        self.scheduler.add_job(
+            self._spawn,
+            trigger=CronTrigger(
+                day_of_week="mon-fri",
+                hour=at.hour,
+                minute=at.minute,
+                timezone=self.settings.timezone,
+            ),
+            args=[self.digest],
+            next_run_time=datetime.now(self.settings.timezone),
+            id="weekly-digest",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
+        if self.runtime.dispatcher.app.portal is not None:
+            self.scheduler.add_job(
+                self._spawn,
+                trigger=IntervalTrigger(minutes=self.settings.ckan_sync_minutes),
+                args=[self.sync_portal],
+                next_run_time=datetime.now(self.settings.timezone),
+                id="portal-sync",
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+            )
+        self._term_stop = asyncio.Event()
+        self._leader_tasks = [asyncio.create_task(self._deliver(self._term_stop))]
+
+    async def _deliver(self, stop: asyncio.Event) -> None:
+        """The sender and the broadcasts' progress lines, for one leadership term."""
+        if self.leadership.shared:
+            try:
+                await asyncio.wait_for(stop.wait(), TAKEOVER_PAUSE_SECONDS)
+                return
+            except TimeoutError:
+                pass
+        await asyncio.gather(self.sender.run(stop, idle_poll=2.0), self.progress.run(stop))
+
+    async def _step_down(self) -> None:
+        """Leadership lost (or stopping): no new leader-only work starts here; sends in flight
+        get a moment to be recorded, then are cancelled."""
+        for job in LEADER_JOBS:
+            if self.scheduler.get_job(job) is not None:
+                self.scheduler.remove_job(job)
+        self._term_stop.set()
+        tasks, self._leader_tasks = self._leader_tasks, []
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=STEP_DOWN_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _spawn(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run a job as a task of our own, so stopping can wait for it to finish."""
@@ -77,16 +175,57 @@ class Background:
             await job()
 
     async def tick(self) -> None:
+        now, settings = datetime.now(UTC), reminder_settings(self.settings)
         try:
-            report = await run_tick(
-                self.runtime.uow, datetime.now(UTC), reminder_settings(self.settings)
-            )
+            report = await run_tick(self.runtime.uow, now, settings)
+            requests = await run_request_tick(self.runtime.uow, now, settings)
         except Exception:
             log.exception("reminder tick failed; the next tick catches up")
             return
-        if report.messages:
-            log.info("tick: %s", report)
+        if report.messages or requests:
+            log.info("tick: %s; data request reminders: %s", report, requests)
             self.sender.wake.set()
+
+    async def digest(self) -> None:
+        try:
+            run = await run_weekly_digest(
+                self.runtime.uow,
+                datetime.now(UTC),
+                self.settings.digest_schedule,
+                self.calendar,
+                digest_place(self.settings),
+            )
+        except Exception:
+            log.exception("weekly digest failed; trying again in %s minutes", DIGEST_RETRY_MINUTES)
+            retry_at = datetime.now(self.settings.timezone) + timedelta(
+                minutes=DIGEST_RETRY_MINUTES
+            )
+            self.scheduler.add_job(
+                self._spawn,
+                "date",
+                run_date=retry_at,
+                args=[self.digest],
+                id="digest-retry",
+                replace_existing=True,
+            )
+            return
+        if run.outcome != "already":
+            log.info("weekly digest: %s", run)
+            self.sender.wake.set()
+
+    async def sync_portal(self) -> None:
+        """The registry follows the CKAN portal; an outage is reported by the sync itself."""
+        portal = self.runtime.dispatcher.app.portal
+        assert portal is not None
+        try:
+            report = await portal.run(datetime.now(UTC))
+        except Exception:
+            log.exception("portal sync failed; the next run tries again")
+            return
+        log.info("portal sync: %s", report.as_dict())
+        if report.ok:
+            await self.refresh_catalog()
+        self.sender.wake.set()  # thanks, or the walidata's outage notice
 
     async def refresh_catalog(self) -> None:
         """Datasets imported or synced by another process become answerable."""
@@ -94,10 +233,10 @@ class Background:
             self.runtime.dispatcher.app.catalog = await Catalog.load(uow)
 
     async def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
         self._stop.set()
+        if self._leadership_task is not None:
+            await self._leadership_task  # steps down and releases the lock
+        self.scheduler.shutdown(wait=False)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        if self._sender_task is not None:
-            await self._sender_task
         await self.client.aclose()

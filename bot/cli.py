@@ -13,14 +13,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import operations
+from bot import admin, operations
 from bot.config import ConfigError, Settings
 from bot.console import CONSOLE_CHAT_ID, render_reply, run_console, save_attachment
-from bot.wiring import ROLES, UnknownIdentity, build_runtime, resolve_identity
+from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
+from handlers.invites import DEFAULT_DAYS
 from handlers.messages import Incoming, Reply
 from reports.i18n import texts
 from storage import db
 from storage.demo import load_demo
+from storage.people import ROLES
 from storage.uow import UnitOfWorkFactory
 
 EXIT_USAGE = 2
@@ -37,6 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "run", help="serve on Telegram (long polling); console when no token is set"
+    )
+    serve = commands.add_parser("serve", help="serve on Telegram (long polling, or --webhook)")
+    serve.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates over HTTP at WEBHOOK_URL (see WEBHOOK_* settings)",
+    )
+    commands.add_parser(
+        "worker",
+        help="run reminders, digests, syncs and sending only (one leader per database)",
     )
     console = commands.add_parser("console", help="chat with the bot in the terminal")
     console.add_argument("--as", dest="who", help="person name or role to act as")
@@ -69,16 +81,44 @@ def build_parser() -> argparse.ArgumentParser:
     tick = reminder_actions.add_parser("tick", help="enqueue what is due now (or --at)")
     tick.add_argument("--at", help="moment, e.g. 2026-03-24T09:00 (default: now)")
     reminder_actions.add_parser("send", help="send the outbox once and exit")
+    digest = commands.add_parser("digest", help="the weekly compliance digest")
+    digest_actions = digest.add_subparsers(dest="action", required=True)
+    preview = digest_actions.add_parser("preview", help="print what would be sent, send nothing")
+    preview.add_argument("--at", help="moment, e.g. 2026-11-23T07:30 (default: now)")
+    digest_run = digest_actions.add_parser("run", help="enqueue this week's digest if due")
+    digest_run.add_argument("--at", help="moment, e.g. 2026-11-23T07:30 (default: now)")
+    sync = commands.add_parser("sync", help="sync the registry with a data portal")
+    ckan = sync.add_subparsers(dest="action", required=True).add_parser(
+        "ckan", help="read the CKAN portal at CKAN_URL into the registry"
+    )
+    ckan.add_argument("--dry-run", action="store_true", help="report only, change nothing")
+    ckan.add_argument(
+        "--since", help="only packages modified since, e.g. 2026-11-01T00:00 (default: all)"
+    )
+    admin = commands.add_parser("admin", help="people, roles, invitations and the audit log")
+    admin_actions = admin.add_subparsers(dest="action", required=True)
+    invite = admin_actions.add_parser("invite", help="print a single-use invitation link")
+    invite.add_argument("--role", required=True, choices=ROLES)
+    invite.add_argument("--name", required=True, help="the invited person's full name")
+    invite.add_argument("--opd", help="OPD code (required for kepala_opd and produsen)")
+    invite.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days the link is valid")
+    admin_actions.add_parser("list-people", help="everyone in the registry with their roles")
+    revoke = admin_actions.add_parser("revoke", help="take every role away from a person")
+    revoke.add_argument("person", help="id or exact name (see list-people)")
+    audit = admin_actions.add_parser("audit", help="export the audit log")
+    audit.add_argument("--since", required=True, help="first day, e.g. 2026-11-01")
+    audit.add_argument("--format", choices=["csv"], default="csv")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.command == "run" else logging.WARNING,
+        level=logging.INFO if args.command in ("run", "serve", "worker") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # each migration step is noise
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Bot API call is noise
     try:
         settings = Settings.from_env()
         return asyncio.run(dispatch(args, settings))
@@ -93,12 +133,22 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(UTC)
     match args.command:
         case "run":
+            if settings.telegram_token and settings.telegram_library == "aiogram":
+                from bot.telegram_aiogram import serve_polling_aiogram
+
+                return await serve_polling_aiogram(settings)
             if settings.telegram_token:
                 from bot.telegram_ptb import serve_polling
 
                 return await serve_polling(settings)
             print(texts(settings.language).t("console_banner", who=_describe(None)), flush=True)
             return await console(settings, None, now, banner=False)
+        case "serve":
+            return await serve(settings, webhook=args.webhook)
+        case "worker":
+            from bot.worker import run_worker
+
+            return await run_worker(settings)
         case "console":
             return await console(settings, args.who, now, banner=True)
         case "ask":
@@ -106,7 +156,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "db":
             engine = db.create_engine(settings.database_url)
             try:
-                await db.upgrade(engine)
+                async with db.migration_lock(engine):
+                    await db.upgrade(engine)
             finally:
                 await engine.dispose()
             print("database is at the newest schema")
@@ -131,6 +182,25 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(await operations.outbox_send(settings, now))
             return 0
+        case "digest":
+            at = operations.parse_moment(args.at, settings.timezone) if args.at else now
+            if args.action == "preview":
+                print(await operations.digest_preview(settings, at))
+            else:
+                print(await operations.digest_run(settings, at))
+            return 0
+        case "sync":
+            since = (
+                operations.parse_moment(args.since, settings.timezone, "--since")
+                if args.since
+                else None
+            )
+            code, text = await operations.sync_ckan(settings, now, since, args.dry_run)
+            print(text)
+            return code
+        case "admin":
+            print(await run_admin(args, settings, now))
+            return 0
         case "demo":
             engine = db.create_engine(settings.database_url)
             try:
@@ -141,6 +211,31 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(report.as_dict()))
             return 0
     raise AssertionError(args.command)
+
+
+async def run_admin(args: argparse.Namespace, settings: Settings, now: datetime) -> str:
+    match args.action:
+        case "invite":
+            return await admin.invite(settings, args.role, args.name, args.opd, args.days, now)
+        case "list-people":
+            return await admin.list_people(settings, now)
+        case "revoke":
+            return await admin.revoke(settings, args.person, now)
+        case "audit":
+            return await admin.audit_csv(settings, admin.parse_day(args.since, settings), now)
+    raise AssertionError(args.action)
+
+
+async def serve(settings: Settings, *, webhook: bool) -> int:
+    if not settings.telegram_token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is required for serve (the token from @BotFather)")
+    if settings.telegram_library == "aiogram":
+        from bot.telegram_aiogram import serve_polling_aiogram, serve_webhook_aiogram
+
+        return await (serve_webhook_aiogram if webhook else serve_polling_aiogram)(settings)
+    from bot.telegram_ptb import serve_polling, serve_webhook
+
+    return await (serve_webhook if webhook else serve_polling)(settings)
 
 
 async def console(settings: Settings, who: str | None, now: datetime, *, banner: bool) -> int:

@@ -1,4 +1,5 @@
-"""Operator commands: imports, reminder plans and ticks, sending the outbox."""
+"""Operator commands: imports, reminder plans and ticks, the weekly digest, sending the outbox,
+portal sync."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ import httpx
 
 from bot.botapi import BotApiDeliverer
 from bot.config import Settings
-from bot.wiring import prepare_database, reminder_settings
+from bot.progress import ProgressBar
+from bot.wiring import digest_place, portal_config, prepare_database, reminder_settings
+from reminders.calendar import WorkCalendar
 from reminders.delivery import OutboxSender
+from reminders.telegram_limits import fit_with_file
 from reminders.tick import plan_at, run_tick
+from reports.digest import build_digest
+from reports.portal_sync import render_sync_report
+from reports.weekly_digest import run_weekly_digest
 from storage import db
+from storage.ckan.sync import PortalSyncer
 from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
 from storage.uow import UnitOfWorkFactory
 
@@ -36,13 +44,13 @@ async def prepared(settings: Settings, now: datetime) -> AsyncIterator[UnitOfWor
         await engine.dispose()
 
 
-def parse_moment(text: str, zone: ZoneInfo) -> datetime:
+def parse_moment(text: str, zone: ZoneInfo, option: str = "--at") -> datetime:
     """`2026-03-24 09:00` (deployment time) or with an explicit offset."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise OperationError(
-            f"--at {text!r}: write a date and time such as 2026-03-24T09:00 or "
+            f"{option} {text!r}: write a date and time such as 2026-03-24T09:00 or "
             "2026-03-24T09:00+07:00"
         ) from None
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
@@ -116,3 +124,62 @@ async def outbox_send(settings: Settings, now: datetime) -> str:
         f"terkirim {report.sent} · dicoba ulang {report.retried} · "
         f"tidak terkirim {report.undeliverable}"
     )
+
+
+async def digest_preview(settings: Settings, at: datetime) -> str:
+    """What the weekly digest would send at `at`, to whom, writing nothing."""
+    place = digest_place(settings)
+    week, moment = settings.digest_schedule.latest(at, place.zone, WorkCalendar())
+    async with prepared(settings, at) as uow_factory, uow_factory() as uow:
+        digest = await build_digest(uow, at, week, place)
+    lines = [
+        f"Ringkasan mingguan pekan {week.isoformat()} (jadwal {moment.isoformat()}), "
+        f"dihitung {at.isoformat()}: {len(digest.deliveries)} penerima"
+    ]
+    for delivery in digest.deliveries:
+        recipient = delivery.recipient
+        chat = recipient.chat_id if recipient.chat_id is not None else "belum terhubung Telegram"
+        lines.append(f"\n→ {recipient.label} ({delivery.audience}, {recipient.language}, {chat})")
+        for part in delivery.parts:
+            for number, text in enumerate(fit_with_file(part.text, part.file is not None)):
+                if part.file is not None and number == 0:
+                    size = len(part.file.content) / 1024
+                    lines.append(f"  [{part.file.kind} {part.file.name}, {size:.0f} KB]")
+                lines += [f"  {line}" for line in text.splitlines()]
+                lines.append("  ---")
+    return "\n".join(lines)
+
+
+async def digest_run(settings: Settings, at: datetime) -> str:
+    """Enqueue this week's digest if its moment has come and nobody has yet (cron-friendly)."""
+    async with prepared(settings, at) as uow:
+        run = await run_weekly_digest(
+            uow, at, settings.digest_schedule, WorkCalendar(), digest_place(settings)
+        )
+    outcomes = {
+        "sent": f"{run.messages} pesan ringkasan mingguan masuk antrean",
+        "already": "ringkasan pekan ini sudah dibuat sebelumnya; tidak ada yang dikirim",
+        "stale": "jadwal ringkasan sudah lewat lebih dari 3 hari: angka disimpan, tidak dikirim",
+    }
+    return f"pekan {run.week.isoformat()}: {outcomes[run.outcome]}"
+
+
+async def sync_ckan(
+    settings: Settings, now: datetime, since: datetime | None, dry_run: bool
+) -> tuple[int, str]:
+    """Sync with the portal once: every package, or those modified since `since`."""
+    if not settings.ckan_url:
+        raise OperationError("CKAN_URL is not set: there is no portal to sync with")
+    progress = ProgressBar("paket")
+    async with prepared(settings, now) as uow:
+        syncer = PortalSyncer(uow, portal_config(settings))
+        try:
+            report = await syncer.run(
+                now, since=since, full=since is None, dry_run=dry_run, progress=progress
+            )
+        finally:
+            progress.close()
+    text = render_sync_report(
+        report, settings.language, settings.timezone, settings.timezone_abbreviation
+    )
+    return (0 if report.ok else 1), text

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.background import Background
 from bot.config import Settings
-from bot.telegram_limits import CAPTION_LIMIT, split_text
+from bot.metrics import Metrics
+from bot.signals import stop_on_signals
+from bot.updates import callback_to_incoming, message_to_incoming, plan_sends, with_fetch
+from bot.webhook import Readiness, run_webhook
 from bot.wiring import build_runtime
 from handlers.basic import menu
 from handlers.dispatcher import Dispatcher
@@ -48,31 +50,23 @@ SEND_ATTEMPTS = 4
 
 def to_incoming(update: Update, bot_username: str) -> Incoming | None:
     """The part of an update the handlers need; None for updates the bot ignores."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    common = {
-        "chat_id": chat.id,
-        "user_id": user.id if user else None,
-        "chat_type": chat.type,
-        "user_name": user.full_name if user else "",
-        "language_code": user.language_code if user else None,
-    }
     if update.callback_query is not None:
-        return Incoming(callback_data=update.callback_query.data or "", **common)
-    message = update.message
-    if message is None or message.text is None:
+        return callback_to_incoming(update.callback_query)
+    if update.message is None:
         return None
-    text = message.text
-    if chat.type != ChatType.PRIVATE:
-        # In groups, speak only when spoken to: commands, or a mention of the bot.
-        mention = f"@{bot_username}".casefold()
-        if not text.startswith("/") and mention not in text.casefold():
-            return None
-        if not text.startswith("/"):
-            text = text.replace(f"@{bot_username}", "").strip()
-    return Incoming(text=text, **common)
+    return message_to_incoming(update.message, bot_username)
+
+
+def with_fetcher(update: Update, incoming: Incoming) -> Incoming:
+    """Let a conversation fetch a document sent in a private chat, within the size limit."""
+    document = update.message.document if update.message else None
+
+    async def fetch() -> bytes:
+        assert document is not None
+        file = await _with_retry(document.get_file)
+        return bytes(await _with_retry(file.download_as_bytearray))
+
+    return with_fetch(incoming, document, fetch)
 
 
 def build_application(
@@ -98,16 +92,8 @@ def build_application(
     )
 
     async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not isinstance(update, Update):
-            return
-        if update.callback_query is not None:
-            await _with_retry(update.callback_query.answer)
-        incoming = to_incoming(update, context.bot.username)
-        if incoming is None:
-            return
-        replies = await dispatcher.handle(incoming, clock())
-        for reply in replies:
-            await send_reply(context.bot, incoming.chat_id, reply)
+        if isinstance(update, Update):
+            await answer_update(update, context.bot, dispatcher, clock())
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("update %s failed: %s", getattr(update, "update_id", "?"), context.error)
@@ -117,32 +103,62 @@ def build_application(
     return application
 
 
+async def answer_update(update: Update, bot: Any, dispatcher: Dispatcher, now: datetime) -> None:
+    """One update in, its replies out: the same for long polling and for webhooks."""
+    if update.callback_query is not None:
+        await _with_retry(update.callback_query.answer)
+    incoming = to_incoming(update, bot.username)
+    if incoming is None:
+        return
+    if incoming.chat_type == ChatType.PRIVATE:
+        incoming = with_fetcher(update, incoming)
+    replies = await dispatcher.handle(incoming, now)
+    for reply in replies:
+        await send_reply(bot, incoming.chat_id, reply)
+
+
+class PtbSink:
+    """Webhook updates (JSON dicts) answered through an initialised application's bot.
+
+    Failures propagate to the webhook server, which counts and logs them.
+    """
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        dispatcher: Dispatcher,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.bot = application.bot
+        self.dispatcher = dispatcher
+        self.clock = clock
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        await answer_update(
+            Update.de_json(update, self.bot), self.bot, self.dispatcher, self.clock()
+        )
+
+
 async def send_reply(bot: Any, chat_id: int, reply: Reply) -> list[Message]:
     """Send one reply, split to Telegram's limits; buttons go on the last message."""
     markup = _markup(reply)
     sent: list[Message] = []
-    text = reply.text
-    if reply.attachment is not None:
-        caption = text if len(text) <= CAPTION_LIMIT else None
-        file = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-        send = bot.send_photo if reply.attachment.kind == "photo" else bot.send_document
-        field = "photo" if reply.attachment.kind == "photo" else "document"
-        kwargs = {"chat_id": chat_id, field: file, "caption": caption}
-        if caption is not None:
-            kwargs["reply_markup"] = markup
-        sent.append(await _with_retry(lambda: send(**kwargs)))
-        if caption is not None:
-            return sent
-    chunks = split_text(text)
-    for number, chunk in enumerate(chunks, start=1):
-        last = number == len(chunks)
-        sent.append(
-            await _with_retry(
-                lambda c=chunk, m=(markup if last else None): bot.send_message(
-                    chat_id=chat_id, text=c, reply_markup=m
-                )
+    for part in plan_sends(reply):
+        kwargs: dict[str, Any] = {
+            "chat_id": chat_id,
+            "reply_markup": markup if part.buttons else None,
+        }
+        if part.kind == "message":
+            send: Callable[..., Awaitable[Message]] = bot.send_message
+            kwargs["text"] = part.text
+        else:
+            assert reply.attachment is not None
+            send = bot.send_photo if part.kind == "photo" else bot.send_document
+            kwargs[part.kind] = InputFile(
+                reply.attachment.content, filename=reply.attachment.filename
             )
-        )
+            kwargs["caption"] = part.text
+        sent.append(await _with_retry(lambda s=send, k=kwargs: s(**k)))
     return sent
 
 
@@ -206,45 +222,92 @@ async def serve_polling(
     runtime = await build_runtime(settings, datetime.now(UTC))
     application = build_application(settings, runtime.dispatcher, request_timeout=request_timeout)
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
+    with stop_on_signals(stop):
         try:
-            await application.initialize()
-        except InvalidToken as error:
-            print(
-                "satudata: Telegram rejected TELEGRAM_BOT_TOKEN (wrong or revoked token: "
-                f"{error.message}). Get a valid token from @BotFather.",
-                file=sys.stderr,
-            )
-            return EXIT_BAD_TOKEN
-        except TelegramError as error:
-            print(
-                f"satudata: cannot reach the Telegram Bot API at {settings.telegram_api_base_url}"
-                f" ({error.message}).",
-                file=sys.stderr,
-            )
-            return 1
-        try:
-            await register_commands(application.bot)
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=poll_timeout, allowed_updates=["message", "callback_query"]
-            )
-            background = Background(runtime, settings)
-            await background.start()
-            log.info("serving @%s by long polling", application.bot.username)
-            await stop.wait()
-            log.info("stopping")
-            await application.updater.stop()
-            await background.stop()
-            await application.stop()
+            failed = await _initialize(application, settings)
+            if failed is not None:
+                return failed
+            runtime.dispatcher.app.bot_username = application.bot.username  # for invitation links
+            try:
+                await register_commands(application.bot)
+                await application.start()
+                assert application.updater is not None
+                await application.updater.start_polling(
+                    timeout=poll_timeout, allowed_updates=["message", "callback_query"]
+                )
+                background = Background(runtime, settings)
+                await background.start()
+                log.info("serving @%s by long polling", application.bot.username)
+                await stop.wait()
+                log.info("stopping")
+                await application.updater.stop()
+                await background.stop()
+                await application.stop()
+            finally:
+                await application.shutdown()
         finally:
-            await application.shutdown()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-        await runtime.close()
+            await runtime.close()
     return 0
+
+
+async def serve_webhook(
+    settings: Settings, *, stop: asyncio.Event | None = None, request_timeout: float = 10.0
+) -> int:
+    """Serve Telegram's webhook posts until SIGINT/SIGTERM (or `stop`); 2 for a rejected token.
+
+    The webhook is registered at every start (with this deployment's URL and secret) and left
+    in place at stop: the other workers behind the same URL keep serving it.
+    """
+    url, secret = settings.require_webhook()
+    runtime = await build_runtime(settings, datetime.now(UTC))
+    application = build_application(settings, runtime.dispatcher, request_timeout=request_timeout)
+    readiness = Readiness(runtime.engine)
+    stop = stop or asyncio.Event()
+    with stop_on_signals(stop):
+        try:
+            failed = await _initialize(application, settings)
+            if failed is not None:
+                return failed
+            readiness.bot_ok = True
+            runtime.dispatcher.app.bot_username = application.bot.username
+            try:
+                await register_commands(application.bot)
+                await _with_retry(
+                    lambda: application.bot.set_webhook(
+                        url,
+                        secret_token=secret,
+                        allowed_updates=["message", "callback_query"],
+                        drop_pending_updates=False,
+                    )
+                )
+                sink = PtbSink(application, runtime.dispatcher)
+                metrics = Metrics(runtime.engine)
+                await run_webhook(settings, runtime, sink, readiness, metrics, stop)
+            finally:
+                await application.shutdown()
+        finally:
+            await runtime.close()
+    return 0
+
+
+async def _initialize(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
+) -> int | None:
+    """getMe through `initialize`; an exit code, with one line said, when Telegram refuses."""
+    try:
+        await application.initialize()
+    except InvalidToken as error:
+        print(
+            "satudata: Telegram rejected TELEGRAM_BOT_TOKEN (wrong or revoked token: "
+            f"{error.message}). Get a valid token from @BotFather.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_TOKEN
+    except TelegramError as error:
+        print(
+            f"satudata: cannot reach the Telegram Bot API at {settings.telegram_api_base_url}"
+            f" ({error.message}).",
+            file=sys.stderr,
+        )
+        return 1
+    return None

@@ -12,16 +12,19 @@ from bot.config import Settings
 from handlers.catalog import Catalog
 from handlers.context import App, Deployment
 from handlers.dispatcher import Dispatcher
+from handlers.ratelimit import RateLimiter
 from handlers.routes import build_dispatcher
 from reminders.engine import ReminderSettings
+from reports.digest import DigestPlace
 from storage import db
+from storage.ckan.mapping import PortalMapping
+from storage.ckan.sync import PortalConfig, PortalSyncer
 from storage.demo import load_demo
 from storage.models import Person
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-ROLES = ("walidata", "pimpinan", "kepala_opd", "produsen")
 PUBLIC_NAMES = ("publik", "public", "umum")
 
 
@@ -36,15 +39,17 @@ class Runtime:
 
 
 async def prepare_database(engine: AsyncEngine, now: datetime) -> None:
-    """First run on an empty database: migrate, then load the demo registry."""
-    if not await db.is_current(engine):
-        await db.upgrade(engine)
-    uow_factory = UnitOfWorkFactory(engine)
-    async with uow_factory() as uow:
-        empty = not await uow.datasets.any()
-    if empty:
-        report = await load_demo(uow_factory, now)
-        log.info("demo registry loaded: %s", report.as_dict())
+    """First run on an empty database: migrate, then load the demo registry (one worker at a
+    time, so workers starting together do not race)."""
+    async with db.migration_lock(engine):
+        if not await db.is_current(engine):
+            await db.upgrade(engine)
+        uow_factory = UnitOfWorkFactory(engine)
+        async with uow_factory() as uow:
+            empty = not await uow.datasets.any()
+        if empty:
+            report = await load_demo(uow_factory, now)
+            log.info("demo registry loaded: %s", report.as_dict())
 
 
 async def build_runtime(settings: Settings, now: datetime) -> Runtime:
@@ -69,6 +74,9 @@ async def build_runtime(settings: Settings, now: datetime) -> Runtime:
         deployment=deployment,
         catalog=catalog,
         reminders=reminder_settings(settings),
+        portal=PortalSyncer(uow_factory, portal_config(settings)) if settings.ckan_url else None,
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+        bot_username=settings.telegram_bot_username,
     )
     return Runtime(engine, uow_factory, build_dispatcher(app))
 
@@ -79,6 +87,20 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
         cadence=settings.reminder_cadence,
         window=settings.reminder_window,
         max_extensions=settings.max_extensions,
+    )
+
+
+def digest_place(settings: Settings) -> DigestPlace:
+    return DigestPlace(settings.region_name, settings.timezone, settings.language)
+
+
+def portal_config(settings: Settings) -> PortalConfig:
+    assert settings.ckan_url, "the portal connector needs CKAN_URL"
+    return PortalConfig(
+        url=settings.ckan_url,
+        token=settings.ckan_api_token,
+        mapping=settings.ckan_mapping or PortalMapping.load(),
+        home_region_code=settings.region_code,
     )
 
 

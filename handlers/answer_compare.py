@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
-    series = readings.series_group(request, ask.dataset)
+    series = ask.series
     observed = {d.id: {r.id: await readings.points(uow, d, r) for r in ask.regions} for d in series}
     chosen = max(
         series,

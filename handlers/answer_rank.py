@@ -24,7 +24,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     scope, focus = _rank_scope(request, ask)
     if not scope:
         return [Reply(t.t("no_default_region"))]
-    series = readings.series_group(request, ask.dataset)
+    series = ask.series
     wanted = ask.period.code if ask.period.kind == "exact" else None
     ids = {r.id for r in scope}
     # Prefer the asked (headline) series while it covers nine in ten regions, then the

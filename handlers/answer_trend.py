@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 async def answer_trend(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
     region = ask.regions[0]
-    series = readings.series_group(request, ask.dataset)
+    series = ask.series
     observed = {
         d.id: readings.window(await readings.points(uow, d, region), ask.period) for d in series
     }

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
     region = ask.regions[0]
-    series = readings.series_group(request, ask.dataset)
+    series = ask.series
     observed = {d.id: await readings.points(uow, d, region) for d in series}
     available = [d for d in series if observed[d.id]]
     if not available:

@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+from handlers import invites
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.questions import answer_question
 from reports.i18n import Texts
 
-# Commands shown in menus and in /bantuan, in order.
-MENU = ("start", "bantuan", "data", "status", "kepatuhan")
+# Commands shown in menus and in /bantuan, in order; the walidata's are listed for them only.
+MENU = ("start", "bantuan", "data", "status", "kepatuhan", "saya")
+ADMIN_MENU = (
+    "siaran",
+    "permintaan",
+    "sinkron",
+    "undang",
+    "undangan",
+    "peran",
+    "audit",
+    "daftarkan_grup",
+)
 
 
-def menu(texts: Texts) -> list[tuple[str, str]]:
+def menu(texts: Texts, names: tuple[str, ...] = MENU) -> list[tuple[str, str]]:
     """(command, description) pairs for /bantuan and the Telegram command menu."""
-    return [(name, texts.t(f"cmd_{name}")) for name in MENU]
+    return [(name, texts.t(f"cmd_{name}")) for name in names]
 
 
 async def start(request: Request) -> list[Reply]:
+    """/start, or `/start <token>` when someone opens an invitation link."""
+    payload = request.incoming.argument
+    if payload:
+        return await invites.accept(request, payload)
     region = request.app.deployment.region_name
     return [Reply(request.texts.render("start", name=request.viewer.name, region=region))]
 
 
 async def help_(request: Request) -> list[Reply]:
+    admin = "walidata" in request.viewer.roles
     text = request.texts.render(
-        "help", region=request.app.deployment.region_name, commands=menu(request.texts)
+        "help",
+        region=request.app.deployment.region_name,
+        commands=menu(request.texts),
+        admin_commands=menu(request.texts, ADMIN_MENU) if admin else [],
     )
     return [Reply(text)]
 
 
 async def data(request: Request) -> list[Reply]:
-    command = request.incoming.command
-    question = command[1] if command else ""
+    question = request.incoming.argument
     if not question:
         return [Reply(request.texts.t("data_usage"))]
     return await answer_question(request, question)

@@ -6,13 +6,16 @@ their own agency; the public is told who the command is for.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rapidfuzz import fuzz, process
 
+from handlers.access import may_see_metadata
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.text import tokens
 from reminders.status import dataset_statuses
-from reports.compliance import compliance
+from reports.compliance import compliance, with_history
 
 REGION_VIEWERS = frozenset({"walidata", "pimpinan"})
 OPD_VIEWERS = frozenset({"kepala_opd", "produsen"})
@@ -21,8 +24,7 @@ OPD_VIEWERS = frozenset({"kepala_opd", "produsen"})
 async def kepatuhan(request: Request) -> list[Reply]:
     t = request.texts
     viewer = request.viewer
-    command = request.incoming.command
-    asked = command[1] if command else ""
+    asked = request.incoming.argument
     catalog = request.app.catalog
     named = catalog.find_opds(catalog.correct(tokens(asked))) if asked else []
     opd = named[0].payloads[0] if named else None
@@ -41,12 +43,22 @@ async def kepatuhan(request: Request) -> list[Reply]:
             return [Reply(t.t("kepatuhan_own_only"))]
         opd = catalog.opds.get(viewer.opd_id)
     today = request.now.astimezone(request.app.deployment.timezone).date()
+    week = today - timedelta(days=today.weekday())
     async with request.app.uow() as uow:
         statuses = await dataset_statuses(uow, today, opd.id if opd else None)
-    names = {o.id: o.name for o in catalog.opds.values()}
-    report = compliance(statuses, names, opd.name if opd else request.app.deployment.region_name)
+        history = await uow.snapshots.since(week - timedelta(weeks=1))
+    # tertutup datasets are counted for everyone, named only to the walidata.
+    report = compliance(
+        statuses,
+        catalog.opds,
+        opd.name if opd else request.app.deployment.region_name,
+        shown=lambda s: may_see_metadata(viewer, s.row),
+    )
+    if opd is None:
+        with_history(report, history, week)
+    listed = [s for s in statuses if may_see_metadata(viewer, s.row)]
     text = t.render(
-        "compliance", report=report, single=opd is not None, today=today, statuses=statuses
+        "compliance", report=report, single=opd is not None, today=today, statuses=listed
     )
     data = {
         "type": "compliance",

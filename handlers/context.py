@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.catalog import Catalog
 from handlers.messages import Incoming
+from handlers.ratelimit import RateLimiter
 from reminders.engine import ReminderSettings
 from reports.i18n import Texts, texts
+from storage.ckan.sync import PortalSyncer
+from storage.models import Person
 from storage.uow import UnitOfWorkFactory
 
 
@@ -26,25 +29,44 @@ class Deployment:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The person behind a message, or an anonymous member of the public."""
+    """The person behind a message, or an anonymous member of the public.
+
+    `in_group`: the reply goes to a group chat, where anyone may read it.
+    """
 
     person_id: int | None
     name: str
     roles: frozenset[str]
     opd_id: int | None
     language: str | None
+    in_group: bool = False
 
     @property
     def is_known(self) -> bool:
         return self.person_id is not None
 
+    @classmethod
+    def of(cls, person: Person | None, *, in_group: bool = False) -> Viewer:
+        """The reader a message to this person (or, with None, to the public) is for."""
+        if person is None or not person.active:
+            return cls(None, "", frozenset(), None, None, in_group)
+        return cls(
+            person.id, person.name, person.role_names, person.opd_id, person.language, in_group
+        )
+
 
 @dataclass
 class App:
+    """`bot_username` comes from Telegram (getMe) when serving there, or from
+    TELEGRAM_BOT_USERNAME; without it invitation links are given as `/start <token>`."""
+
     uow: UnitOfWorkFactory
     deployment: Deployment
     catalog: Catalog
     reminders: ReminderSettings
+    portal: PortalSyncer | None = None  # the region's CKAN portal, when CKAN_URL is set
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    bot_username: str | None = None
 
 
 @dataclass(frozen=True)

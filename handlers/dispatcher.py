@@ -1,7 +1,8 @@
 """Routes an incoming message to its handler and guarantees a polite answer.
 
-Whatever a handler raises is logged and turned into an apology in the user's language:
-no traceback ever reaches a chat.
+Before any handler runs: the sender's rate limit, the message's size (text and files), and
+the guards (e.g. a group must be registered). Whatever a handler raises is logged and turned
+into an apology in the user's language: no traceback ever reaches a chat.
 """
 
 from __future__ import annotations
@@ -13,17 +14,33 @@ from datetime import datetime
 from handlers.context import App, Request, Viewer
 from handlers.language import detect
 from handlers.messages import Attachment, Incoming, Reply
+from handlers.ratelimit import Verdict
 from handlers.text import tokens
 from reports.i18n import texts
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[list[Reply]]]
+# A guard answers instead of the handler (a list, possibly empty: silence) or lets it pass.
+Guard = Callable[[Request], Awaitable[list[Reply] | None]]
+# Sees plain messages first and answers those that belong to a conversation in progress
+# (a walidata composing a broadcast); None lets the message through.
+Interceptor = Callable[[Request], Awaitable[list[Reply] | None]]
 MAX_TEXT_LENGTH = 2000
+MAX_FILE_BYTES = 10 * 1024 * 1024
 PUBLIC = Viewer(person_id=None, name="", roles=frozenset(), opd_id=None, language=None)
 
 # Commands whose name itself says which language the person wants.
-COMMAND_LANGUAGE = {"help": "en", "bantuan": "id"}
+COMMAND_LANGUAGE = {
+    "help": "en",
+    "bantuan": "id",
+    "me": "en",
+    "saya": "id",
+    "invite": "en",
+    "invitations": "en",
+    "roles": "en",
+    "register_group": "en",
+}
 
 
 class Dispatcher:
@@ -32,6 +49,8 @@ class Dispatcher:
         self._commands: dict[str, Handler] = {}
         self._callbacks: dict[str, Handler] = {}
         self._text: Handler | None = None
+        self._guards: list[Guard] = []
+        self._interceptors: list[Interceptor] = []
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -54,6 +73,14 @@ class Dispatcher:
         self._text = handler
         return handler
 
+    def guard(self, guard: Guard) -> Guard:
+        self._guards.append(guard)
+        return guard
+
+    def intercept(self, interceptor: Interceptor) -> Interceptor:
+        self._interceptors.append(interceptor)
+        return interceptor
+
     @property
     def command_names(self) -> list[str]:
         return list(self._commands)
@@ -64,17 +91,28 @@ class Dispatcher:
         """The replies to one message; `render_charts=False` leaves charts as descriptions."""
         language = self.app.deployment.language
         try:
+            language = self._language(incoming, PUBLIC)
+            limited = self._rate_limited(incoming, now, language)
+            if limited is not None:
+                return limited
             viewer = await self._viewer(incoming)
             language = self._language(incoming, viewer)
             request = Request(incoming, now, viewer, language, self.app)
-            if len(incoming.text) > MAX_TEXT_LENGTH:
-                return [
-                    Reply(
-                        request.texts.t(
-                            "too_long", limit=MAX_TEXT_LENGTH, length=len(incoming.text)
-                        )
-                    )
-                ]
+            for guard in self._guards:
+                guarded = await guard(request)
+                if guarded is not None:
+                    return guarded
+            too_large = _too_large(request)
+            if too_large is not None:
+                return [too_large]
+            if incoming.callback_data is None and incoming.command is None:
+                for interceptor in self._interceptors:
+                    intercepted = await interceptor(request)
+                    if intercepted is not None:
+                        return intercepted
+            refusal = _refusal(request)
+            if refusal is not None:
+                return [refusal]
             replies = await self._route(request)
             if render_charts:
                 for reply in replies:
@@ -105,7 +143,20 @@ class Dispatcher:
             return [Reply(request.texts.t("empty_message"))]
         return await self._text(request)
 
+    def _rate_limited(self, incoming: Incoming, now: datetime, language: str) -> list[Reply] | None:
+        """Checked before the database is touched, so a flood costs next to nothing."""
+        limiter = self.app.limiter
+        verdict = limiter.check(incoming.user_id, now)
+        if verdict is Verdict.ALLOW:
+            return None
+        if verdict is Verdict.SILENT or incoming.user_id is None:
+            return []
+        seconds = limiter.wait_seconds(incoming.user_id, now)
+        text = texts(language).t("rate_limited", limit=limiter.per_minute, seconds=seconds)
+        return [Reply(text)]
+
     async def _viewer(self, incoming: Incoming) -> Viewer:
+        """Read from the database on every message: a role taken away counts at once."""
         async with self.app.uow() as uow:
             if incoming.person_id is not None:
                 person = await uow.people.get(incoming.person_id)
@@ -113,9 +164,7 @@ class Dispatcher:
                 person = await uow.people.by_telegram_id(incoming.user_id)
             else:
                 person = None
-            if person is None or not person.active:
-                return PUBLIC
-            return Viewer(person.id, person.name, person.role_names, person.opd_id, person.language)
+            return Viewer.of(person, in_group=incoming.in_group)
 
     def _language(self, incoming: Incoming, viewer: Viewer) -> str:
         command = incoming.command
@@ -126,3 +175,29 @@ class Dispatcher:
             if detected:
                 return detected
         return viewer.language or self.app.deployment.language
+
+
+def _too_large(request: Request) -> Reply | None:
+    """A file over the limit is refused with the reason; it was described, never fetched."""
+    file = request.incoming.file
+    if file is None or file.size is None or file.size <= MAX_FILE_BYTES:
+        return None
+    return Reply(
+        request.texts.t(
+            "file_too_large",
+            name=file.name,
+            size=file.size / 1024 / 1024,
+            limit=MAX_FILE_BYTES // 1024 // 1024,
+        )
+    )
+
+
+def _refusal(request: Request) -> Reply | None:
+    """What no conversation in progress took: text over the limit, or a file (files are read
+    only as a broadcast's attachment or a data request's answer)."""
+    incoming, t = request.incoming, request.texts
+    if len(incoming.text) > MAX_TEXT_LENGTH:
+        return Reply(t.t("too_long", limit=MAX_TEXT_LENGTH, length=len(incoming.text)))
+    if incoming.file is not None:
+        return Reply(t.t("file_not_read", name=incoming.file.name))
+    return None

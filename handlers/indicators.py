@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from handlers.access import may_see_metadata, may_see_values
+from handlers.access import current, may_see_metadata, may_see_values
 from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank
 from handlers.answer_trend import answer_trend
@@ -18,6 +18,7 @@ from handlers.catalog import DatasetEntry, RegionEntry
 from handlers.context import Request
 from handlers.messages import Button, Reply
 from handlers.understanding import PeriodAsk, Question
+from storage.uow import UnitOfWork
 
 INTENT_CODES = {"value": "v", "trend": "t", "compare": "c", "rank": "r", "rank_low": "R"}
 CODE_INTENTS = {code: intent for intent, code in INTENT_CODES.items()}
@@ -52,6 +53,8 @@ class Ask:
     limit: int | None = None
     level: str | None = None
     region_note: RegionNote | None = None
+    # The series the answer may draw on (the dataset first), set by `answer` after the check.
+    series: tuple[DatasetEntry, ...] = ()
 
     def button_data(self, language: str) -> str:
         intent = "rank_low" if self.intent == "rank" and self.direction == "low" else self.intent
@@ -129,21 +132,66 @@ async def answer_button(request: Request) -> list[Reply]:
 
 
 async def answer(request: Request, ask: Ask) -> list[Reply]:
-    """Answer a resolved question, after the classification check every path goes through."""
-    if not may_see_metadata(request.viewer, ask.dataset):
-        return [Reply(request.texts.t("stale_button"))]  # only a forged button gets here
-    if not may_see_values(request.viewer, ask.dataset):
-        return [Reply(request.texts.t("restricted", title=ask.dataset.title))]
-    if not ask.regions and ask.intent in ("value", "trend"):
-        default = request.app.catalog.by_code.get(request.app.deployment.region_code)
-        if default is None:
-            return [Reply(request.texts.t("no_default_region"))]
-        ask = replace(ask, regions=(default,), region_note=RegionNote("default", default.name))
+    """Answer a resolved question, after the classification check every path goes through.
+
+    The check reads the classification of the dataset and of its other series from the
+    database: the catalog may be minutes old, a closed dataset must be closed at once. A
+    series the person may not read is left out, so it cannot appear as "the other series".
+    """
+    t = request.texts
+    viewer = request.viewer
     async with request.app.uow() as uow:
-        if ask.intent == "rank" or (ask.intent == "compare" and len(ask.regions) < 2):
-            return await answer_rank(request, uow, ask)
-        if ask.intent == "compare":
-            return await answer_compare(request, uow, ask)
-        if ask.intent == "trend":
-            return await answer_trend(request, uow, ask)
-        return await answer_value(request, uow, ask)
+        group = series_group(request, ask.dataset)
+        stored = {d.id: d for d in await current(uow, group)}
+        dataset = stored.get(ask.dataset.id)
+        if dataset is None or not may_see_metadata(viewer, dataset):
+            return [Reply(t.t("stale_button"))]  # only a forged or outdated button gets here
+        if not may_see_values(viewer, dataset):
+            return [Reply(t.t("restricted", title=dataset.title))]
+        series = tuple(
+            stored[d.id] for d in group if d.id in stored and may_see_values(viewer, stored[d.id])
+        )
+        ask = replace(ask, dataset=dataset, series=series)
+        if not ask.regions and ask.intent in ("value", "trend"):
+            default = request.app.catalog.by_code.get(request.app.deployment.region_code)
+            if default is None:
+                return [Reply(t.t("no_default_region"))]
+            ask = replace(ask, regions=(default,), region_note=RegionNote("default", default.name))
+        replies = await _answer(request, uow, ask)
+        restricted = [d.code for d in series if d.classification == "terbatas"]
+        if restricted and any(reply.data for reply in replies):
+            _audit_read(request, uow, ask, restricted)
+            await uow.commit()
+    return replies
+
+
+async def _answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
+    if ask.intent == "rank" or (ask.intent == "compare" and len(ask.regions) < 2):
+        return await answer_rank(request, uow, ask)
+    if ask.intent == "compare":
+        return await answer_compare(request, uow, ask)
+    if ask.intent == "trend":
+        return await answer_trend(request, uow, ask)
+    return await answer_value(request, uow, ask)
+
+
+def series_group(request: Request, dataset: DatasetEntry) -> list[DatasetEntry]:
+    """The dataset first, then the other series of the same indicator, headline first."""
+    group = request.app.catalog.groups.get(dataset.group) or [dataset]
+    return sorted(group, key=lambda d: (d.id != dataset.id, not d.is_headline))
+
+
+def _audit_read(request: Request, uow: UnitOfWork, ask: Ask, datasets: list[str]) -> None:
+    """Every read of a terbatas value is on record: who, when, what, from which chat."""
+    uow.audit.record(
+        at=request.now,
+        action="terbatas_read",
+        person_id=request.viewer.person_id,
+        chat_id=request.incoming.chat_id,
+        detail={
+            "datasets": datasets,
+            "intent": ask.intent,
+            "regions": [r.code or r.name for r in ask.regions],
+            "period": ask.period.encode(),
+        },
+    )

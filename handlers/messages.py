@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,19 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class IncomingFile:
+    """A file someone sent, described but not downloaded: size is checked first, and the
+    content is fetched only by a conversation that asked for a file (`fetch`, when the
+    transport can)."""
+
+    name: str
+    size: int | None  # bytes, as the transport reports it (None: unknown)
+    fetch: Callable[[], Awaitable[bytes]] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Incoming:
-    """One user action: a text message or a button press.
+    """One user action: a text message, a file (`text` is its caption) or a button press.
 
     `person_id` is set only by trusted local transports (console, ask) that act as a known
     person; Telegram updates are identified by `user_id` alone.
@@ -58,6 +73,21 @@ class Incoming:
     user_name: str = ""
     language_code: str | None = None
     person_id: int | None = None
+    chat_title: str = ""
+    file: IncomingFile | None = None  # what was sent, described: size is checked first
+    document: Attachment | None = None  # a file's content given up front (console, tests)
+
+    async def fetch_document(self) -> Attachment | None:
+        """The document's content: given with the message, or fetched now from Telegram."""
+        if self.document is not None:
+            return self.document
+        if self.file is None or self.file.fetch is None:
+            return None
+        return Attachment("document", self.file.name, await self.file.fetch())
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type != "private"
 
     @property
     def command(self) -> tuple[str, str] | None:
@@ -67,3 +97,15 @@ class Incoming:
         head, _, args = self.text[1:].partition(" ")
         name = head.split("@", 1)[0].lower()
         return (name, args.strip()) if name else None
+
+    @property
+    def argument(self) -> str:
+        """What follows a command's name ("" without one)."""
+        command = self.command
+        return command[1] if command else ""
+
+
+def button_id(text: str) -> int | None:
+    """A database id from button data: ASCII digits only, small enough for every engine's
+    integer columns. None for anything else: a forged button must not reach the database."""
+    return int(text) if _ID.fullmatch(text) else None

@@ -3,7 +3,7 @@ OPD publishes."""
 
 from __future__ import annotations
 
-from handlers.access import may_see_metadata
+from handlers.access import current, listable
 from handlers.catalog import DatasetEntry
 from handlers.context import Request
 from handlers.messages import Reply
@@ -23,10 +23,9 @@ async def answer(request: Request, question: Question) -> list[Reply]:
             return [
                 Reply(t.t("list_which_opd", opds=sorted(o.name for o in catalog.opds.values())))
             ]
-        listed = sorted(
-            (d for d in catalog.by_opd(opd_ids) if may_see_metadata(request.viewer, d)),
-            key=lambda d: d.title,
-        )
+        async with request.app.uow() as uow:
+            stored = await current(uow, catalog.by_opd(opd_ids))
+        listed = sorted(listable(request.viewer, stored), key=lambda d: d.title)
         opd_names = [o.name for o in question.opds]
         text = t.render(
             "dataset_list",
@@ -46,7 +45,7 @@ async def answer(request: Request, question: Question) -> list[Reply]:
         ]
     named = [d for d, _ in question.datasets]
     if not named:
-        return [no_match(request, question.text)]
+        return [await no_match(request, question.text)]
     dataset = _headline(named)
     if question.intent == "producer":
         return [

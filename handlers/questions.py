@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handlers import indicators, metadata
-from handlers.access import may_see_metadata
+from handlers.access import current, may_see_metadata
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.suggestions import no_match
@@ -17,11 +17,18 @@ METADATA_INTENTS = frozenset({"producer", "updated", "list"})
 async def answer_question(request: Request, text: str) -> list[Reply]:
     today = request.now.astimezone(request.app.deployment.timezone).date()
     question = understand(request.app.catalog, text, today)
-    # Datasets the person may not know of are not there for them at all.
-    visible = [(d, s) for d, s in question.datasets if may_see_metadata(request.viewer, d)]
-    question = replace(question, datasets=visible)
+    # Datasets the person may not know of are not there for them at all (as classified now).
+    if question.datasets:
+        async with request.app.uow() as uow:
+            stored = {d.id: d for d in await current(uow, [d for d, _ in question.datasets])}
+        visible = [
+            (stored[d.id], score)
+            for d, score in question.datasets
+            if d.id in stored and may_see_metadata(request.viewer, stored[d.id])
+        ]
+        question = replace(question, datasets=visible)
     if question.intent in METADATA_INTENTS:
         return await metadata.answer(request, question)
     if not question.datasets:
-        return [no_match(request, text)]
+        return [await no_match(request, text)]
     return await indicators.answer_text(request, question)

@@ -18,12 +18,6 @@ from storage.uow import UnitOfWork
 TREND_POINTS = 15  # a trend without a range shows at most this many recent periods
 
 
-def series_group(request: Request, dataset: DatasetEntry) -> list[DatasetEntry]:
-    """The dataset first, then the other series of the same indicator, headline first."""
-    group = request.app.catalog.groups[dataset.group]
-    return sorted(group, key=lambda d: (d.id != dataset.id, not d.is_headline))
-
-
 async def points(uow: UnitOfWork, dataset: DatasetEntry, region: RegionEntry) -> list[Point]:
     rows = await uow.observations.series(dataset.indicator_id, region.id)
     return [Point(o.period, o.value, o.decimals, o.status) for o in rows]

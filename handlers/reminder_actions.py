@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from handlers.access import may_see_metadata
 from handlers.catalog import Catalog
 from handlers.context import Request
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Reply, button_id
 from reminders.cadence import step_label
 from reminders.fulfilment import close_chase
 from reminders.status import DatasetStatus, dataset_statuses, status_of
@@ -40,9 +41,12 @@ class Action:
 
 def parse(data: str) -> Action | None:
     parts = data.split(":")
-    if len(parts) not in (4, 5) or parts[0] != "r" or not parts[2].isdigit():
+    if len(parts) not in (4, 5) or parts[0] != "r":
         return None
-    return Action(parts[1], int(parts[2]), parts[3], parts[4] if len(parts) == 5 else "")
+    dataset_id = button_id(parts[2])
+    if dataset_id is None:
+        return None
+    return Action(parts[1], dataset_id, parts[3], parts[4] if len(parts) == 5 else "")
 
 
 async def on_button(request: Request) -> list[Reply]:
@@ -235,7 +239,8 @@ async def _decide(
     status: DatasetStatus | None,
 ) -> list[Reply]:
     t = request.texts
-    extension = await uow.reminders.extension(int(action.extra)) if action.extra.isdigit() else None
+    extension_id = button_id(action.extra)
+    extension = await uow.reminders.extension(extension_id) if extension_id is not None else None
     if extension is None or extension.dataset_id != dataset.id:
         return [Reply(t.t("stale_button"))]
     if extension.status != "pending":
@@ -377,7 +382,11 @@ async def status(request: Request) -> list[Reply]:
             for s in statuses:
                 per = counts.setdefault(opds[s.row.opd_id], dict.fromkeys(STATUSES, 0))
                 per[s.deadline.status] += 1
-            worst = [s for s in statuses if s.deadline.status == "terlambat"][:5]
+            worst = [
+                s
+                for s in statuses
+                if s.deadline.status == "terlambat" and may_see_metadata(viewer, s.row)
+            ][:5]
             text = t.render(
                 "status_overview",
                 counts=sorted(counts.items()),
@@ -389,8 +398,15 @@ async def status(request: Request) -> list[Reply]:
         if viewer.opd_id is None or not viewer.roles & {"produsen", "kepala_opd"}:
             return [Reply(t.t("status_who"))]
         statuses = await dataset_statuses(uow, today, viewer.opd_id)
-    shown = statuses[:MAX_STATUS_LINES]
-    text = t.render("status_opd", statuses=shown, more=len(statuses) - len(shown), today=today)
+    listed = [s for s in statuses if may_see_metadata(viewer, s.row)]
+    shown = listed[:MAX_STATUS_LINES]
+    text = t.render(
+        "status_opd",
+        statuses=shown,
+        more=len(listed) - len(shown),
+        closed=len(statuses) - len(listed),
+        today=today,
+    )
     return [Reply(text)]
 
 

@@ -26,18 +26,33 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 2.0  # seconds; doubles per attempt
+# How long a message claimed for sending stays out of other senders' reach: longer than a
+# send can take (the HTTP timeout and the pacing before it), short enough for a crash.
+CLAIM_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A photo or document; `telegram_file_id` (from an earlier upload) avoids sending it again."""
+
+    kind: str  # photo, document
+    name: str
+    content: bytes
+    telegram_file_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Outgoing:
     chat_id: int
-    text: str
+    text: str  # the caption when a file is attached
     buttons: list[list[dict[str, str]]]
+    file: OutgoingFile | None = None
 
 
 @dataclass(frozen=True)
 class Delivered:
     message_id: int
+    telegram_file_id: str | None = None  # what Telegram calls the file it now holds
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,9 @@ class RateLimits:
     per group. One below 30 leaves room for the jitter between our clock and Telegram's."""
 
     overall_per_second: float = 29.5
+    # At most this many leave in any one second: network and scheduling jitter on the way can
+    # bunch even evenly spaced sends, and Telegram counts them as they arrive.
+    overall_window: int = 29
     private_interval: float = 1.0
     group_per_minute: int = 20
 
@@ -82,6 +100,7 @@ class _Pacer:
     limits: RateLimits
     clock: Callable[[], float] = time.monotonic
     _last_send: float = float("-inf")
+    _departures: deque[float] = field(default_factory=deque)
     _chat_free_at: dict[int, float] = field(default_factory=dict)
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
 
@@ -103,15 +122,22 @@ class _Pacer:
         interval = 1.0 / self.limits.overall_per_second
         while True:
             now = self.clock()
+            while self._departures and self._departures[0] <= now - 1.0:
+                self._departures.popleft()
             wait = self._last_send + interval - now
+            if len(self._departures) >= self.limits.overall_window:
+                wait = max(wait, self._departures[0] + 1.0 - now)
             if wait <= 0:
                 self._last_send = now
+                self._departures.append(now)
                 return
             await asyncio.sleep(min(wait, 0.005))  # short naps notice a refund quickly
 
     def refund(self) -> None:
         """A message Telegram refused with 429 was not sent: the next one need not wait."""
         self._last_send -= 1.0 / self.limits.overall_per_second
+        if self._departures:
+            self._departures.pop()
 
     def sent(self, chat_id: int) -> None:
         now = self.clock()
@@ -144,13 +170,17 @@ class OutboxSender:
         *,
         concurrency: int = 8,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_result: Callable[[DeliveryResult], None] | None = None,
     ) -> None:
         self.uow = uow_factory
+        self.on_result = on_result  # e.g. metrics: every attempt's outcome, as it happens
         self.deliverer = deliverer
         self.pacer = _Pacer(limits or RateLimits())
         self.concurrency = concurrency
         self.clock = clock
         self.wake = asyncio.Event()
+        # Telegram's id of each file already uploaded, for messages loaded before it was known.
+        self._file_ids: dict[int, str] = {}
 
     async def drain(self, *, batch: int = 500, stop: asyncio.Event | None = None) -> DrainReport:
         """Send everything due now; returns when nothing due is left (or `stop` is set)."""
@@ -209,7 +239,8 @@ class OutboxSender:
                 progressed = True
             busy.discard(message.chat_id or 0)
 
-        tasks = []
+        chosen = []
+        uploading: set[int] = set()
         for message in due:
             if message.chat_id is None:
                 await self._finish(message, Undeliverable("no Telegram account linked"), report)
@@ -218,20 +249,40 @@ class OutboxSender:
             # One message per chat at a time keeps each chat's order and pace.
             if message.chat_id in busy or not self.pacer.chat_ready(message.chat_id):
                 continue
+            if self._needs_upload(message):
+                # A file goes up once; the other messages carrying it wait for Telegram's id.
+                if message.file_id in uploading:
+                    continue
+                uploading.add(message.file_id)  # type: ignore[arg-type]
             busy.add(message.chat_id)
-            self.pacer.sent(message.chat_id)  # reserve the chat's slot now
+            chosen.append(message)
+        claimed = await self._claim(chosen)
+        tasks = []
+        for message in chosen:
+            if message.id not in claimed:  # another sender has it
+                busy.discard(message.chat_id or 0)
+                continue
+            self.pacer.sent(message.chat_id or 0)  # reserve the chat's slot now
             tasks.append(asyncio.create_task(one(message)))
         if tasks:
             await asyncio.gather(*tasks)
         return progressed
 
+    async def _claim(self, messages: list[OutboxMessage]) -> set[int]:
+        if not messages:
+            return set()
+        now = self.clock()
+        async with self.uow() as uow:
+            claimed = await uow.outbox.claim(
+                [m.id for m in messages], now, now + timedelta(seconds=CLAIM_SECONDS)
+            )
+            await uow.commit()
+        return claimed
+
     async def _send_one(self, message: OutboxMessage, report: DrainReport) -> None:
         await self.pacer.wait_overall()
-        assert message.chat_id is not None
         try:
-            result = await self.deliverer.deliver(
-                Outgoing(message.chat_id, message.text, message.buttons)
-            )
+            result = await self.deliverer.deliver(self._outgoing(message))
         except Exception as error:  # a transport bug must not stop the queue
             log.exception("deliverer failed for outbox %s", message.id)
             result = Transient(repr(error))
@@ -242,6 +293,8 @@ class OutboxSender:
     async def _finish(
         self, message: OutboxMessage, result: DeliveryResult, report: DrainReport
     ) -> None:
+        if self.on_result is not None:
+            self.on_result(result)
         now = self.clock()
         async with self.uow() as uow:
             row = await uow.session.get(OutboxMessage, message.id)
@@ -249,8 +302,12 @@ class OutboxSender:
                 return
             row.attempts += 1
             match result:
-                case Delivered(message_id):
+                case Delivered(message_id, file_id):
                     row.status, row.sent_at, row.telegram_message_id = "sent", now, message_id
+                    if row.file_id is not None and file_id:
+                        self._file_ids[row.file_id] = file_id
+                        if row.file is not None and not row.file.telegram_file_id:
+                            row.file.telegram_file_id = file_id
                     report.sent += 1
                 case RetryLater(seconds, reason):
                     self.pacer.hold(message.chat_id or 0, seconds)
@@ -266,6 +323,23 @@ class OutboxSender:
                     row.status, row.error = "undeliverable", reason
                     report.undeliverable += 1
             await uow.commit()
+
+    def _needs_upload(self, message: OutboxMessage) -> bool:
+        file = message.file
+        return file is not None and not file.telegram_file_id and file.id not in self._file_ids
+
+    def _outgoing(self, message: OutboxMessage) -> Outgoing:
+        assert message.chat_id is not None
+        attached = message.file
+        if attached is None:
+            return Outgoing(message.chat_id, message.text, message.buttons)
+        file = OutgoingFile(
+            message.file_kind or "document",
+            attached.name,
+            attached.content,
+            attached.telegram_file_id or self._file_ids.get(attached.id),
+        )
+        return Outgoing(message.chat_id, message.text, message.buttons, file)
 
     async def report_unreachable(self) -> None:
         """Tell each walidata, once, who could not be reached and about which datasets."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from storage.periods import Period, parse_period
 
@@ -118,6 +119,7 @@ def deadline(
     return Deadline(expected, due, status, max(0, -days_left), days_left)
 
 
+@lru_cache(maxsize=8192)
 def dataset_deadline(
     periodicity: str,
     latest_period: str | None,
@@ -126,7 +128,10 @@ def dataset_deadline(
     due_day: int | None = None,
     due_override: date | None = None,
 ) -> Deadline | None:
-    """A registry dataset's deadline with its own due-rule overrides; None when ad hoc."""
+    """A registry dataset's deadline with its own due-rule overrides; None when ad hoc.
+
+    Cached: thousands of datasets share a periodicity, latest period and due rule, and a
+    digest or tick asks for all of them on the same day."""
     if periodicity not in DEFAULT_RULES:
         return None
     rule = rule_for(periodicity, due_months, due_day)

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 
 from reminders.cadence import LIAISON, PlannedStep
 from reminders.engine import ChaseState, ReminderSettings, evaluate
+from reminders.telegram_limits import TEXT_LIMIT
 from reports.i18n import texts
 from storage.models import OutboxMessage, Person, ReminderSend
 from storage.repositories import ChaseRow
@@ -24,6 +25,8 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 # Escalations go to these roles regardless of OPD; the others only within the dataset's OPD.
 REGION_WIDE_ROLES = frozenset({"walidata", "pimpinan"})
 MAX_BUTTON_DATASETS = 8  # a message with more datasets points to /status for the rest
+# Datasets named per section of one message; the rest are counted, and /status lists them all.
+MAX_LISTED = 12
 
 
 @dataclass(frozen=True)
@@ -171,10 +174,21 @@ def reminder_message(notice: Notice, now: datetime) -> OutboxMessage:
         person,
         key=f"reminder:{person.id}:{digest}",
         kind="reminder",
-        text=texts(language).render("reminder", notice=notice, liaison=LIAISON),
+        text=_reminder_text(notice, language),
         now=now,
         buttons=_buttons(notice, language),
     )
+
+
+def _reminder_text(notice: Notice, language: str) -> str:
+    """The message, naming fewer datasets while it would not fit one Telegram message (very
+    long titles); the rest are counted and /status lists them."""
+    listed = MAX_LISTED
+    while True:
+        text = texts(language).render("reminder", notice=notice, liaison=LIAISON, listed=listed)
+        if len(text) <= TEXT_LIMIT or listed == 1:
+            return text
+        listed //= 2
 
 
 def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:

@@ -87,6 +87,7 @@ class BarChart:
     unit: str
     source: str
     decimals: int
+    scale_max: float | None = None  # a fixed end of the value axis, e.g. 100 for percentages
 
     def render(self) -> bytes:
         height = min(12.0, max(3.2, 0.28 * len(self.bars) + 1.6))
@@ -124,6 +125,8 @@ class BarChart:
         axes.set_xlabel(self.unit)
         axes.grid(axis="x", alpha=0.3)
         axes.margins(x=0.12)
+        if self.scale_max is not None:
+            axes.set_xlim(0, self.scale_max * 1.1)
         return _finish(figure, self.title, self.source)
 
 

@@ -2,26 +2,45 @@
 
 A dataset counts as up to date unless it is overdue (terlambat); "due soon" counts the ones
 due today or within 14 days. The figures come from the same deadline engine as reminders.
+Last week's figures and the region's trend come from the weekly snapshots.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Protocol
 
 from reminders.status import DatasetStatus
+from storage.models import ComplianceSnapshot
 
 DUE_SOON = frozenset({"segera", "jatuh_tempo"})
+TREND_WEEKS = 8
+
+
+class Agency(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass
 class Compliance:
     name: str
+    code: str = ""  # the OPD's code; empty for the whole region
     scheduled: int = 0
     up_to_date: int = 0
     due_soon: int = 0
     overdue: int = 0
     days_late: list[int] = field(default_factory=list)
+    change: float | None = None  # percentage points since last week's snapshot
+
+    @property
+    def scope(self) -> str:
+        return f"opd:{self.code}" if self.code else "region"
 
     @property
     def percent(self) -> float:
@@ -46,27 +65,60 @@ class Compliance:
         self.due_soon += deadline.status in DUE_SOON
 
 
-@dataclass(frozen=True)
+@dataclass
 class ComplianceReport:
     region: Compliance
     opds: list[Compliance]  # best first: highest percentage, then fewest days late
     longest_overdue: list[DatasetStatus]
+    trend: list[tuple[date, float]] = field(default_factory=list)  # region %, oldest week first
+
+    def best(self, n: int = 5) -> list[Compliance]:
+        return self.opds[:n]
+
+    def worst(self, n: int = 5) -> list[Compliance]:
+        """The n lowest, worst first, never repeating one already among the best."""
+        tail = self.opds[max(n, len(self.opds) - n) :]
+        return tail[::-1]
 
 
 def compliance(
     statuses: Iterable[DatasetStatus],
-    opd_names: dict[int, str],
+    opds: Mapping[int, Agency],
     region_name: str,
     longest: int = 5,
+    *,
+    shown: Callable[[DatasetStatus], bool] = lambda status: True,
 ) -> ComplianceReport:
+    """Every dataset counts; `longest_overdue` names only those `shown` to the reader (a
+    tertutup title is for the walidata: pass `lambda s: may_see_metadata(reader, s.row)`)."""
     region = Compliance(region_name)
     per_opd: dict[int, Compliance] = {}
     overdue = []
     for status in statuses:
         region.add(status)
-        per_opd.setdefault(status.row.opd_id, Compliance(opd_names[status.row.opd_id])).add(status)
-        if status.deadline.status == "terlambat":
+        opd_id = status.row.opd_id
+        if opd_id not in per_opd:
+            per_opd[opd_id] = Compliance(opds[opd_id].name, opds[opd_id].code)
+        per_opd[opd_id].add(status)
+        if status.deadline.status == "terlambat" and shown(status):
             overdue.append(status)
     ranked = sorted(per_opd.values(), key=lambda c: (-c.percent, c.average_days_late, c.name))
     overdue.sort(key=lambda s: (-s.deadline.days_late, s.row.code))
     return ComplianceReport(region, ranked, overdue[:longest])
+
+
+def with_history(
+    report: ComplianceReport, snapshots: Sequence[ComplianceSnapshot], week: date
+) -> ComplianceReport:
+    """Fill in the change since last week and the region's trend up to `week` (this week's
+    figures are the report's own, whether or not they were stored yet)."""
+    last_week = week - timedelta(weeks=1)
+    previous = {s.scope: s.percent for s in snapshots if s.week == last_week}
+    for item in (report.region, *report.opds):
+        if item.scope in previous:
+            item.change = item.percent - previous[item.scope]
+    first = week - timedelta(weeks=TREND_WEEKS - 1)
+    report.trend = [
+        (s.week, s.percent) for s in snapshots if s.scope == "region" and first <= s.week < week
+    ] + [(week, report.region.percent)]
+    return report

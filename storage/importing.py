@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from reminders.fulfilment import period_arrived
 from storage.models import Dataset, Indicator, Opd, Person, PersonRole
+from storage.people import OPD_ROLES, ROLES, replan_for
 from storage.periods import parse_period
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -39,8 +40,6 @@ PERIODICITIES = {
     "ad hoc": "sewaktu-waktu",
 }
 CLASSIFICATIONS = ("terbuka", "terbatas", "tertutup")
-ROLES = ("walidata", "pimpinan", "kepala_opd", "produsen")
-OPD_ROLES = frozenset({"kepala_opd", "produsen"})
 DATASET_COLUMNS = ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir")
 PEOPLE_COLUMNS = ("nama", "peran", "opd", "telegram_id")
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -177,6 +176,7 @@ async def import_datasets(
         for item in parsed:
             assert item is not None
             await _apply_dataset(uow, item, opd_ids[item.opd.casefold()], now, report)
+        _audit(uow, "datasets_imported", path, now, report)
         await uow.commit()
     return report
 
@@ -421,20 +421,24 @@ async def import_people(
                 touched.append(person)
                 if old_opd is not None and old_opd != person.opd_id:
                     await uow.reminders.replan({old_opd}, now)
-        await _replan_for(uow, touched, now)
+        await replan_for(uow, touched, now)
+        _audit(uow, "people_imported", path, now, report)
         await uow.commit()
     return report
 
 
-async def _replan_for(uow: UnitOfWork, people: list[Person], now: datetime) -> None:
-    """New or changed recipients: the tick looks again at the chases they are part of, so a
-    step nobody could receive before reaches them now."""
-    if not people:
-        return
-    if any(p.role_names - OPD_ROLES for p in people):
-        await uow.reminders.replan(None, now)  # walidata and leaders follow every dataset
-    else:
-        await uow.reminders.replan({p.opd_id for p in people if p.opd_id is not None}, now)
+def _audit(uow: UnitOfWork, action: str, path: Path, now: datetime, report: ImportReport) -> None:
+    """Imports change classifications and roles: an administrative action like any other."""
+    uow.audit.record(
+        at=now,
+        action=action,
+        detail={
+            "file": path.name,
+            "via": "cli",
+            "created": report.created,
+            "updated": report.updated,
+        },
+    )
 
 
 # -- shared checks -------------------------------------------------------------------------------

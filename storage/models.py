@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -85,6 +86,8 @@ class Opd(Base):
     # Due-rule overrides for every dataset of this OPD (a dataset's own override wins).
     due_months: Mapped[int | None] = mapped_column(SmallInteger)
     due_day: Mapped[int | None] = mapped_column(SmallInteger)
+    # The data portal's organization behind this OPD (CKAN organization id), once synced.
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class Person(Base):
@@ -142,6 +145,12 @@ class Dataset(Base):
     confirmed_period: Mapped[str | None] = mapped_column(String(16))
     # When the reminder tick must look at this dataset again (None: not yet planned).
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The portal's own modification time of the package (`external_id`) as last synced: an
+    # equal time on the next sync means nothing there changed.
+    portal_modified: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the portal stopped publishing it (deleted or made private): no longer answered or
+    # chased, kept with its history until it is published again.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     opd: Mapped[Opd] = relationship(lazy="selectin")
     indicators: Mapped[list[Indicator]] = relationship(
@@ -191,6 +200,47 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class Invitation(Base):
+    """A single-use link that binds a Telegram account to a person with one role.
+
+    Only the SHA-256 of the token is kept: the link is shown once, to whoever issued it, so a
+    copy of the database cannot be used to join. While a walidata is still choosing the role
+    and OPD the row is a draft (`token_hash` and `role` empty) and no link exists yet.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(16))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"))
+    # The person it binds: someone already in the registry, or whoever accepted it.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: command line
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    opd: Mapped[Opd | None] = relationship(lazy="selectin")
+
+
+class GroupChat(Base):
+    """A group the bot was spoken to in. It answers there only once a walidata registered the
+    group with a purpose; an unregistered group is told once how (`hinted_at`), then silence."""
+
+    __tablename__ = "group_chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str | None] = mapped_column(String(32))  # digest_pimpinan, walidata, tanya_data
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hinted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """A notification to deliver. Written in the same transaction as the change behind it;
     `key` makes writing it twice impossible, `status` makes sending it twice avoidable."""
@@ -214,6 +264,11 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str] = mapped_column(Text, default="")
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A photo or document sent with the text (the text becomes its caption when it fits).
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"))
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # photo, document
+
+    file: Mapped[OutboxFile | None] = relationship(lazy="selectin")
 
     @classmethod
     def to_person(
@@ -225,13 +280,41 @@ class OutboxMessage(Base):
         text: str,
         now: datetime,
         buttons: list[list[dict[str, str]]] | None = None,
+        file: OutboxFile | None = None,
+        file_kind: str | None = None,
     ) -> OutboxMessage:
         """A pending message to a person's private chat (None: they never linked Telegram)."""
+        return cls.to_chat(
+            person.telegram_user_id,
+            key=key,
+            kind=kind,
+            text=text,
+            now=now,
+            buttons=buttons,
+            file=file,
+            file_kind=file_kind,
+            person_id=person.id,
+        )
+
+    @classmethod
+    def to_chat(
+        cls,
+        chat_id: int | None,
+        *,
+        key: str,
+        kind: str,
+        text: str,
+        now: datetime,
+        buttons: list[list[dict[str, str]]] | None = None,
+        file: OutboxFile | None = None,
+        file_kind: str | None = None,
+        person_id: int | None = None,
+    ) -> OutboxMessage:
         return cls(
             key=key,
             kind=kind,
-            person_id=person.id,
-            chat_id=person.telegram_user_id,
+            person_id=person_id,
+            chat_id=chat_id,
             text=text,
             buttons=buttons or [],
             status="pending",
@@ -239,7 +322,46 @@ class OutboxMessage(Base):
             next_attempt_at=now,
             created_at=now,
             error="",
+            file=file,
+            file_kind=file_kind if file is not None else None,
         )
+
+
+class OutboxFile(Base):
+    """A file to attach, stored once however many messages carry it (a digest chart goes to
+    every official). Telegram's `file_id` from the first upload lets later sends skip it."""
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    telegram_file_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComplianceSnapshot(Base):
+    """One week's compliance figures for the region (`scope` "region") or one OPD ("opd:<code>").
+
+    Names and figures are copied, not referenced, so last month's trend still reads the same
+    after an OPD is renamed, merged or removed."""
+
+    __tablename__ = "compliance_snapshots"
+    __table_args__ = (UniqueConstraint("week", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)  # the Monday of the ISO week, local time
+    scope: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scheduled: Mapped[int] = mapped_column(Integer)
+    up_to_date: Mapped[int] = mapped_column(Integer)
+    due_soon: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    average_days_late: Mapped[float] = mapped_column(Float)
+    worst_days_late: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[float] = mapped_column(Float)
 
 
 class ReminderSend(Base):
@@ -271,3 +393,72 @@ class Extension(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # approved, refused
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PortalSync(Base):
+    """Where syncing with one data portal stands: what was seen, and whether it is down.
+
+    `outage_since` marks the first failed sync of an outage, so the walidata is told once per
+    outage (the outbox key carries it), not at every failed hourly run."""
+
+    __tablename__ = "portal_syncs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal: Mapped[str] = mapped_column(String(300), unique=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The newest package modification time seen: the next incremental sync starts there.
+    high_water: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Digest of the mapping (and token use) the registry was synced with; a change re-reads
+    # every package.
+    mapping_digest: Mapped[str] = mapped_column(String(64), default="")
+    outage_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataRequest(Base):
+    """A walidata's request for data, broadcast to agencies and tracked until closed.
+
+    While it is composed it is a "draft" owned by `created_by`: each walidata has their own,
+    kept in the database so a restart does not lose it. `audience` describes who it goes to
+    (and, while drafting, which step the walidata is at)."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # draft, open, closed, cancelled
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The walidata's live progress line: an outbox message, edited in place once sent.
+    progress_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    progress_text: Mapped[str] = mapped_column(Text, default="")
+    progress_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reminder steps already sent for the deadline ("H-3", "weekly-1").
+    reminded_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    file: Mapped[OutboxFile | None] = relationship(lazy="selectin")
+
+
+class DataRequestRecipient(Base):
+    """One person a request went to, and their answer (null until they press a button)."""
+
+    __tablename__ = "data_request_recipients"
+    __table_args__ = (UniqueConstraint("request_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    answer: Mapped[str | None] = mapped_column(String(16))  # received, promised, sent, not_ours
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_file_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -11,15 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     AuditEntry,
+    ComplianceSnapshot,
+    DataRequest,
+    DataRequestRecipient,
     Dataset,
     Extension,
+    GroupChat,
+    Invitation,
     Observation,
     Opd,
+    OutboxFile,
     OutboxMessage,
     Person,
     Region,
     ReminderSend,
 )
+
+REQUEST_KINDS = ("request", "request_file", "request_reminder")
 
 
 class RegionRepository:
@@ -58,6 +67,89 @@ class PersonRepository:
 
     async def all(self) -> Sequence[Person]:
         return (await self.session.scalars(select(Person).order_by(Person.id))).all()
+
+    async def holding_account(self, telegram_user_id: int) -> Person | None:
+        """Whoever the account is bound to, active or not (the column is unique)."""
+        return await self.session.scalar(
+            select(Person).where(Person.telegram_user_id == telegram_user_id)
+        )
+
+
+class InvitationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, invitation_id: int) -> Invitation | None:
+        return await self.session.get(Invitation, invitation_id)
+
+    async def by_hash(self, token_hash: str) -> Invitation | None:
+        return await self.session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash)
+        )
+
+    async def open(self, now: datetime) -> Sequence[Invitation]:
+        """Issued, unused, not revoked and not expired: the links that still work."""
+        query = (
+            select(Invitation)
+            .where(
+                Invitation.token_hash.is_not(None),
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.expires_at, Invitation.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def open_for(self, person_id: int, now: datetime) -> Sequence[Invitation]:
+        return [i for i in await self.open(now) if i.person_id == person_id]
+
+    async def use(self, invitation_id: int, person_id: int, now: datetime) -> bool:
+        """Mark the invitation used, if it still may be: False when another acceptance (or a
+        revocation) got there first, so a link binds one account however fast it is opened."""
+        result = await self.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .values(used_at=now, person_id=person_id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+class GroupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, chat_id: int) -> GroupChat | None:
+        return await self.session.scalar(select(GroupChat).where(GroupChat.chat_id == chat_id))
+
+    async def registered_with(self, purpose: str) -> Sequence[GroupChat]:
+        """Registered groups with this purpose, e.g. `digest_pimpinan` for the weekly digest."""
+        query = (
+            select(GroupChat)
+            .where(GroupChat.registered_at.is_not(None), GroupChat.purpose == purpose)
+            .order_by(GroupChat.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim_hint(self, chat_id: int, title: str, now: datetime) -> bool:
+        """True for the one message that should explain how to register this group."""
+        if await self.get(chat_id) is None:
+            self.session.add(GroupChat(chat_id=chat_id, title=title[:200], hinted_at=now))
+            await self.session.flush()
+            return True
+        result = await self.session.execute(
+            update(GroupChat)
+            .where(GroupChat.chat_id == chat_id, GroupChat.hinted_at.is_(None))
+            .values(hinted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 class ScheduleRow(NamedTuple):
@@ -115,10 +207,23 @@ class DatasetRepository:
         return await self.session.scalar(select(Dataset.id).limit(1)) is not None
 
     async def all(self) -> Sequence[Dataset]:
-        return (await self.session.scalars(select(Dataset).order_by(Dataset.id))).all()
+        """Datasets in use: one its portal withdrew is kept for its history, not shown."""
+        query = select(Dataset).where(Dataset.withdrawn_at.is_(None)).order_by(Dataset.id)
+        return (await self.session.scalars(query)).all()
 
     async def by_code(self, code: str) -> Dataset | None:
         return await self.session.scalar(select(Dataset).where(Dataset.code == code))
+
+    async def access_of(self, dataset_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """dataset → (classification, producing OPD) as stored now."""
+        found: dict[int, tuple[str, int]] = {}
+        for chunk in _chunks(list(dict.fromkeys(dataset_ids))):
+            query = select(Dataset.id, Dataset.classification, Dataset.opd_id).where(
+                Dataset.id.in_(chunk)
+            )
+            for dataset_id, classification, opd_id in await self.session.execute(query):
+                found[dataset_id] = (classification, opd_id)
+        return found
 
 
 class ObservationRepository:
@@ -169,6 +274,11 @@ class AuditRepository:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         return (await self.session.scalars(query)).all()
 
+    async def since(self, moment: datetime) -> Sequence[AuditEntry]:
+        """Entries from `moment` on, oldest first (for exports)."""
+        query = select(AuditEntry).where(AuditEntry.at >= moment).order_by(AuditEntry.id)
+        return (await self.session.scalars(query)).all()
+
 
 class ChaseRow(NamedTuple):
     """A scheduled dataset as the reminder tick needs it, OPD due-rule overrides applied."""
@@ -182,6 +292,7 @@ class ChaseRow(NamedTuple):
     confirmed_period: str | None
     due_months: int | None
     due_day: int | None
+    classification: str
 
 
 CHASE_COLUMNS = (
@@ -194,6 +305,7 @@ CHASE_COLUMNS = (
     Dataset.confirmed_period,
     func.coalesce(Dataset.due_months, Opd.due_months),
     func.coalesce(Dataset.due_day, Opd.due_day),
+    Dataset.classification,
 )
 
 
@@ -206,7 +318,7 @@ class ReminderRepository:
         query = (
             select(*CHASE_COLUMNS)
             .join(Opd, Opd.id == Dataset.opd_id)
-            .where(Dataset.next_action_at <= now)
+            .where(Dataset.next_action_at <= now, Dataset.withdrawn_at.is_(None))
             .order_by(Dataset.next_action_at)
         )
         return [ChaseRow(*row) for row in await self.session.execute(query)]
@@ -218,7 +330,7 @@ class ReminderRepository:
         query = (
             select(*CHASE_COLUMNS)
             .join(Opd, Opd.id == Dataset.opd_id)
-            .where(Dataset.periodicity != "sewaktu-waktu")
+            .where(Dataset.periodicity != "sewaktu-waktu", Dataset.withdrawn_at.is_(None))
             .order_by(Dataset.id)
         )
         if opd_id is not None:
@@ -249,6 +361,19 @@ class ReminderRepository:
                 periods = dues.setdefault(dataset_id, {})
                 periods[period] = max(new_due, periods.get(period, new_due))
         return dues
+
+    async def promises(self, dataset_ids: Sequence[int]) -> dict[int, dict[str, Extension]]:
+        """dataset → period → the latest extension asked for and not refused: what was promised."""
+        found: dict[int, dict[str, Extension]] = {}
+        for chunk in _chunks(dataset_ids):
+            query = (
+                select(Extension)
+                .where(Extension.dataset_id.in_(chunk), Extension.status != "refused")
+                .order_by(Extension.requested_at, Extension.id)
+            )
+            for extension in await self.session.scalars(query):
+                found.setdefault(extension.dataset_id, {})[extension.period] = extension
+        return found
 
     async def set_next_actions(self, next_actions: dict[int, datetime | None]) -> None:
         if next_actions:
@@ -323,6 +448,15 @@ class OutboxRepository:
         query = select(OutboxMessage.id).where(OutboxMessage.key == key)
         return await self.session.scalar(query) is not None
 
+    async def file(self, name: str, content: bytes, now: datetime) -> OutboxFile:
+        """The stored file with this content, stored now if it is new."""
+        digest = hashlib.sha256(content).hexdigest()
+        found = await self.session.scalar(select(OutboxFile).where(OutboxFile.sha256 == digest))
+        if found is None:
+            found = OutboxFile(sha256=digest, name=name, content=content, created_at=now)
+            self.session.add(found)
+        return found
+
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)
@@ -331,6 +465,36 @@ class OutboxRepository:
             .limit(limit)
         )
         return (await self.session.scalars(query)).all()
+
+    async def claim(self, ids: Sequence[int], now: datetime, until: datetime) -> set[int]:
+        """Of these due messages, the ones this sender may send now.
+
+        On PostgreSQL several workers share the outbox: each claimed row's next attempt moves
+        to `until`, rows another sender holds locked are skipped, so even two senders running
+        at once never send the same row. A claim outlives a crashed sender by `until` at most.
+        SQLite has a single sender by design: everything is claimed, nothing is written.
+        """
+        if not ids:
+            return set()
+        if self.session.get_bind().dialect.name != "postgresql":
+            return set(ids)
+        free = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(free.scalar_subquery()))
+            .values(next_attempt_at=until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set((await self.session.scalars(claim)).all())
 
     async def next_attempt(self) -> datetime | None:
         query = select(func.min(OutboxMessage.next_attempt_at)).where(
@@ -344,7 +508,8 @@ class OutboxRepository:
             .where(
                 OutboxMessage.status == "undeliverable",
                 OutboxMessage.reported_at.is_(None),
-                OutboxMessage.kind != "unreachable",
+                # Broadcasts report their own failures on the walidata's progress line.
+                OutboxMessage.kind.not_in(("unreachable", *REQUEST_KINDS)),
             )
             .order_by(OutboxMessage.id)
         )
@@ -364,3 +529,145 @@ class OutboxRepository:
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
     """Keep IN lists under the engines' parameter limits."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+class SnapshotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def has_week(self, week: date) -> bool:
+        query = select(ComplianceSnapshot.id).where(
+            ComplianceSnapshot.week == week, ComplianceSnapshot.scope == "region"
+        )
+        return await self.session.scalar(query) is not None
+
+    async def since(self, week: date) -> Sequence[ComplianceSnapshot]:
+        query = (
+            select(ComplianceSnapshot)
+            .where(ComplianceSnapshot.week >= week)
+            .order_by(ComplianceSnapshot.week, ComplianceSnapshot.scope)
+        )
+        return (await self.session.scalars(query)).all()
+
+    def add(self, snapshot: ComplianceSnapshot) -> None:
+        self.session.add(snapshot)
+
+
+class DeliveryCounts(NamedTuple):
+    """How a broadcast's messages stand in the outbox."""
+
+    sent: int
+    failed: int
+    pending: int
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.pending
+
+
+class DataRequestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, request_id: int) -> DataRequest | None:
+        return await self.session.get(DataRequest, request_id)
+
+    async def draft_of(self, person_id: int) -> DataRequest | None:
+        """The walidata's own draft: drafts are per person, so two walidata never mix."""
+        query = select(DataRequest).where(
+            DataRequest.created_by == person_id, DataRequest.status == "draft"
+        )
+        return await self.session.scalar(query.order_by(DataRequest.id.desc()).limit(1))
+
+    async def with_status(self, *statuses: str) -> Sequence[DataRequest]:
+        query = select(DataRequest).where(DataRequest.status.in_(statuses))
+        return (await self.session.scalars(query.order_by(DataRequest.id))).all()
+
+    async def recipients(self, request_id: int) -> Sequence[DataRequestRecipient]:
+        query = (
+            select(DataRequestRecipient)
+            .where(DataRequestRecipient.request_id == request_id)
+            .order_by(DataRequestRecipient.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def recipient(self, request_id: int, person_id: int) -> DataRequestRecipient | None:
+        query = select(DataRequestRecipient).where(
+            DataRequestRecipient.request_id == request_id,
+            DataRequestRecipient.person_id == person_id,
+        )
+        return await self.session.scalar(query)
+
+    async def awaiting_file(self, person_id: int) -> DataRequestRecipient | None:
+        """The newest open request this person said they sent without attaching the file."""
+        query = (
+            select(DataRequestRecipient)
+            .join(DataRequest, DataRequest.id == DataRequestRecipient.request_id)
+            .where(
+                DataRequestRecipient.person_id == person_id,
+                DataRequestRecipient.answer == "sent",
+                DataRequestRecipient.answer_file_id.is_(None),
+                DataRequest.status == "open",
+            )
+            .order_by(DataRequestRecipient.answered_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
+    async def delivery(self, request_id: int) -> DeliveryCounts:
+        """Counts of the request's main messages by outbox status (cancelled count as failed)."""
+        query = (
+            select(OutboxMessage.status, func.count())
+            .join(DataRequestRecipient, DataRequestRecipient.outbox_id == OutboxMessage.id)
+            .where(DataRequestRecipient.request_id == request_id)
+            .group_by(OutboxMessage.status)
+        )
+        counts = dict((await self.session.execute(query)).all())
+        return DeliveryCounts(
+            counts.get("sent", 0),
+            counts.get("undeliverable", 0) + counts.get("cancelled", 0),
+            counts.get("pending", 0),
+        )
+
+    async def failed_names(self, request_id: int) -> list[str]:
+        """Who the request's message did not reach: blocked, gave up, or withdrawn."""
+        query = (
+            select(Person.name)
+            .join(DataRequestRecipient, DataRequestRecipient.person_id == Person.id)
+            .join(OutboxMessage, OutboxMessage.id == DataRequestRecipient.outbox_id)
+            .where(
+                DataRequestRecipient.request_id == request_id,
+                OutboxMessage.status.in_(("undeliverable", "cancelled")),
+            )
+            .order_by(Person.name)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def showing_progress(self) -> Sequence[DataRequest]:
+        """Requests whose progress line is still live."""
+        query = select(DataRequest).where(
+            DataRequest.status != "draft",
+            DataRequest.progress_outbox_id.is_not(None),
+            DataRequest.progress_done_at.is_(None),
+        )
+        return (await self.session.scalars(query.order_by(DataRequest.id))).all()
+
+    async def messages(self, request_id: int) -> Sequence[OutboxMessage]:
+        """The request's main message to each recipient on Telegram."""
+        ids = select(DataRequestRecipient.outbox_id).where(
+            DataRequestRecipient.request_id == request_id
+        )
+        return (
+            await self.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+        ).all()
+
+    async def pending_messages(self, request_id: int) -> Sequence[OutboxMessage]:
+        """The request's messages not yet sent (its main messages and their files)."""
+        ids = select(DataRequestRecipient.outbox_id).where(
+            DataRequestRecipient.request_id == request_id
+        )
+        query = select(OutboxMessage).where(
+            OutboxMessage.status == "pending",
+            (OutboxMessage.id.in_(ids)) | (OutboxMessage.key.like(f"request:{request_id}:%:file")),
+        )
+        return (await self.session.scalars(query)).all()

@@ -8,13 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.repositories import (
     AuditRepository,
+    DataRequestRepository,
     DatasetRepository,
+    GroupRepository,
+    InvitationRepository,
     ObservationRepository,
     OpdRepository,
     OutboxRepository,
     PersonRepository,
     RegionRepository,
     ReminderRepository,
+    SnapshotRepository,
 )
 
 
@@ -40,6 +44,10 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.reminders = ReminderRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.snapshots = SnapshotRepository(self.session)
+        self.requests = DataRequestRepository(self.session)
+        self.invitations = InvitationRepository(self.session)
+        self.groups = GroupRepository(self.session)
         return self
 
     async def __aexit__(

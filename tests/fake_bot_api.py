@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import random
@@ -58,6 +59,7 @@ class FakeBotApi:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file_id → content
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -67,6 +69,7 @@ class FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/_calls", self._calls)
+        app.router.add_get("/file/bot{token}/documents/{file_id}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -113,6 +116,35 @@ class FakeBotApi:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._push({"message": message})
+
+    def push_document(
+        self,
+        file_name: str,
+        file_size: int,
+        chat_id: int = 501,
+        user_id: int = 501,
+        caption: str | None = None,
+        content: bytes | None = None,
+    ) -> None:
+        """A file message; with `content`, getFile and the file URL serve it."""
+        user = {"id": user_id, "is_bot": False, "first_name": "Pengguna", "language_code": "id"}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": user,
+            "document": {
+                "file_id": (file_id := f"doc{next(self._update_ids)}"),
+                "file_unique_id": "udoc",
+                "file_name": file_name,
+                "file_size": file_size,
+            },
+        }
+        if content is not None:
+            self.uploads[file_id] = content
+        if caption is not None:
+            message["caption"] = caption
         self._push({"message": message})
 
     def push_callback(self, data: str, chat_id: int = 501, user_id: int = 501) -> None:
@@ -242,6 +274,9 @@ class FakeBotApi:
     def _m_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True
 
+    def _m_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
     def _m_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True
 
@@ -254,14 +289,48 @@ class FakeBotApi:
         return self._message(params, text=params["text"])
 
     def _m_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        if len(params.get("caption") or "") > 1024:
-            raise _BadRequest("Bad Request: message caption is too long")
-        photo = [{"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}]
+        file_id = self._file(params, files, "photo")
+        photo = [{"file_id": file_id, "file_unique_id": file_id[:8], "width": 800, "height": 600}]
         return self._message(params, photo=photo, caption=params.get("caption"))
 
     def _m_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        document = {"file_id": "d1", "file_unique_id": "u2"}
+        file_id = self._file(params, files, "document")
+        document = {"file_id": file_id, "file_unique_id": file_id[:8]}
         return self._message(params, document=document, caption=params.get("caption"))
+
+    def _file(self, params: dict[str, Any], files: dict[str, bytes], field: str) -> str:
+        """Keep an upload under an id of its content; accept an id only if it was uploaded."""
+        if len(params.get("caption") or "") > 1024:
+            raise _BadRequest("Bad Request: message caption is too long")
+        if field in files:
+            file_id = f"{field}-{hashlib.sha256(files[field]).hexdigest()[:16]}"
+            self.uploads[file_id] = files[field]
+            return file_id
+        if params.get(field) in self.uploads:
+            return str(params[field])
+        raise _BadRequest("Bad Request: wrong file identifier/HTTP URL specified")
+
+    def file_of(self, call: Call) -> bytes:
+        """The content a send carried, uploaded with it or referred to by id."""
+        field = "photo" if call.method == "sendPhoto" else "document"
+        return call.files.get(field) or self.uploads[call.params[field]]
+
+    def _m_getFile(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.uploads:
+            raise _BadRequest("Bad Request: invalid file_id")
+        size = len(self.uploads[file_id])
+        return {"file_id": file_id, "file_unique_id": file_id[:8], "file_size": size,
+                "file_path": f"documents/{file_id}"}  # fmt: skip
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] not in self.tokens:
+            return web.Response(status=401)
+        content = self.uploads.get(request.match_info["file_id"])
+        if content is None:
+            return web.Response(status=404)
+        self.calls.append(Call("download", dict(request.match_info), {}, time.monotonic()))
+        return web.Response(body=content)
 
     def _m_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return self._message(params, text=params["text"])
@@ -287,6 +356,12 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
     for key in ("reply_markup", "commands"):
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
+    # A file may be uploaded under a name of its own and referred to as `attach://<name>`.
+    for key, value in list(params.items()):
+        name = value.removeprefix("attach://") if isinstance(value, str) else None
+        if name != value and name in files:
+            files[key] = files.pop(name)
+            del params[key]
     return params, files
 
 

@@ -249,3 +249,41 @@ def test_missing_command_is_a_usage_error(tmp_path: Path, database: Path) -> Non
 
     assert result.returncode == 2
     assert "usage: satudata" in result.stderr
+
+
+def test_digest_preview_prints_every_recipient_and_writes_nothing(
+    tmp_path: Path, database: Path
+) -> None:
+    result = satudata(
+        "digest", "preview", "--at", "2026-11-23T07:30", cwd=tmp_path, database=database
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Ringkasan mingguan pekan 2026-11-23")
+    assert "→ Andi Prasetyo (walidata, id, belum terhubung Telegram)" in out
+    assert "→ Sri Wahyuni (pimpinan" in out
+    assert "Kepatuhan: 33,3%" in out
+    assert "[photo kepatuhan-opd.png," in out and "[document kepatuhan-2026-11-23.xlsx," in out
+    with sqlite3.connect(database) as conn:
+        written = conn.execute(
+            "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM compliance_snapshots)"
+        ).fetchone()
+    assert written == (0, 0)
+
+
+def test_digest_run_enqueues_once_per_week(tmp_path: Path, database: Path) -> None:
+    at = ("--at", "2026-11-23T07:31")
+    first = satudata("digest", "run", *at, cwd=tmp_path, database=database)
+    again = satudata("digest", "run", *at, cwd=tmp_path, database=database)
+    assert first.returncode == again.returncode == 0, first.stderr + again.stderr
+    assert "pekan 2026-11-23: 7 pesan ringkasan mingguan masuk antrean" in first.stdout
+    assert "sudah dibuat sebelumnya" in again.stdout
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM outbox WHERE kind = 'digest'").fetchone() == (7,)
+
+
+def test_digest_with_a_malformed_moment_exits_2_with_one_line(
+    tmp_path: Path, database: Path
+) -> None:
+    result = satudata("digest", "preview", "--at", "senin pagi", cwd=tmp_path, database=database)
+    assert_one_line_error(result, "--at", "2026-03-24T09:00")

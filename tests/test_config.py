@@ -26,6 +26,12 @@ def test_defaults_serve_jawa_timur_in_indonesian_on_sqlite() -> None:
     assert s.timezone_abbreviation == "WIB"
     assert (s.region_code, s.region_name) == ("35", "Provinsi Jawa Timur")
     assert s.language == "id"
+    assert s.telegram_library == "ptb"
+
+
+def test_the_telegram_library_is_chosen_by_name() -> None:
+    assert settings(TELEGRAM_LIBRARY="aiogram").telegram_library == "aiogram"
+    assert settings(TELEGRAM_LIBRARY="PTB").telegram_library == "ptb"
 
 
 def test_blank_values_fall_back_to_the_defaults() -> None:
@@ -65,6 +71,7 @@ def test_valid_values_are_taken() -> None:
         ("SATUDATA_REGION_CODE", "abc"),
         ("SATUDATA_REGION_CODE", "351"),
         ("SATUDATA_LANGUAGE", "fr"),
+        ("TELEGRAM_LIBRARY", "telethon"),
     ],
 )
 def test_invalid_value_is_refused_with_a_message_naming_the_variable(

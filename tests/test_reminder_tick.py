@@ -28,11 +28,14 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
+from reminders.cadence import DEFAULT_CADENCE, PlannedStep
 from reminders.engine import ReminderSettings
 from reminders.fulfilment import period_arrived
-from reminders.tick import Notice, plan_at, run_tick
+from reminders.telegram_limits import TEXT_LIMIT
+from reminders.tick import Item, Notice, plan_at, reminder_message, run_tick
 from storage import db
 from storage.importing import import_datasets, import_people
+from storage.models import Person
 from storage.uow import UnitOfWorkFactory
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -680,3 +683,33 @@ def test_plan_with_an_unreadable_moment_exits_2_with_one_line(
     assert lines[0].startswith("satudata: ") and "--at" in lines[0]
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("title_length", "language"), [(40, "id"), (290, "en")])
+def test_a_walidata_escalation_of_many_datasets_fits_one_telegram_message(
+    title_length: int, language: str
+) -> None:
+    walidata = Person(id=1, name="Andi Prasetyo", telegram_user_id=9001, language=language)
+    step = DEFAULT_CADENCE.steps[-2]  # H+7, to the walidata
+    items = [
+        Item(
+            dataset_id=n,
+            code=f"data-{n}",
+            title=f"Dataset {n} " + "x" * title_length,
+            opd_id=n % 7,
+            opd_name=f"Dinas Contoh Nomor {n % 7}",
+            period="2026-10",
+            due=date(2026, 11, 15),
+            step=PlannedStep(step, step.name, date(2026, 11, 24)),
+            role="walidata",
+            days_left=-9,
+        )
+        for n in range(60)
+    ]
+    message = reminder_message(Notice(walidata, items), datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+
+    assert len(message.text) <= TEXT_LIMIT
+    named = message.text.count("• Dataset ")
+    assert 1 <= named < 60
+    more = "dataset lain" if language == "id" else "more datasets"
+    assert f"{60 - named} {more}" in message.text

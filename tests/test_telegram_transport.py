@@ -1,26 +1,41 @@
-"""The Telegram transport end to end, against the fake Bot API on 127.0.0.1."""
+"""The Telegram transport end to end, against the fake Bot API on 127.0.0.1.
+
+Every test runs for both libraries (python-telegram-bot and aiogram): they must behave alike.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import Bot
 
+from bot import telegram_aiogram, telegram_ptb
 from bot.config import Settings
-from bot.telegram_limits import TEXT_LIMIT
-from bot.telegram_ptb import send_reply, serve_polling
 from handlers.messages import Button, Reply
+from reminders.calendar import WorkCalendar
+from reminders.telegram_limits import TEXT_LIMIT
+from reports.digest_schedule import DigestSchedule
 from tests.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 OTHER_TOKEN = "654321:revoked-token-the-server-rejects"
 CHAT = 501
+LIBRARIES = ["ptb", "aiogram"]
+SERVE = {"ptb": telegram_ptb.serve_polling, "aiogram": telegram_aiogram.serve_polling_aiogram}
+
+
+@pytest.fixture(params=LIBRARIES)
+def library(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
@@ -31,28 +46,47 @@ async def api() -> AsyncIterator[FakeBotApi]:
     await server.stop()
 
 
-def settings_for(api: FakeBotApi, tmp_path: Path, token: str = TOKEN) -> Settings:
+def settings_for(
+    api: FakeBotApi, tmp_path: Path, token: str = TOKEN, library: str = "ptb"
+) -> Settings:
     return Settings.from_env(
         environ={
             "TELEGRAM_BOT_TOKEN": token,
             "TELEGRAM_API_BASE_URL": api.base_url,
             "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+            "TELEGRAM_LIBRARY": library,
         },
         env_file=None,
     )
 
 
 @pytest.fixture
-async def serving(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[FakeBotApi]:
+async def serving(api: FakeBotApi, tmp_path: Path, library: str) -> AsyncIterator[FakeBotApi]:
     """The bot polling the fake API in this event loop, stopped cleanly afterwards."""
     stop = asyncio.Event()
+    settings = settings_for(api, tmp_path, library=library)
     task = asyncio.create_task(
-        serve_polling(settings_for(api, tmp_path), stop=stop, poll_timeout=1, request_timeout=1)
+        SERVE[library](settings, stop=stop, poll_timeout=1, request_timeout=1)
     )
-    await api.wait_for(lambda: bool(api.calls_to("setMyCommands")), within=20)
+    # Both command menus (Indonesian, English) are registered before polling starts.
+    await api.wait_for(lambda: len(api.calls_to("setMyCommands")) >= 2, within=20)
     yield api
     stop.set()
     assert await asyncio.wait_for(task, 15) == 0
+
+
+@pytest.fixture
+async def send(
+    api: FakeBotApi, tmp_path: Path, library: str
+) -> AsyncIterator[Callable[[int, Reply], Awaitable[object]]]:
+    """The library's `send_reply`, bound to a bot that talks to the fake API."""
+    if library == "ptb":
+        async with Bot(TOKEN, base_url=api.base_url) as bot:
+            yield lambda chat_id, reply: telegram_ptb.send_reply(bot, chat_id, reply)
+    else:
+        aiobot = telegram_aiogram.make_bot(settings_for(api, tmp_path))
+        yield lambda chat_id, reply: telegram_aiogram.send_reply(aiobot, chat_id, reply)
+        await aiobot.session.close()
 
 
 def texts_to(api: FakeBotApi, chat_id: int = CHAT) -> list[str]:
@@ -75,6 +109,8 @@ async def test_command_menu_is_registered_in_both_languages(serving: FakeBotApi)
     assert {c["command"] for c in by_language[None]} >= {"start", "bantuan", "data"}
     assert any(c["description"] == "how to use the bot" for c in by_language["en"])
     assert any(c["description"] == "panduan penggunaan" for c in by_language[None])
+    # A webhook left behind would keep updates from polling: it is removed.
+    await serving.wait_for(lambda: bool(serving.calls_to("deleteWebhook")))
 
 
 async def test_ambiguous_region_offers_buttons_and_a_press_answers(serving: FakeBotApi) -> None:
@@ -126,21 +162,77 @@ async def test_a_user_who_blocked_the_bot_does_not_stop_it(serving: FakeBotApi) 
     assert texts_to(serving, 777) == []
 
 
-async def test_in_groups_the_bot_speaks_only_when_spoken_to(serving: FakeBotApi) -> None:
+async def test_an_unregistered_group_hears_once_how_to_register(serving: FakeBotApi) -> None:
     group = -100123
     serving.push_message("IPM Kota Batu", chat_id=group, chat_type="supergroup")
     serving.push_message("/bantuan@satudata_test_bot", chat_id=group, chat_type="supergroup")
-    await serving.wait_for(lambda: any("Panduan" in t for t in texts_to(serving, group)))
+    serving.push_message("@satudata_test_bot IPM Kota Batu", chat_id=group, chat_type="supergroup")
+    await serving.wait_for(lambda: any("belum terdaftar" in t for t in texts_to(serving, group)))
+    serving.push_message("/start", chat_id=CHAT, user_id=CHAT)
+    await serving.wait_for(lambda: any("Selamat datang" in t for t in texts_to(serving)))
     assert len(texts_to(serving, group)) == 1
 
 
-async def test_long_replies_are_split_and_buttons_go_last(api: FakeBotApi) -> None:
+async def test_in_a_registered_group_the_bot_speaks_only_when_spoken_to(
+    serving: FakeBotApi, tmp_path: Path
+) -> None:
+    group, walidata = -100124, 9001
+    await link_walidata(tmp_path / "bot.db", walidata)
+    serving.push_message(
+        "/daftarkan_grup tanya_data", chat_id=group, user_id=walidata, chat_type="supergroup"
+    )
+    await serving.wait_for(lambda: any("terdaftar" in t for t in texts_to(serving, group)))
+    serving.push_message("IPM Kota Batu", chat_id=group, chat_type="supergroup")
+    serving.push_message("/bantuan@satudata_test_bot", chat_id=group, chat_type="supergroup")
+    await serving.wait_for(lambda: any("Panduan" in t for t in texts_to(serving, group)))
+    serving.push_message("@satudata_test_bot IPM Kota Batu 2023", chat_id=group, chat_type="group")
+    await serving.wait_for(lambda: any("79,07" in t for t in texts_to(serving, group)))
+    assert len(texts_to(serving, group)) == 3
+
+
+async def test_a_file_over_10_mb_is_refused_with_the_reason_and_never_fetched(
+    serving: FakeBotApi,
+) -> None:
+    serving.push_document("daftar-data.xlsx", 11 * 1024 * 1024)
+    await serving.wait_for(lambda: any("terlalu besar" in t for t in texts_to(serving)))
+    serving.push_document("catatan.csv", 2048)
+    await serving.wait_for(lambda: any("belum membaca berkas" in t for t in texts_to(serving)))
+    big, small = texts_to(serving)
+    assert "“daftar-data.xlsx” (11,0 MB) terlalu besar: batasnya 10 MB" in big
+    assert "“catatan.csv”" in small
+    assert serving.calls_to("getFile") == []
+
+
+async def test_a_walidata_s_template_is_fetched_once_for_the_broadcast(
+    serving: FakeBotApi, tmp_path: Path
+) -> None:
+    walidata = 9001
+    await link_walidata(tmp_path / "bot.db", walidata)
+    serving.push_message("/siaran", chat_id=walidata, user_id=walidata)
+    await serving.wait_for(lambda: any("/batal" in t for t in texts_to(serving, walidata)))
+    serving.push_document(
+        "templat.xlsx", 11, chat_id=walidata, user_id=walidata,
+        caption="Mohon isi templat terlampir.", content=b"PK-templat",
+    )  # fmt: skip
+    await serving.wait_for(lambda: any("templat.xlsx" in t for t in texts_to(serving, walidata)))
+
+    assert len(serving.calls_to("getFile")) == 1 and len(serving.calls_to("download")) == 1
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        stored = conn.execute(
+            "SELECT f.name, f.content FROM data_requests r JOIN outbox_files f ON f.id = r.file_id"
+        ).fetchall()
+    conn.close()
+    assert stored == [("templat.xlsx", b"PK-templat")]
+
+
+async def test_long_replies_are_split_and_buttons_go_last(
+    api: FakeBotApi, send: Callable[[int, Reply], Awaitable[object]]
+) -> None:
     paragraph = "Baris data yang panjang untuk menguji pemotongan pesan. " * 20
     text = "\n".join([paragraph] * 12)
     assert len(text) > 2 * TEXT_LIMIT
     reply = Reply(text, buttons=[[Button("Detail", "ans:id:1:1:0")]])
-    async with Bot(TOKEN, base_url=api.base_url) as bot:
-        await send_reply(bot, CHAT, reply)
+    await send(CHAT, reply)
     sent = api.sent_to(CHAT)
     # 12 paragraphs of 1,120 characters: three fit in one message, so four messages.
     assert len(paragraph) == 1120
@@ -151,34 +243,36 @@ async def test_long_replies_are_split_and_buttons_go_last(api: FakeBotApi) -> No
     assert " ".join(c.params["text"] for c in sent).split() == text.split()
 
 
-async def test_photo_with_long_text_sends_photo_then_text(api: FakeBotApi) -> None:
+async def test_photo_with_long_text_sends_photo_then_text(
+    api: FakeBotApi, send: Callable[[int, Reply], Awaitable[object]]
+) -> None:
     from handlers.messages import Attachment
 
     reply = Reply("x" * 1500, attachment=Attachment("photo", "chart.png", b"\x89PNG fake"))
-    async with Bot(TOKEN, base_url=api.base_url) as bot:
-        await send_reply(bot, CHAT, reply)
+    await send(CHAT, reply)
     methods = [c.method for c in api.sent_to(CHAT)]
     assert methods == ["sendPhoto", "sendMessage"]
     assert api.sent_to(CHAT)[0].files["photo"] == b"\x89PNG fake"
 
 
 async def test_rejected_token_exits_2_with_one_line(
-    api: FakeBotApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    api: FakeBotApi, tmp_path: Path, capsys: pytest.CaptureFixture[str], library: str
 ) -> None:
-    code = await serve_polling(settings_for(api, tmp_path, OTHER_TOKEN), request_timeout=2)
+    code = await SERVE[library](settings_for(api, tmp_path, OTHER_TOKEN), request_timeout=2)
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "TELEGRAM_BOT_TOKEN" in err[0]
 
 
 async def test_satudata_run_serves_telegram_and_stops_on_sigterm(
-    api: FakeBotApi, tmp_path: Path
+    api: FakeBotApi, tmp_path: Path, library: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env |= {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
+        "TELEGRAM_LIBRARY": library,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -196,6 +290,7 @@ async def test_satudata_run_serves_telegram_and_stops_on_sigterm(
         api.push_message("jumlah penduduk miskin Jember 2021")
         await api.wait_for(lambda: any("257,09" in t for t in texts_to(api)), within=20)
         assert any("Selamat datang" in t for t in texts_to(api))
+        await api.wait_for(lambda: bool(digest_weeks(tmp_path / "run.db")), within=20)
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 20)
         assert process.returncode == 0, stderr.decode()
@@ -204,3 +299,47 @@ async def test_satudata_run_serves_telegram_and_stops_on_sigterm(
         if process.returncode is None:
             process.kill()
             await process.wait()
+    # The weekly digest job ran at start: the latest digest week has its snapshot.
+    week, _ = DigestSchedule().latest(datetime.now(UTC), ZoneInfo("Asia/Jakarta"), WorkCalendar())
+    assert digest_weeks(tmp_path / "run.db") == {week.isoformat()}
+
+
+async def link_walidata(database: Path, telegram_id: int) -> None:
+    """Give the demo walidata a Telegram account. The bot, in this event loop, may be writing
+    (its tick and digest run at start): wait for its lock in a thread, never in the loop."""
+
+    def update() -> None:
+        with sqlite3.connect(database, timeout=60) as conn:
+            conn.execute(
+                "UPDATE people SET telegram_user_id = ? WHERE name = 'Andi Prasetyo'",
+                (telegram_id,),
+            )
+        conn.close()
+
+    await asyncio.to_thread(update)
+
+
+def digest_weeks(database: Path) -> set[str]:
+    with sqlite3.connect(database) as conn:
+        return {w for (w,) in conn.execute("SELECT week FROM compliance_snapshots")}
+
+
+async def test_an_invitation_link_names_the_bot_and_binds_whoever_opens_it(
+    serving: FakeBotApi, tmp_path: Path
+) -> None:
+    walidata, invited = 9001, 9002
+    await link_walidata(tmp_path / "bot.db", walidata)
+    serving.push_message("/undang Budi Santoso", chat_id=walidata, user_id=walidata)
+    await serving.wait_for(lambda: any("Pilih perannya" in t for t in texts_to(serving, walidata)))
+    markup = serving.sent_to(walidata)[-1].params["reply_markup"]
+    roles = {b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row}
+    serving.push_callback(roles["pimpinan"], chat_id=walidata, user_id=walidata)
+    await serving.wait_for(lambda: any("t.me/" in t for t in texts_to(serving, walidata)))
+    link = next(t for t in texts_to(serving, walidata) if "t.me/" in t)
+    token = link.split("https://t.me/satudata_test_bot?start=", 1)[1].split()[0]
+
+    serving.push_message(f"/start {token}", chat_id=invited, user_id=invited)
+
+    await serving.wait_for(
+        lambda: any("Selamat datang, Budi Santoso!" in t for t in texts_to(serving, invited))
+    )

@@ -1,4 +1,4 @@
-"""Telegram's size limits and how replies are fitted into them."""
+"""Telegram's size limits and how replies and outbox messages are fitted into them."""
 
 from __future__ import annotations
 
@@ -25,3 +25,17 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     if rest:
         chunks.append(rest)
     return chunks
+
+
+def fit_with_file(text: str, has_file: bool) -> list[str]:
+    """The texts of the messages that carry `text` (and a file, on the first message).
+
+    A file takes the text as its caption when it fits; otherwise the file goes first with the
+    text's opening line as caption, and the whole text follows in as many messages as needed.
+    """
+    if not has_file:
+        return split_text(text)
+    if len(text) <= CAPTION_LIMIT:
+        return [text]
+    caption = text.strip().split("\n", 1)[0][:CAPTION_LIMIT]
+    return [caption, *split_text(text)]

@@ -1,0 +1,165 @@
+"""`satudata admin`: the operator's side of people and roles, for when chat cannot help.
+
+The first walidata is invited from here (no walidata exists yet to invite them in chat);
+people can be listed and revoked, and the audit log exported as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, time
+
+import httpx
+
+from bot.config import Settings
+from bot.operations import OperationError, prepared
+from handlers.invites import create, invitation_link
+from handlers.people_admin import revoke_person
+from storage.models import Person
+from storage.people import OPD_ROLES, ROLES
+from storage.uow import UnitOfWork
+
+CSV_COLUMNS = ("id", "at", "person_id", "person", "chat_id", "action", "detail")
+
+
+async def invite(
+    settings: Settings, role: str, name: str, opd_code: str | None, days: int, now: datetime
+) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise OperationError("--name must be a person's name of 1 to 120 characters")
+    if not 1 <= days <= 90:
+        raise OperationError("--days must be a whole number from 1 to 90")
+    async with prepared(settings, now) as uow_factory, uow_factory() as uow:
+        opd_id = await _opd_id(uow, role, opd_code)
+        invitation, token = await create(
+            uow, name=name, role=role, opd_id=opd_id, created_by=None, now=now, days=days
+        )
+        uow.audit.record(
+            at=now,
+            action="invitation_issued",
+            detail={
+                "invitation": invitation.id,
+                "name": name,
+                "role": role,
+                "opd": opd_code,
+                "via": "cli",
+            },
+        )
+        await uow.commit()
+    assert invitation.expires_at is not None
+    expires = invitation.expires_at.astimezone(settings.timezone)
+    username = await _bot_username(settings)
+    lines = [
+        f"Invitation for {name} as {role}{f' ({opd_code})' if opd_code else ''}, "
+        f"valid until {expires:%Y-%m-%d %H:%M} {settings.timezone_abbreviation}. "
+        "It works once; send it to that person only.",
+    ]
+    if username:
+        lines.append(f"Link: {invitation_link(token, username)}")
+    else:
+        lines.append("Link: set TELEGRAM_BOT_USERNAME (or TELEGRAM_BOT_TOKEN) to print it.")
+    lines.append(f"Or, in a private chat with the bot, send: /start {token}")
+    return "\n".join(lines)
+
+
+async def _opd_id(uow: UnitOfWork, role: str, opd_code: str | None) -> int | None:
+    if opd_code is None:
+        if role in OPD_ROLES:
+            raise OperationError(f"--opd is required for the role {role} (an OPD code)")
+        return None
+    opd = await uow.opds.by_code(opd_code)
+    if opd is None:
+        codes = ", ".join(o.code for o in await uow.opds.all())
+        raise OperationError(f"--opd {opd_code!r}: no such OPD (codes: {codes})")
+    return opd.id
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """TELEGRAM_BOT_USERNAME, else Telegram's getMe when a token is set and it answers."""
+    if settings.telegram_bot_username or not settings.telegram_token:
+        return settings.telegram_bot_username
+    url = f"{settings.telegram_api_base_url}{settings.telegram_token}/getMe"
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            body = (await client.get(url)).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    result = body.get("result") if isinstance(body, dict) else None
+    return result.get("username") if isinstance(result, dict) else None
+
+
+async def list_people(settings: Settings, now: datetime) -> str:
+    async with prepared(settings, now) as uow_factory, uow_factory() as uow:
+        people = list(await uow.people.all())
+        opds = {o.id: o.code for o in await uow.opds.all()}
+    rows = [("id", "name", "roles", "opd", "telegram", "active")]
+    rows += [
+        (
+            str(p.id),
+            p.name,
+            ",".join(r for r in ROLES if r in p.role_names) or "-",
+            opds.get(p.opd_id, "-") if p.opd_id else "-",
+            "linked" if p.telegram_user_id else "-",
+            "yes" if p.active else "no",
+        )
+        for p in people
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+async def revoke(settings: Settings, who: str, now: datetime) -> str:
+    async with prepared(settings, now) as uow_factory, uow_factory() as uow:
+        person = _one_person(await uow.people.all(), who)
+        if not person.active:
+            return f"{person.name} (id {person.id}) has no access already."
+        await revoke_person(uow, person, actor_id=None, chat_id=None, now=now)
+        await uow.commit()
+    return f"Revoked every role of {person.name} (id {person.id}) and unlinked their Telegram."
+
+
+def _one_person(people: Sequence[Person], who: str) -> Person:
+    wanted = who.strip()
+    found = [p for p in people if str(p.id) == wanted or p.name.casefold() == wanted.casefold()]
+    if not found:
+        raise OperationError(f"no person with id or name {who!r} (see: satudata admin list-people)")
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in found)
+        raise OperationError(f"{who!r} names several people (ids {ids}); give the id instead")
+    return found[0]
+
+
+def parse_day(text: str, settings: Settings) -> datetime:
+    """`2026-11-01`: the start of that day in the deployment's time zone."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise OperationError(f"--since {text!r}: write a date such as 2026-11-01") from None
+    return datetime.combine(day, time(0), tzinfo=settings.timezone)
+
+
+async def audit_csv(settings: Settings, since: datetime, now: datetime) -> str:
+    async with prepared(settings, now) as uow_factory, uow_factory() as uow:
+        entries = await uow.audit.since(since)
+        names = {p.id: p.name for p in await uow.people.all()}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        writer.writerow(
+            (
+                entry.id,
+                entry.at.isoformat(),
+                entry.person_id or "",
+                names.get(entry.person_id, "") if entry.person_id else "",
+                "" if entry.chat_id is None else entry.chat_id,
+                entry.action,
+                json.dumps(entry.detail or {}, ensure_ascii=False, sort_keys=True),
+            )
+        )
+    return out.getvalue().rstrip("\n")

@@ -1,0 +1,348 @@
+"""Answers to a data request, and /permintaan where the walidata follows them up.
+
+Buttons are `p:<action>:<request id>[:<value>]`. A recipient answers (`a`: rcv, prm, snt, no;
+`pd`: the promised date); the walidata views (`v`), reminds the silent (`r`), exports (`x`),
+closes (`c`) or cancels (`k`). Messages to other people go through the outbox with keys that
+make each one go once, however often a button is pressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+from handlers.audience import answer_buttons
+from handlers.context import Request
+from handlers.messages import Attachment, Button, Reply
+from reports.i18n import Texts, texts
+from reports.xlsx import write_sheet
+from storage.models import DataRequest, DataRequestRecipient, OutboxMessage, Person
+from storage.uow import UnitOfWork
+
+ANSWERS = {"rcv": "received", "snt": "sent", "no": "not_ours"}
+PROMISE_DAYS = (1, 3, 5, 10)  # working days from today offered as promise dates
+MAX_LISTED = 20
+XLSX_WIDTHS = (34, 28, 14, 16, 16, 20, 8)
+
+
+def _is_walidata(request: Request) -> bool:
+    return "walidata" in request.viewer.roles
+
+
+async def permintaan(request: Request) -> list[Reply]:
+    t = request.texts
+    if not _is_walidata(request):
+        return [Reply(t.t("permintaan_walidata_only"))]
+    async with request.app.uow() as uow:
+        open_requests = list(await uow.requests.with_status("open"))
+    if not open_requests:
+        return [Reply(t.t("req_none_open"))]
+    buttons = [
+        [Button(f"#{r.id} · {_headline(r.text)}", f"d:v:{r.id}")]
+        for r in reversed(open_requests[-MAX_LISTED:])
+    ]
+    return [Reply(t.t("req_list"), buttons=buttons)]
+
+
+async def on_button(request: Request) -> list[Reply]:
+    t = request.texts
+    parts = (request.incoming.callback_data or "").split(":")
+    if len(parts) < 3 or not parts[2].isdigit():
+        return [Reply(t.t("stale_button"))]
+    action, request_id, value = parts[1], int(parts[2]), parts[3] if len(parts) > 3 else ""
+    async with request.app.uow() as uow:
+        data_request = await uow.requests.get(request_id)
+        if data_request is None or data_request.status == "draft":
+            return [Reply(t.t("stale_button"))]
+        if action in ("a", "pd"):
+            replies = await _answer(request, uow, data_request, action, value)
+        elif not _is_walidata(request):
+            return [Reply(t.t("walidata_only"))]
+        elif action == "v":
+            replies = [await _detail(request, uow, data_request)]
+        elif action == "r":
+            replies = await _remind(request, uow, data_request)
+        elif action == "x":
+            replies = [await _export(request, uow, data_request)]
+        elif action in ("c", "k"):
+            replies = await _close(request, uow, data_request, action == "c")
+        else:
+            return [Reply(t.t("stale_button"))]
+        await uow.commit()
+    return replies
+
+
+async def _answer(
+    request: Request, uow: UnitOfWork, data_request: DataRequest, action: str, value: str
+) -> list[Reply]:
+    t = request.texts
+    if data_request.status != "open":
+        return [Reply(t.t("req_closed", id=data_request.id, status=data_request.status))]
+    person_id = request.viewer.person_id
+    recipient = (
+        None if person_id is None else await uow.requests.recipient(data_request.id, person_id)
+    )
+    if recipient is None:
+        return [Reply(t.t("req_not_yours"))]
+    today = request.now.astimezone(request.app.deployment.timezone).date()
+    if action == "a" and value == "prm":
+        calendar = request.app.reminders.calendar
+        buttons = []
+        for days in PROMISE_DAYS:
+            day = today
+            for _ in range(days):
+                day = calendar.on_or_after(day + timedelta(days=1))
+            buttons.append(
+                [
+                    Button(
+                        t.t("btn_extend_to", date=day),
+                        f"d:pd:{data_request.id}:{day.strftime('%Y%m%d')}",
+                    )
+                ]
+            )
+        return [Reply(t.t("req_choose_date"), buttons=buttons)]
+    if action == "pd":
+        promised = _parse_day(value)
+        if promised is None or promised < today:
+            return [Reply(t.t("stale_button"))]
+        recipient.answer, recipient.promised_date = "promised", promised
+        reply = t.t("req_answer_promised", id=data_request.id, date=promised)
+    elif value in ANSWERS:
+        recipient.answer, recipient.promised_date = ANSWERS[value], None
+        reply = t.t(f"req_answer_{ANSWERS[value]}", id=data_request.id)
+    else:
+        return [Reply(t.t("stale_button"))]
+    recipient.answered_at = request.now
+    uow.audit.record(
+        at=request.now,
+        action="request_answered",
+        person_id=person_id,
+        chat_id=request.incoming.chat_id,
+        detail={"request": data_request.id, "answer": recipient.answer or ""},
+    )
+    return [Reply(reply)]
+
+
+async def attach_answer_file(request: Request) -> list[Reply] | None:
+    """A document from someone who just said "Sudah dikirim" is the file they sent."""
+    incoming, person_id = request.incoming, request.viewer.person_id
+    if (incoming.document is None and incoming.file is None) or person_id is None:
+        return None
+    async with request.app.uow() as uow:
+        recipient = await uow.requests.awaiting_file(person_id)
+        if recipient is None:
+            return None
+        document = await incoming.fetch_document()
+        if document is None:
+            return None
+        stored = await uow.outbox.file(document.filename, document.content, request.now)
+        await uow.session.flush()
+        recipient.answer_file_id = stored.id
+        await uow.commit()
+    name, request_id = document.filename, recipient.request_id
+    return [Reply(request.texts.t("req_file_received", name=name, id=request_id))]
+
+
+@dataclass
+class OpdAnswers:
+    opd: str
+    received: int = 0
+    promised: int = 0
+    sent: int = 0
+    not_ours: int = 0
+    silent: int = 0
+    promised_dates: list[date] = field(default_factory=list)
+
+
+async def _detail(request: Request, uow: UnitOfWork, data_request: DataRequest) -> Reply:
+    t = request.texts
+    opd_names = {o.id: o.name for o in await uow.opds.all()}
+    per_opd: dict[str, OpdAnswers] = {}
+    for recipient in await uow.requests.recipients(data_request.id):
+        name = opd_names.get(recipient.opd_id or -1, "—")
+        row = per_opd.setdefault(name, OpdAnswers(name))
+        answer = recipient.answer or "silent"
+        setattr(row, answer, getattr(row, answer) + 1)
+        if recipient.promised_date is not None:
+            row.promised_dates.append(recipient.promised_date)
+    text = t.render(
+        "request_detail",
+        id=data_request.id,
+        sent_at=(data_request.sent_at or data_request.created_at).astimezone(
+            request.app.deployment.timezone
+        ),
+        deadline=data_request.deadline,
+        text=_headline(data_request.text, 300),
+        rows=sorted(per_opd.values(), key=lambda r: r.opd),
+    )
+    ref = data_request.id
+    buttons = (
+        [[Button(t.t("btn_req_remind"), f"d:r:{ref}")]] if data_request.status == "open" else []
+    )
+    buttons.append([Button(t.t("btn_req_export"), f"d:x:{ref}")])
+    if data_request.status == "open":
+        buttons.append(
+            [
+                Button(t.t("btn_req_close"), f"d:c:{ref}"),
+                Button(t.t("btn_req_cancel"), f"d:k:{ref}"),
+            ]
+        )
+    return Reply(text, buttons=buttons)
+
+
+async def _remind(request: Request, uow: UnitOfWork, data_request: DataRequest) -> list[Reply]:
+    """Once a day at most per person: the key carries the local date."""
+    t = request.texts
+    if data_request.status != "open":
+        return [Reply(t.t("req_already_closed", id=data_request.id, status=data_request.status))]
+    today = request.now.astimezone(request.app.deployment.timezone).date()
+    silent = await silent_people(uow, data_request)
+    if not silent:
+        return [Reply(t.t("req_nobody_silent"))]
+    count = 0
+    for person in silent:
+        key = f"request:{data_request.id}:remind:{person.id}:{today.isoformat()}"
+        if await uow.outbox.exists(key):
+            continue
+        uow.session.add(reminder_message(data_request, person, key, request.now))
+        count += 1
+    return [Reply(t.t("req_reminded", count=count))]
+
+
+async def silent_people(uow: UnitOfWork, data_request: DataRequest) -> list[Person]:
+    """Recipients on Telegram who have not answered yet."""
+    people = {p.id: p for p in await uow.people.all()}
+    return [
+        people[r.person_id]
+        for r in await uow.requests.recipients(data_request.id)
+        if r.answer is None and people[r.person_id].telegram_user_id is not None
+    ]
+
+
+def reminder_message(
+    data_request: DataRequest, person: Person, key: str, now: datetime
+) -> OutboxMessage:
+    language = person.language or "id"
+    return OutboxMessage.to_person(
+        person,
+        key=key,
+        kind="notice",
+        text=texts(language).t(
+            "req_reminder",
+            id=data_request.id,
+            deadline=data_request.deadline,
+            text=_headline(data_request.text, 600),
+        ),
+        now=now,
+        buttons=answer_buttons(data_request.id, language),
+    )
+
+
+async def _close(
+    request: Request, uow: UnitOfWork, data_request: DataRequest, closed: bool
+) -> list[Reply]:
+    """Close (done) or cancel (withdrawn): unsent messages are dropped, the others told once."""
+    t = request.texts
+    if data_request.status != "open":
+        return [Reply(t.t("req_already_closed", id=data_request.id, status=data_request.status))]
+    status = "closed" if closed else "cancelled"
+    data_request.status, data_request.closed_at = status, request.now
+    for message in await uow.requests.pending_messages(data_request.id):
+        message.status, message.error = "cancelled", f"request {status}"
+    # Only those the request reached hear that it ended.
+    delivered = {m.id for m in await uow.requests.messages(data_request.id) if m.status == "sent"}
+    people = {p.id: p for p in await uow.people.all()}
+    count = 0
+    for recipient in await uow.requests.recipients(data_request.id):
+        if recipient.outbox_id not in delivered:
+            continue
+        person = people[recipient.person_id]
+        key = f"request:{data_request.id}:end:{person.id}"
+        if await uow.outbox.exists(key):
+            continue
+        uow.session.add(
+            OutboxMessage.to_person(
+                person,
+                key=key,
+                kind="notice",
+                text=texts(person.language or "id").t(
+                    "req_closed_notice", id=data_request.id, status=status
+                ),
+                now=request.now,
+            )
+        )
+        count += 1
+    uow.audit.record(
+        at=request.now,
+        action=f"request_{status}",
+        person_id=request.viewer.person_id,
+        chat_id=request.incoming.chat_id,
+        detail={"request": data_request.id},
+    )
+    return [Reply(t.t("req_closed_walidata", id=data_request.id, status=status, count=count))]
+
+
+async def _export(request: Request, uow: UnitOfWork, data_request: DataRequest) -> Reply:
+    t = request.texts
+    content = answers_sheet(
+        t,
+        await uow.requests.recipients(data_request.id),
+        {p.id: p for p in await uow.people.all()},
+        {o.id: o.name for o in await uow.opds.all()},
+        {m.id: m.status for m in await uow.requests.messages(data_request.id)},
+        request.app.deployment.timezone,
+    )
+    name = t.t("req_xlsx_name", id=data_request.id)
+    return Reply(
+        t.t("req_xlsx_caption", id=data_request.id),
+        attachment=Attachment("document", name, content),
+    )
+
+
+def answers_sheet(
+    t: Texts,
+    recipients: Sequence[DataRequestRecipient],
+    people: dict[int, Person],
+    opd_names: dict[int, str],
+    delivery: dict[int, str],
+    timezone: tzinfo,
+) -> bytes:
+    """One row per recipient: who, whether it reached them, what they answered and when."""
+    rows = []
+    for r in recipients:
+        status = delivery.get(r.outbox_id) if r.outbox_id is not None else None
+        delivered = {
+            None: t.t("delivery_unreachable"),
+            "sent": t.t("delivery_sent"),
+            "pending": t.t("delivery_pending"),
+        }.get(status, t.t("delivery_failed"))
+        answered = (
+            r.answered_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M") if r.answered_at else None
+        )
+        rows.append(
+            [
+                opd_names.get(r.opd_id or -1, ""),
+                people[r.person_id].name,
+                delivered,
+                t.t(f"answer_{r.answer or 'silent'}"),
+                r.promised_date,
+                answered,
+                "✓" if r.answer_file_id else "",
+            ]
+        )
+    rows.sort(key=lambda row: (str(row[0]), str(row[1])))
+    header = t.t("req_xlsx_columns").split("|")
+    return write_sheet(t.t("req_xlsx_sheet"), header, rows, XLSX_WIDTHS)
+
+
+def _headline(text: str, limit: int = 40) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return None

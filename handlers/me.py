@@ -1,0 +1,53 @@
+"""/saya: a person's roles, OPD, and what the bot does for them; the same description
+welcomes someone who just accepted an invitation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from handlers.context import Request
+from handlers.messages import Reply
+from reminders.cadence import Cadence
+from reports.i18n import Texts
+from storage.models import Opd
+from storage.people import ROLES
+
+
+def role_label(t: Texts, role: str) -> str:
+    return t.t(f"role_{role}") if role in ROLES else role
+
+
+def describe(t: Texts, roles: Iterable[str], opd: str, cadence: Cadence) -> str:
+    """Roles, what each brings (the reminder steps come from the configured cadence), and
+    which data the person may read."""
+    held = [role for role in ROLES if role in set(roles)]
+    steps = {role: [s.name for s in cadence.steps if role in s.audience] for role in held}
+    if "walidata" in held:
+        reads = "walidata"
+    elif "pimpinan" in held:
+        reads = "pimpinan"
+    elif held:
+        reads = "opd"
+    else:
+        reads = "publik"
+    return t.render(
+        "me",
+        roles=held,
+        labels=[role_label(t, role) for role in held],
+        opd=opd,
+        steps=steps,
+        weekly=set(cadence.weekly_audience),
+        reads=reads,
+    )
+
+
+async def saya(request: Request) -> list[Reply]:
+    t = request.texts
+    viewer = request.viewer
+    if not viewer.is_known:
+        return [Reply(t.t("me_public"))]
+    async with request.app.uow() as uow:
+        opd = await uow.session.get(Opd, viewer.opd_id) if viewer.opd_id else None
+    name_line = t.t("me_name", name=viewer.name)
+    about = describe(t, viewer.roles, opd.name if opd else "", request.app.reminders.cadence)
+    return [Reply(name_line + "\n" + about)]

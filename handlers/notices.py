@@ -1,0 +1,21 @@
+"""Messages to other people, through the outbox, in the reader's own language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from reports.i18n import texts
+from storage.models import OutboxMessage, Person
+from storage.uow import UnitOfWork
+
+
+async def notify(
+    uow: UnitOfWork, person: Person, key: str, message: str, now: datetime, **context: Any
+) -> None:
+    """Queue `message` for the person once per `key`; people without a linked Telegram
+    account cannot be reached, so nothing is queued for them."""
+    if person.telegram_user_id is None or await uow.outbox.exists(key):
+        return
+    text = texts(person.language or "id").t(message, **context)
+    uow.session.add(OutboxMessage.to_person(person, key=key, kind="notice", text=text, now=now))

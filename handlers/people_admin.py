@@ -1,0 +1,236 @@
+"""/peran: a walidata gives or takes away a person's roles, or revokes their access.
+
+Guided with buttons (`p:<action>:<person>[:<role>[:<opd>]]`); every change is audited, the
+person is told through the outbox, and the reminder tick re-plans the chases they are in.
+The last walidata cannot take the role from themselves in chat (the command line can always
+invite a new one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+
+from handlers.access import admin_refusal
+from handlers.audit import record
+from handlers.context import Request
+from handlers.me import role_label
+from handlers.messages import Button, Reply, button_id
+from handlers.notices import notify
+from reports.i18n import Texts, texts
+from storage.models import Opd, Person, PersonRole
+from storage.people import OPD_ROLES, ROLES, replan_for
+from storage.uow import UnitOfWork
+
+MAX_CHOICES = 8
+ACTIONS = {"s": 3, "a": 4, "o": 5, "d": 4, "x": 3, "X": 3}  # action → number of parts
+
+
+@dataclass(frozen=True)
+class PeopleButton:
+    action: str  # s show, a add role, o add role in an OPD, d remove role, x ask, X revoke
+    person_id: int
+    role: str
+    opd_id: int | None
+
+
+def _parse(data: str) -> PeopleButton | None:
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != "p" or ACTIONS.get(parts[1]) != len(parts):
+        return None
+    person_id = button_id(parts[2])
+    opd_id = button_id(parts[4]) if len(parts) == 5 else None
+    if person_id is None or (len(parts) > 3 and parts[3] not in ROLES):
+        return None
+    if len(parts) == 5 and opd_id is None:
+        return None
+    return PeopleButton(parts[1], person_id, parts[3] if len(parts) > 3 else "", opd_id)
+
+
+async def peran(request: Request) -> list[Reply]:
+    """/peran <name>: find the person, then show their roles with buttons."""
+    t = request.texts
+    refusal = admin_refusal(request)
+    if refusal is not None:
+        return [refusal]
+    wanted = " ".join(request.incoming.argument.split())
+    if not wanted:
+        return [Reply(t.t("role_usage"))]
+    async with request.app.uow() as uow:
+        people = [p for p in await uow.people.all() if p.active]
+        found = _matches(people, wanted)
+        if len(found) == 1:
+            return [await _card(t, uow, found[0])]
+    if not found:
+        return [Reply(t.t("person_unknown", name=wanted))]
+    buttons = [[Button(p.name, f"p:s:{p.id}")] for p in found]
+    return [Reply(t.t("person_choose"), buttons=buttons)]
+
+
+def _matches(people: list[Person], wanted: str) -> list[Person]:
+    exact = [p for p in people if p.name.casefold() == wanted.casefold()]
+    if exact:
+        return exact[:MAX_CHOICES]
+    partial = [p for p in people if wanted.casefold() in p.name.casefold()]
+    if partial:
+        return partial[:MAX_CHOICES]
+    names = {p.id: p.name for p in people}
+    close = process.extract(wanted, names, scorer=fuzz.WRatio, limit=MAX_CHOICES)
+    by_id = {p.id: p for p in people}
+    return [by_id[key] for _name, score, key in close if score >= 75]
+
+
+async def _card(t: Texts, uow: UnitOfWork, person: Person, note: str = "") -> Reply:
+    opd = await uow.session.get(Opd, person.opd_id) if person.opd_id else None
+    held = [role for role in ROLES if role in person.role_names]
+    text = t.render(
+        "person_card",
+        note=note,
+        name=person.name,
+        roles=[role_label(t, role) for role in held],
+        opd=opd.name if opd else "",
+        linked=person.telegram_user_id is not None,
+    )
+    buttons = [
+        [
+            Button(
+                t.t(
+                    "btn_role_remove" if role in held else "btn_role_add", role=role_label(t, role)
+                ),
+                f"p:{'d' if role in held else 'a'}:{person.id}:{role}",
+            )
+        ]
+        for role in ROLES
+    ]
+    buttons.append([Button(t.t("btn_person_revoke"), f"p:x:{person.id}")])
+    return Reply(text, buttons=buttons)
+
+
+async def on_button(request: Request) -> list[Reply]:
+    t = request.texts
+    refusal = admin_refusal(request)
+    if refusal is not None:
+        return [refusal]
+    button = _parse(request.incoming.callback_data or "")
+    if button is None:
+        return [Reply(t.t("stale_button"))]
+    async with request.app.uow() as uow:
+        person = await uow.people.get(button.person_id)
+        if person is None or not person.active:
+            return [Reply(t.t("stale_button"))]
+        if button.action == "s":
+            return [await _card(t, uow, person)]
+        if button.action == "x":
+            confirm = [[Button(t.t("btn_person_revoke_confirm"), f"p:X:{person.id}")]]
+            return [Reply(t.t("person_revoke_confirm", name=person.name), buttons=confirm)]
+        if button.action == "X":
+            reply = await _revoke(request, uow, person)
+        elif button.action == "d":
+            reply = await _remove(request, uow, person, button.role)
+        else:
+            reply = await _add(request, uow, person, button)
+        await uow.commit()
+    return [reply]
+
+
+async def _add(request: Request, uow: UnitOfWork, person: Person, button: PeopleButton) -> Reply:
+    t = request.texts
+    role = button.role
+    if role in person.role_names:
+        return await _card(t, uow, person, t.t("role_already", role=role_label(t, role)))
+    opd_id = person.opd_id
+    if role in OPD_ROLES and opd_id is None:
+        opds = {o.id: o for o in await uow.opds.all()}
+        if button.opd_id not in opds:
+            buttons = [[Button(o.name, f"p:o:{person.id}:{role}:{o.id}")] for o in opds.values()]
+            label = role_label(t, role)
+            return Reply(t.t("role_choose_opd", name=person.name, role=label), buttons=buttons)
+        opd_id = person.opd_id = button.opd_id
+    person.roles.append(PersonRole(role=role))
+    opd = await uow.session.get(Opd, opd_id) if opd_id else None
+    record(
+        request,
+        uow,
+        "role_added",
+        person=person.id,
+        name=person.name,
+        role=role,
+        opd=opd.code if opd else None,
+    )
+    await _changed(request, uow, person, [])
+    return await _card(t, uow, person, t.t("role_added", role=role_label(t, role)))
+
+
+async def _remove(request: Request, uow: UnitOfWork, person: Person, role: str) -> Reply:
+    t = request.texts
+    if role not in person.role_names:
+        return await _card(t, uow, person)
+    if role == "walidata" and await _last_walidata(uow, person):
+        return Reply(t.t("role_last_walidata"))
+    person.roles = [r for r in person.roles if r.role != role]
+    record(request, uow, "role_removed", person=person.id, name=person.name, role=role)
+    await _changed(request, uow, person, [role])
+    return await _card(t, uow, person, t.t("role_removed", role=role_label(t, role)))
+
+
+async def _revoke(request: Request, uow: UnitOfWork, person: Person) -> Reply:
+    if "walidata" in person.role_names and await _last_walidata(uow, person):
+        return Reply(request.texts.t("role_last_walidata"))
+    await revoke_person(
+        uow,
+        person,
+        actor_id=request.viewer.person_id,
+        chat_id=request.incoming.chat_id,
+        now=request.now,
+    )
+    return Reply(request.texts.t("person_revoked", name=person.name))
+
+
+async def _changed(request: Request, uow: UnitOfWork, person: Person, removed: list[str]) -> None:
+    """Tell the person, and let the tick re-plan what they should (no longer) receive."""
+    await uow.session.flush()
+    held = [role for role in ROLES if role in person.role_names]
+    reader = texts(person.language or "id")
+    await notify(
+        uow,
+        person,
+        f"roles:{person.id}:{request.now.timestamp():.0f}:{'+'.join(held) or '-'}",
+        "roles_changed_for_person",
+        request.now,
+        roles=[role_label(reader, role) for role in held],
+    )
+    await replan_for(uow, [person], request.now, roles=removed)
+
+
+async def _last_walidata(uow: UnitOfWork, person: Person) -> bool:
+    others = [
+        p
+        for p in await uow.people.all()
+        if p.active and p.id != person.id and "walidata" in p.role_names
+    ]
+    return not others
+
+
+async def revoke_person(
+    uow: UnitOfWork, person: Person, *, actor_id: int | None, chat_id: int | None, now: datetime
+) -> None:
+    """Take every role away, unbind the Telegram account and cancel open invitations for the
+    person; they are told first (while their account is still known)."""
+    roles = sorted(person.role_names)
+    await notify(
+        uow, person, f"revoked:{person.id}:{now.timestamp():.0f}", "revoked_for_person", now
+    )
+    for invitation in await uow.invitations.open_for(person.id, now):
+        invitation.revoked_at = now
+    person.roles, person.active, person.telegram_user_id = [], False, None
+    uow.audit.record(
+        at=now,
+        action="person_revoked",
+        person_id=actor_id,
+        chat_id=chat_id,
+        detail={"person": person.id, "name": person.name, "roles": roles},
+    )
+    await uow.session.flush()
+    await replan_for(uow, [person], now, roles=roles)

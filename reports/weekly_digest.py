@@ -1,0 +1,107 @@
+"""Sending the weekly digest: once per week per recipient, whatever restarts or workers do.
+
+The week's snapshots, the outbox messages and their files are written in one transaction,
+and the region snapshot is unique per week: a second worker (or a restart) that builds the
+same digest finds the week taken, or fails on commit, and sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from reminders.calendar import WorkCalendar
+from reminders.telegram_limits import fit_with_file
+from reports.compliance import ComplianceReport
+from reports.digest import Digest, DigestPlace, build_digest
+from reports.digest_schedule import CATCH_UP, DigestSchedule
+from storage.models import ComplianceSnapshot, OutboxMessage
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    week: date
+    outcome: str  # sent, already, stale (snapshot only), not_yet
+    messages: int = 0
+
+
+async def run_weekly_digest(
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+    schedule: DigestSchedule,
+    calendar: WorkCalendar,
+    place: DigestPlace,
+) -> DigestRun:
+    week, moment = schedule.latest(now, place.zone, calendar)
+    async with uow_factory() as uow:
+        if await uow.snapshots.has_week(week):
+            return DigestRun(week, "already")
+        stale = now - moment > CATCH_UP
+        try:
+            digest = await build_digest(uow, now, week, place)
+            for snapshot in snapshots_of(digest.report, week, now):
+                uow.snapshots.add(snapshot)
+            await uow.session.flush()  # another worker's week shows here, before any sending
+            messages = 0 if stale else await enqueue(uow, digest, now)
+            await uow.commit()
+        except IntegrityError:
+            log.info("digest of week %s was written by another worker", week)
+            return DigestRun(week, "already")
+    if stale:
+        log.warning("digest of week %s is %s late: snapshot kept, nothing sent", week, now - moment)
+    return DigestRun(week, "stale" if stale else "sent", messages)
+
+
+def snapshots_of(report: ComplianceReport, week: date, now: datetime) -> list[ComplianceSnapshot]:
+    return [
+        ComplianceSnapshot(
+            week=week,
+            scope=item.scope,
+            name=item.name,
+            taken_at=now,
+            scheduled=item.scheduled,
+            up_to_date=item.up_to_date,
+            due_soon=item.due_soon,
+            overdue=item.overdue,
+            average_days_late=item.average_days_late,
+            worst_days_late=item.worst_days_late,
+            percent=item.percent,
+        )
+        for item in (report.region, *report.opds)
+    ]
+
+
+async def enqueue(uow: UnitOfWork, digest: Digest, now: datetime) -> int:
+    """Every delivery's parts as outbox messages, each within Telegram's size limits."""
+    count = 0
+    for delivery in digest.deliveries:
+        recipient = delivery.recipient
+        prefix = f"digest:{digest.week.isoformat()}:{recipient.key}:{delivery.audience}"
+        number = 0
+        for part in delivery.parts:
+            file = None
+            if part.file is not None:
+                file = await uow.outbox.file(part.file.name, part.file.content, now)
+            for text in fit_with_file(part.text, file is not None):
+                uow.session.add(
+                    OutboxMessage.to_chat(
+                        recipient.chat_id,
+                        key=f"{prefix}:{number}",
+                        kind="digest",
+                        text=text,
+                        now=now,
+                        file=file,
+                        file_kind=part.file.kind if part.file else None,
+                        person_id=recipient.person.id if recipient.person else None,
+                    )
+                )
+                file = None  # the file goes with the first message only
+                number += 1
+        count += number
+    return count

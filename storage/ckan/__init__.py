@@ -1,0 +1,1 @@
+"""Connector to a CKAN data portal: the client, the field mapping, and the registry sync."""

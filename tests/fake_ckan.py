@@ -1,0 +1,238 @@
+"""A fake CKAN portal: a real HTTP server on 127.0.0.1 serving recorded CKAN 2.12 answers.
+
+It starts from the responses in `fixtures/ckan/` (organizations, four packages, one DataStore
+table) and implements the actions the connector uses with CKAN's envelopes, paging, the
+`metadata_modified` filter of `package_search`, private packages behind a token, and errors
+shaped like the recorded ones. Tests change its data (an agency publishes, a package is
+deleted) and inject failures: 429 with Retry-After, 500/503, timeouts, dropped connections,
+answers that are not JSON, or a portal that is down altogether.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ckan"
+SOLR_RANGE = re.compile(r"metadata_modified:\[(\S+) TO \*\]")
+
+
+def recorded(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def ckan_time(moment: datetime) -> str:
+    """CKAN's way: naive ISO in UTC with microseconds."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+@dataclass
+class Fault:
+    kind: str  # "429", "500", "503", "timeout", "drop", "not-json"
+    retry_after: int = 1
+
+
+@dataclass
+class FakeCkan:
+    packages: dict[str, dict[str, Any]]  # by id; state "deleted" or absent = gone
+    organizations: list[dict[str, Any]]
+    tables: dict[str, list[dict[str, Any]]]  # resource id → records (without _id)
+    token: str | None = None
+    search: bool = True  # False: package_search is an unknown action (404)
+    down: bool = False  # every request answers 503
+    timeout_delay: float = 1.0
+    calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    _faults: dict[str, list[Fault]] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @classmethod
+    def recorded(cls) -> FakeCkan:
+        """The recorded portal: 3 organizations, 4 packages, the APM SD DataStore table."""
+        search = [
+            *recorded("package_search_page1.json")["result"]["results"],
+            *recorded("package_search_page2_modified_filter.json")["result"]["results"],
+        ]
+        rows = [
+            *recorded("datastore_search_limit5.json")["result"]["records"],
+            *recorded("datastore_search_offset5.json")["result"]["records"],
+        ]
+        table = [{k: v for k, v in r.items() if k != "_id"} for r in rows]
+        resource = recorded("datastore_search_limit5.json")["result"]["resource_id"]
+        return cls(
+            packages={p["id"]: p for p in search},
+            organizations=recorded("organization_list_all_fields.json")["result"],
+            tables={resource: table},
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/api/3/action/{action}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- what tests drive --------------------------------------------------------------------
+
+    def inject(self, action: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
+        self._faults.setdefault(action, []).extend(Fault(kind, retry_after) for _ in range(count))
+
+    def calls_to(self, action: str) -> list[dict[str, str]]:
+        return [params for name, params in self.calls if name == action]
+
+    def package(self, name: str) -> dict[str, Any]:
+        return next(p for p in self.packages.values() if p["name"] == name)
+
+    def touch(self, name: str, at: datetime) -> dict[str, Any]:
+        """The package was edited on the portal at `at`."""
+        package = self.package(name)
+        package["metadata_modified"] = ckan_time(at)
+        return package
+
+    def set_table(self, name: str, rows: list[dict[str, Any]], at: datetime) -> None:
+        """Give the package's DataStore resource these rows, as an upload at `at` would."""
+        package = self.touch(name, at)
+        resource = next(r for r in package["resources"] if r["datastore_active"])
+        self.tables[resource["id"]] = rows
+
+    def add_package(self, package: dict[str, Any]) -> None:
+        self.packages[package["id"]] = package
+
+    # -- the API -----------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        action = request.match_info["action"]
+        params = dict(request.query)
+        self.calls.append((action, params))
+        if self.down:
+            return web.Response(status=503, text="Service Unavailable")
+        queue = self._faults.get(action)
+        if queue:
+            fault = queue.pop(0)
+            if fault.kind == "429":
+                return web.Response(
+                    status=429,
+                    text="Too Many Requests",
+                    headers={"Retry-After": str(fault.retry_after)},
+                )
+            if fault.kind in ("500", "503"):
+                return web.Response(status=int(fault.kind), text="<html>Internal Error</html>")
+            if fault.kind == "timeout":
+                await asyncio.sleep(self.timeout_delay)
+            if fault.kind == "drop":
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
+            if fault.kind == "not-json":
+                return web.Response(text='{"help": "http://x", "success": true, "resu')
+        authorized = bool(self.token) and request.headers.get("Authorization") == self.token
+        handler = {
+            "package_search": self._search,
+            "current_package_list_with_resources": self._package_list,
+            "package_show": self._show,
+            "organization_list": self._organizations,
+            "datastore_search": self._datastore,
+        }.get(action)
+        if handler is None or (action == "package_search" and not self.search):
+            return web.Response(
+                status=404, text=json.dumps(f"Bad request: Action name not known: {action}")
+            )
+        return await handler(params, authorized)
+
+    def _visible(self, authorized: bool) -> list[dict[str, Any]]:
+        found = [
+            p
+            for p in self.packages.values()
+            if p.get("state") == "active" and (authorized or not p.get("private"))
+        ]
+        return sorted(found, key=lambda p: str(p.get("id")))
+
+    async def _search(self, params: dict[str, str], authorized: bool) -> web.Response:
+        packages = self._visible(authorized and params.get("include_private") == "true")
+        if match := SOLR_RANGE.search(params.get("fq", "")):
+            since = datetime.fromisoformat(match.group(1).replace("Z", "+00:00"))
+            packages = [p for p in packages if _modified(p) >= since]
+        packages.sort(key=_modified, reverse=True)
+        start, rows = int(params.get("start", 0)), int(params.get("rows", 10))
+        return _ok(
+            "package_search",
+            {
+                "count": len(packages),
+                "facets": {},
+                "results": copy.deepcopy(packages[start : start + rows]),
+                "sort": params.get("sort", "score desc, metadata_modified desc"),
+                "search_facets": {},
+            },
+        )
+
+    async def _package_list(self, params: dict[str, str], authorized: bool) -> web.Response:
+        packages = sorted(self._visible(False), key=_modified, reverse=True)
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 10))
+        return _ok("current_package_list_with_resources", packages[offset : offset + limit])
+
+    async def _show(self, params: dict[str, str], authorized: bool) -> web.Response:
+        package = self.packages.get(params.get("id", ""))
+        if package is None:
+            return web.json_response(recorded("error_package_show_not_found.json"), status=404)
+        if (package.get("private") or package.get("state") != "active") and not authorized:
+            return web.json_response(recorded("error_private_package_anonymous.json"), status=403)
+        return _ok("package_show", copy.deepcopy(package))
+
+    async def _organizations(self, params: dict[str, str], authorized: bool) -> web.Response:
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 1000))
+        return _ok("organization_list", self.organizations[offset : offset + limit])
+
+    async def _datastore(self, params: dict[str, str], authorized: bool) -> web.Response:
+        resource = params.get("resource_id", "")
+        if resource not in self.tables:
+            return web.json_response(recorded("error_package_show_not_found.json"), status=404)
+        rows = self.tables[resource]
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
+        records = [{"_id": i + 1, **row} for i, row in enumerate(rows)][offset : offset + limit]
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        return _ok(
+            "datastore_search",
+            {
+                "include_total": True,
+                "limit": limit,
+                "offset": offset,
+                "records_format": "objects",
+                "resource_id": resource,
+                "records": records,
+                "fields": [{"id": "_id", "type": "int"}, *({"id": c} for c in columns)],
+                "total": len(rows),
+            },
+        )
+
+
+def _modified(package: dict[str, Any]) -> datetime:
+    """A broken record sorts last, as it would in a search index that could not parse it."""
+    try:
+        return datetime.fromisoformat(package["metadata_modified"]).replace(tzinfo=UTC)
+    except (KeyError, TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def _ok(action: str, result: Any) -> web.Response:
+    help_url = f"http://127.0.0.1/api/3/action/help_show?name={action}"
+    return web.json_response({"help": help_url, "success": True, "result": result})

@@ -1,0 +1,400 @@
+"""/siaran and /permintaan through the dispatcher, as demo people, on a copy of the demo registry.
+
+Demo people have no Telegram account until a test gives them one (`link`), which is what
+decides who a broadcast can reach. Moment: Tuesday 24 November 2026, 09:00 WIB.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.wiring import Runtime, build_runtime
+from handlers.messages import Attachment, Incoming, Reply
+from reminders.requests import run_request_tick
+
+from .conftest import CHAT_ID, NOW, settings_for
+
+WIB = ZoneInfo("Asia/Jakarta")
+TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+WALIDATA = "Andi Prasetyo"
+LIAISONS = ("Agus Setiawan", "Siti Rahmawati", "Nur Aini")
+INTERNAL_ERROR = "Maaf, terjadi kesalahan"
+
+
+def sql(database: Path, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(query, params).fetchall()
+    connection.close()
+    return rows
+
+
+def person_id(database: Path, name: str) -> int:
+    return sql(database, "SELECT id FROM people WHERE name = ?", name)[0][0]
+
+
+def link(database: Path, *names: str) -> None:
+    """Give these demo people a Telegram account (as an accepted invitation would)."""
+    for name in names:
+        sql(database, "UPDATE people SET telegram_user_id = ? WHERE name = ?",
+            900_000 + person_id(database, name), name)  # fmt: skip
+
+
+def add_walidata(database: Path, name: str) -> int:
+    with sqlite3.connect(database) as connection:
+        cursor = connection.execute(
+            "INSERT INTO people (name, language, active, created_at) VALUES (?, 'id', 1, ?)",
+            (name, "2026-11-01 00:00:00"),
+        )
+        new_id = cursor.lastrowid
+        connection.execute("INSERT INTO person_roles VALUES (?, 'walidata')", (new_id,))
+    connection.close()
+    assert new_id is not None
+    return new_id
+
+
+def outbox(database: Path, kind: str) -> list[dict[str, Any]]:
+    rows = sql(
+        database,
+        "SELECT p.name, o.text, o.buttons, o.key, o.status FROM outbox o "
+        "LEFT JOIN people p ON p.id = o.person_id WHERE o.kind = ? ORDER BY o.id",
+        kind,
+    )
+    return [
+        {"to": n, "text": t, "buttons": json.loads(b), "key": k, "status": s}
+        for n, t, b, k, s in rows
+    ]
+
+
+@pytest.fixture
+async def bot(demo_db: Path) -> AsyncIterator[Runtime]:
+    runtime = await build_runtime(settings_for(demo_db), NOW)
+    yield runtime
+    await runtime.close()
+
+
+async def act(
+    bot: Runtime,
+    database: Path,
+    who: str,
+    text: str = "",
+    *,
+    data: str | None = None,
+    document: Attachment | None = None,
+    now: datetime = TUESDAY,
+) -> list[Reply]:
+    incoming = Incoming(
+        CHAT_ID,
+        None,
+        text=text,
+        callback_data=data,
+        person_id=person_id(database, who),
+        document=document,
+    )
+    replies = await bot.dispatcher.handle(incoming, now)
+    assert all(INTERNAL_ERROR not in r.text for r in replies), [r.text for r in replies]
+    return replies
+
+
+def datas(reply: Reply) -> list[str | None]:
+    return [b.data for row in reply.buttons for b in row]
+
+
+async def compose(bot: Runtime, database: Path, text: str, audience: str = "liaisons") -> Reply:
+    """/siaran → text → audience → seven working days: the preview."""
+    await act(bot, database, WALIDATA, "/siaran")
+    (question,) = await act(bot, database, WALIDATA, text)
+    assert f"s:a:{audience}" in datas(question)
+    (deadlines,) = await act(bot, database, WALIDATA, data=f"s:a:{audience}")
+    seven = [d for d in datas(deadlines) if d != "s:d:0"][1]
+    (preview,) = await act(bot, database, WALIDATA, data=seven)
+    return preview
+
+
+async def test_someone_other_than_the_walidata_is_told_siaran_is_for_the_walidata(
+    bot: Runtime, demo_db: Path
+) -> None:
+    (reply,) = await act(bot, demo_db, "Agus Setiawan", "/siaran")
+
+    assert reply.text.startswith("Maaf, /siaran hanya untuk walidata.")
+    assert sql(demo_db, "SELECT count(*) FROM data_requests") == [(0,)]
+
+
+async def test_preview_counts_reachable_recipients_and_names_the_others_and_sends_nothing(
+    bot: Runtime, demo_db: Path
+) -> None:
+    link(demo_db, "Agus Setiawan", "Siti Rahmawati")
+
+    preview = await compose(bot, demo_db, "Mohon kirim data stunting 2025.")
+
+    assert "Penerima: 2 orang (Semua penghubung data)" in preview.text
+    assert "Tidak dapat dijangkau (belum menghubungkan Telegram): Nur Aini" in preview.text
+    assert "Batas waktu: 3 Desember 2026" in preview.text  # 7 working days
+    assert datas(preview) == ["s:ok", "s:no"]
+    assert sql(demo_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_confirming_writes_one_message_per_reachable_recipient_and_the_progress_line(
+    bot: Runtime, demo_db: Path
+) -> None:
+    link(demo_db, WALIDATA, "Agus Setiawan", "Siti Rahmawati")
+    await compose(bot, demo_db, "Mohon kirim data stunting 2025.")
+
+    (sent,) = await act(bot, demo_db, WALIDATA, data="s:ok")
+
+    assert sent.text.startswith("Siaran #1 dikirim ke 2 penerima.")
+    (progress,) = outbox(demo_db, "request_progress")
+    assert progress["text"] == "Siaran #1: terkirim 0/2 · gagal 0 · menunggu 2"
+    messages = outbox(demo_db, "request")
+    assert [m["to"] for m in messages] == ["Agus Setiawan", "Siti Rahmawati"]
+    assert "Mohon kirim data stunting 2025." in messages[0]["text"]
+    assert "Batas waktu: 3 Desember 2026" in messages[0]["text"]
+    assert [b["data"] for row in messages[0]["buttons"] for b in row] == [
+        "d:a:1:rcv", "d:a:1:prm", "d:a:1:snt", "d:a:1:no"
+    ]  # fmt: skip
+    recipients = sql(
+        demo_db,
+        "SELECT p.name, r.outbox_id IS NOT NULL, r.answer FROM data_request_recipients r "
+        "JOIN people p ON p.id = r.person_id ORDER BY p.name",
+    )
+    assert recipients == [
+        ("Agus Setiawan", 1, None), ("Nur Aini", 0, None), ("Siti Rahmawati", 1, None)
+    ]  # fmt: skip
+    assert sql(demo_db, "SELECT status FROM data_requests") == [("open",)]
+    # Pressing "Kirim" again sends nothing more.
+    (again,) = await act(bot, demo_db, WALIDATA, data="s:ok")
+    assert again.text.startswith("Draf ini sudah tidak berlaku.")
+    assert len(outbox(demo_db, "request")) == 2
+
+
+async def test_an_audience_nobody_can_be_reached_in_is_refused_with_the_reason(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    await act(bot, demo_db, WALIDATA, "Mohon kirim data.")
+
+    refusal, question = await act(bot, demo_db, WALIDATA, data="s:a:heads")
+
+    assert refusal.text == (
+        "Tidak ada penerima yang dapat dijangkau untuk pilihan “Semua kepala OPD” (belum "
+        "menghubungkan Telegram: Wahyu Hidayat, Retno Kusumawati). Pilih penerima lain."
+    )
+    assert "s:a:liaisons" in datas(question)
+    assert sql(demo_db, "SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_chosen_opds_typed_by_name_with_a_suggestion_for_an_unknown_one(
+    bot: Runtime, demo_db: Path
+) -> None:
+    link(demo_db, "Siti Rahmawati", "Agus Setiawan")
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    await act(bot, demo_db, WALIDATA, "Mohon kirim data imunisasi.")
+    (choose,) = await act(bot, demo_db, WALIDATA, data="s:a:opds")
+    assert "s:od" in datas(choose)
+
+    (unknown,) = await act(bot, demo_db, WALIDATA, "Dinas Perhubungan")
+    (done_empty,) = await act(bot, demo_db, WALIDATA, data="s:od")
+    (added,) = await act(bot, demo_db, WALIDATA, "Dinas Kesehatan")
+    await act(bot, demo_db, WALIDATA, data="s:od")
+    (preview,) = await act(bot, demo_db, WALIDATA, data="s:d:0")
+
+    assert unknown.text.startswith("OPD “Dinas Perhubungan” tidak dikenal")
+    assert "Mungkin maksud Anda: Dinas" in unknown.text
+    assert done_empty.text == "Belum ada OPD yang dipilih. Pilih minimal satu OPD."
+    assert added.text == "Dinas Kesehatan ditambahkan."
+    assert "Penerima: 1 orang (OPD tertentu: Dinas Kesehatan)" in preview.text
+
+
+async def test_two_walidata_composing_at_once_keep_their_own_drafts(
+    bot: Runtime, demo_db: Path
+) -> None:
+    add_walidata(demo_db, "Budi Walidata")
+    link(demo_db, "Agus Setiawan")
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    await act(bot, demo_db, "Budi Walidata", "/siaran")
+    await act(bot, demo_db, WALIDATA, "Pesan dari Andi.")
+    await act(bot, demo_db, "Budi Walidata", "Pesan dari Budi.")
+    await act(bot, demo_db, "Budi Walidata", "/batal")
+    await act(bot, demo_db, WALIDATA, data="s:a:liaisons")
+    (preview,) = await act(bot, demo_db, WALIDATA, data="s:d:0")
+
+    assert preview.text.startswith("Pratinjau siaran\n\nPesan dari Andi.")
+    drafts = sql(demo_db, "SELECT p.name, r.text FROM data_requests r JOIN people p "
+                 "ON p.id = r.created_by WHERE r.status = 'draft'")  # fmt: skip
+    assert drafts == [(WALIDATA, "Pesan dari Andi.")]
+    (budi,) = await act(bot, demo_db, "Budi Walidata", data="s:ok")
+    assert budi.text.startswith("Draf ini sudah tidak berlaku.")
+
+
+async def test_a_message_longer_than_telegram_allows_is_refused_with_the_limit(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await act(bot, demo_db, WALIDATA, "/siaran")
+
+    (reply,) = await act(bot, demo_db, WALIDATA, "data " * 900)
+
+    assert reply.text.startswith("Pesan terlalu panjang untuk satu pesan Telegram: 4.499 karakter")
+    assert "maksimal 3.696" in reply.text
+    assert sql(demo_db, "SELECT text FROM data_requests") == [("",)]
+
+
+async def test_an_attached_template_travels_with_the_request(bot: Runtime, demo_db: Path) -> None:
+    link(demo_db, "Agus Setiawan")
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    template = Attachment("document", "templat.xlsx", b"PK-template")
+
+    (added, _question) = await act(bot, demo_db, WALIDATA, "Isi templat terlampir.",
+                                  document=template)  # fmt: skip
+    await act(bot, demo_db, WALIDATA, data="s:a:liaisons")
+    (preview,) = await act(bot, demo_db, WALIDATA, data="s:d:0")
+    await act(bot, demo_db, WALIDATA, data="s:ok")
+
+    assert added.text == "Lampiran “templat.xlsx” disimpan untuk siaran ini."
+    assert "Lampiran: templat.xlsx" in preview.text
+    rows = sql(demo_db, "SELECT o.kind, f.name FROM outbox o JOIN outbox_files f "
+               "ON f.id = o.file_id")  # fmt: skip
+    assert rows == [("request", "templat.xlsx")]
+
+
+async def sent_request(bot: Runtime, demo_db: Path) -> None:
+    """Request #1 to the three liaisons, two of them reached."""
+    link(demo_db, WALIDATA, "Agus Setiawan", "Siti Rahmawati")
+    await compose(bot, demo_db, "Mohon kirim data stunting 2025.")
+    await act(bot, demo_db, WALIDATA, data="s:ok")
+    sql(demo_db, "UPDATE outbox SET status = 'sent' WHERE kind = 'request'")
+
+
+async def test_answers_are_recorded_and_shown_per_opd_and_exported(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await sent_request(bot, demo_db)
+
+    (dates,) = await act(bot, demo_db, "Agus Setiawan", data="d:a:1:prm")
+    promise = datas(dates)[1]
+    (promised,) = await act(bot, demo_db, "Agus Setiawan", data=promise)
+    (sent,) = await act(bot, demo_db, "Siti Rahmawati", data="d:a:1:snt")
+    (filed,) = await act(bot, demo_db, "Siti Rahmawati",
+                         document=Attachment("document", "stunting.xlsx", b"data"))  # fmt: skip
+    (stranger,) = await act(bot, demo_db, "Wahyu Hidayat", data="d:a:1:rcv")
+
+    assert promise == "d:pd:1:20261127"  # three working days after Tuesday
+    assert promised.text == "Tercatat: data untuk permintaan #1 akan dikirim pada 27 November 2026."
+    assert sent.text.startswith("Tercatat: data untuk permintaan #1 sudah dikirim.")
+    assert filed.text == "File “stunting.xlsx” diterima untuk permintaan #1. Terima kasih!"
+    assert stranger.text == "Permintaan ini tidak ditujukan kepada Anda."
+    answers = sql(
+        demo_db,
+        "SELECT p.name, r.answer, r.promised_date, r.answered_at IS NOT NULL, "
+        "r.answer_file_id IS NOT NULL FROM data_request_recipients r "
+        "JOIN people p ON p.id = r.person_id ORDER BY p.name",
+    )
+    assert answers == [
+        ("Agus Setiawan", "promised", "2026-11-27", 1, 0),
+        ("Nur Aini", None, None, 0, 0),
+        ("Siti Rahmawati", "sent", None, 1, 1),
+    ]
+
+    (listing,) = await act(bot, demo_db, WALIDATA, "/permintaan")
+    assert datas(listing) == ["d:v:1"]
+    (detail,) = await act(bot, demo_db, WALIDATA, data="d:v:1")
+    assert "• Badan Perencanaan Pembangunan Daerah: 0 · 1 (27 November 2026) · 0 · 0 · 0" in (
+        detail.text
+    )
+    assert "• Dinas Kesehatan: 0 · 0 · 1 · 0 · 0" in detail.text
+    assert datas(detail) == ["d:r:1", "d:x:1", "d:c:1", "d:k:1"]
+    (reminded,) = await act(bot, demo_db, WALIDATA, data="d:r:1")
+    assert reminded.text == "Semua penerima sudah menjawab."  # Nur Aini is not on Telegram
+
+    (export,) = await act(bot, demo_db, WALIDATA, data="d:x:1")
+    assert export.attachment is not None and export.attachment.filename == "permintaan-1.xlsx"
+    sheet = load_workbook(io.BytesIO(export.attachment.content)).active
+    assert sheet is not None
+    rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
+    assert rows[0] == ("OPD", "Nama", "Pengiriman", "Jawaban", "Tanggal janji",
+                       "Waktu jawaban", "File")  # fmt: skip
+    assert [row[1:4] for row in rows[1:]] == [
+        ("Agus Setiawan", "terkirim", "dijanjikan"),
+        ("Siti Rahmawati", "terkirim", "sudah dikirim"),
+        ("Nur Aini", "tidak terjangkau", "belum menjawab"),
+    ]
+
+
+async def test_closing_tells_the_recipients_once_and_stops_answers(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await sent_request(bot, demo_db)
+
+    (closed,) = await act(bot, demo_db, WALIDATA, data="d:c:1")
+    (again,) = await act(bot, demo_db, WALIDATA, data="d:k:1")
+    (late,) = await act(bot, demo_db, "Agus Setiawan", data="d:a:1:rcv")
+
+    assert closed.text == "Permintaan #1 ditutup; 2 penerima diberi tahu."
+    assert again.text == "Permintaan #1 sudah ditutup."
+    assert late.text.startswith("Permintaan #1 sudah ditutup;")
+    told = outbox(demo_db, "notice")
+    assert sorted(n["to"] for n in told) == ["Agus Setiawan", "Siti Rahmawati"]
+    assert told[0]["text"].startswith("Permintaan data #1 dari walidata sudah ditutup.")
+    (listing,) = await act(bot, demo_db, WALIDATA, "/permintaan")
+    assert listing.text == "Tidak ada permintaan data yang terbuka."
+
+
+async def test_cancelling_before_delivery_withdraws_unsent_messages(
+    bot: Runtime, demo_db: Path
+) -> None:
+    link(demo_db, WALIDATA, "Agus Setiawan", "Siti Rahmawati")
+    await compose(bot, demo_db, "Mohon kirim data stunting 2025.")
+    await act(bot, demo_db, WALIDATA, data="s:ok")
+    sql(demo_db, "UPDATE outbox SET status = 'sent' WHERE key = 'request:1:' || "
+        "(SELECT id FROM people WHERE name = 'Agus Setiawan')")  # fmt: skip
+
+    (cancelled,) = await act(bot, demo_db, WALIDATA, data="d:k:1")
+
+    assert cancelled.text == "Permintaan #1 dibatalkan; 1 penerima diberi tahu."
+    statuses = {m["to"]: m["status"] for m in outbox(demo_db, "request")}
+    assert statuses == {"Agus Setiawan": "sent", "Siti Rahmawati": "cancelled"}
+    assert [n["to"] for n in outbox(demo_db, "notice")] == ["Agus Setiawan"]
+
+
+async def test_the_liaisons_buttons_are_not_for_the_walidatas_follow_up(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await sent_request(bot, demo_db)
+
+    (reply,) = await act(bot, demo_db, "Agus Setiawan", data="d:c:1")
+
+    assert reply.text == "Tombol ini hanya untuk walidata."
+    assert sql(demo_db, "SELECT status FROM data_requests") == [("open",)]
+
+
+async def test_a_request_with_a_deadline_is_chased_on_the_dataset_cadence_once_per_step(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await sent_request(bot, demo_db)  # deadline Thursday 3 December 2026
+    await act(bot, demo_db, "Siti Rahmawati", data="d:a:1:snt")
+    settings = bot.dispatcher.app.reminders
+    h_minus_1 = datetime(2026, 12, 2, 9, 0, tzinfo=WIB)
+
+    first = await run_request_tick(bot.uow, h_minus_1, settings)
+    again = await run_request_tick(bot.uow, h_minus_1 + timedelta(hours=2), settings)
+    evening = await run_request_tick(bot.uow, datetime(2026, 12, 3, 20, 0, tzinfo=WIB), settings)
+    escalation = await run_request_tick(
+        bot.uow, datetime(2026, 12, 8, 9, 0, tzinfo=WIB), settings
+    )  # H+3: the liaison and the head of their OPD
+
+    assert (first, again, evening) == (1, 0, 0)
+    reminders = outbox(demo_db, "request_reminder")
+    assert [r["to"] for r in reminders] == ["Agus Setiawan", "Agus Setiawan"]
+    assert reminders[0]["text"].startswith(
+        "🔔 Pengingat: permintaan data #1 belum Anda jawab (batas waktu 3 Desember 2026)."
+    )
+    assert escalation == 1  # Wahyu Hidayat, head of Bappeda, is not on Telegram
+    assert sql(demo_db, "SELECT reminded_steps FROM data_requests") == [('["H-1", "H+3"]',)]
