@@ -67,7 +67,7 @@ class Background:
         # Progress edits take their slot in the sender's overall budget, so the two together
         # stay within Telegram's limit.
         self.progress = ProgressReporter(
-            runtime.uow, deliverer, before_edit=self.sender.pacer.wait_overall
+            runtime.uow, deliverer, pacing=self.sender.pacer.overall_slot
         )
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self.calendar = WorkCalendar()

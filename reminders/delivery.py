@@ -10,10 +10,11 @@ a Telegram account are undeliverable, and the walidata is told who cannot be rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -82,25 +83,33 @@ class Deliverer(Protocol):
 
 @dataclass
 class RateLimits:
-    """Telegram's published limits: about 30 messages/s overall, 1/s per private chat, 20/min
-    per group. One below 30 leaves room for the jitter between our clock and Telegram's."""
+    """Telegram's published limits: 30 messages/s overall, 1/s per private chat, 20/min per
+    group. Sends are spaced evenly at the overall rate, and the window bounds what Telegram
+    can receive in any one second, whatever the network does on the way (see `_Pacer`)."""
 
-    overall_per_second: float = 29.5
-    # At most this many leave in any one second: network and scheduling jitter on the way can
-    # bunch even evenly spaced sends, and Telegram counts them as they arrive.
-    overall_window: int = 29
+    overall_per_second: float = 30.0
+    overall_window: int = 30
     private_interval: float = 1.0
     group_per_minute: int = 20
 
 
 @dataclass
 class _Pacer:
-    """Decides when the next message may leave, for the bot and for each chat."""
+    """Decides when the next message may leave, for the bot and for each chat.
+
+    Telegram counts a request when it arrives, somewhere between the moment it leaves here and
+    the moment its answer comes back; network and scheduling jitter move that moment. So a slot
+    of the overall window is held from departure until one second after the answer: all the
+    requests arriving within any one second then held their slots at the same instant (the last
+    arrival), hence there are never more of them than the window, however they were bunched on
+    the way. A request refused with 429 keeps its slot too: Telegram saw it.
+    """
 
     limits: RateLimits
     clock: Callable[[], float] = time.monotonic
     _last_send: float = float("-inf")
-    _departures: deque[float] = field(default_factory=deque)
+    _in_flight: int = 0
+    _freed_at: deque[float] = field(default_factory=deque)  # answered: slot free at these times
     _chat_free_at: dict[int, float] = field(default_factory=dict)
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
 
@@ -115,29 +124,31 @@ class _Pacer:
             return len(sent) < self.limits.group_per_minute
         return True
 
-    async def wait_overall(self) -> None:
-        """Space sends evenly over all chats (a leaky bucket), by the moment each really
-        leaves: a burst, or sends held back while the event loop was busy, could otherwise
-        reach Telegram as more than the limit in one second."""
+    @contextlib.asynccontextmanager
+    async def overall_slot(self) -> AsyncIterator[None]:
+        """Hold one slot of the overall budget around a request to Telegram (sends and edits)."""
+        await self._acquire()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._freed_at.append(self.clock() + 1.0)
+
+    async def _acquire(self) -> None:
         interval = 1.0 / self.limits.overall_per_second
         while True:
             now = self.clock()
-            while self._departures and self._departures[0] <= now - 1.0:
-                self._departures.popleft()
-            wait = self._last_send + interval - now
-            if len(self._departures) >= self.limits.overall_window:
-                wait = max(wait, self._departures[0] + 1.0 - now)
+            while self._freed_at and self._freed_at[0] <= now:
+                self._freed_at.popleft()
+            wait = self._last_send + interval - now  # evenly spaced, a leaky bucket
+            if self._in_flight + len(self._freed_at) >= self.limits.overall_window:
+                # The earliest slot to free up; one still in flight frees a second after.
+                wait = max(wait, self._freed_at[0] - now if self._freed_at else 0.005)
             if wait <= 0:
                 self._last_send = now
-                self._departures.append(now)
+                self._in_flight += 1
                 return
-            await asyncio.sleep(min(wait, 0.005))  # short naps notice a refund quickly
-
-    def refund(self) -> None:
-        """A message Telegram refused with 429 was not sent: the next one need not wait."""
-        self._last_send -= 1.0 / self.limits.overall_per_second
-        if self._departures:
-            self._departures.pop()
+            await asyncio.sleep(wait)
 
     def sent(self, chat_id: int) -> None:
         now = self.clock()
@@ -280,14 +291,12 @@ class OutboxSender:
         return claimed
 
     async def _send_one(self, message: OutboxMessage, report: DrainReport) -> None:
-        await self.pacer.wait_overall()
-        try:
-            result = await self.deliverer.deliver(self._outgoing(message))
-        except Exception as error:  # a transport bug must not stop the queue
-            log.exception("deliverer failed for outbox %s", message.id)
-            result = Transient(repr(error))
-        if isinstance(result, RetryLater):
-            self.pacer.refund()
+        async with self.pacer.overall_slot():
+            try:
+                result = await self.deliverer.deliver(self._outgoing(message))
+            except Exception as error:  # a transport bug must not stop the queue
+                log.exception("deliverer failed for outbox %s", message.id)
+                result = Transient(repr(error))
         await self._finish(message, result, report)
 
     async def _finish(

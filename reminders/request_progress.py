@@ -2,8 +2,8 @@
 
 "terkirim 340/512 · gagal 3 · menunggu 169" is recounted from the outbox, so it is right after
 a restart too. Each line is edited at most every `min_interval` seconds, never with unchanged
-text (Telegram refuses that), and after a 429 not before Telegram allows; `before_edit` lets
-the caller take the edit out of the same overall budget as the sends. When nothing is pending
+text (Telegram refuses that), and after a 429 not before Telegram allows; `pacing` lets the
+caller take the edit out of the same overall budget as the sends. When nothing is pending
 the line becomes the summary, with the names of those it did not reach. `now` is passed in.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -45,7 +45,7 @@ class ProgressReporter:
     uow: UnitOfWorkFactory
     editor: Editor
     min_interval: float = MIN_INTERVAL
-    before_edit: Callable[[], Awaitable[None]] | None = None
+    pacing: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None
     _last_edit: dict[int, datetime] = field(default_factory=dict)
     _blocked_until: dict[int, datetime] = field(default_factory=dict)
 
@@ -75,9 +75,10 @@ class ProgressReporter:
                 await asyncio.wait_for(stop.wait(), poll)
 
     async def _edit(self, line: Line) -> DeliveryResult:
-        if self.before_edit is not None:
-            await self.before_edit()
-        return await self.editor.edit(line.chat_id, line.message_id, line.text)
+        if self.pacing is None:
+            return await self.editor.edit(line.chat_id, line.message_id, line.text)
+        async with self.pacing():
+            return await self.editor.edit(line.chat_id, line.message_id, line.text)
 
     async def _lines(self, now: datetime) -> list[Line]:
         lines = []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import os
+import random
 import signal
 import sqlite3
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -17,7 +20,13 @@ import httpx
 import pytest
 
 from bot.botapi import BotApiDeliverer
-from reminders.delivery import OutboxSender
+from reminders.delivery import (
+    Delivered,
+    DeliveryResult,
+    OutboxSender,
+    Outgoing,
+    RetryLater,
+)
 from storage import db
 from storage.uow import UnitOfWorkFactory
 from tests.fake_bot_api import FakeBotApi
@@ -95,6 +104,44 @@ async def test_one_message_per_second_to_each_private_chat(api: FakeBotApi, demo
     for chat_times in times.values():
         gaps = [later - earlier for earlier, later in itertools.pairwise(chat_times)]
         assert min(gaps) >= 0.95, gaps
+
+
+class JitteryTelegram:
+    """Telegram seen through a jittery network: each request arrives at a random moment
+    between leaving the sender and its answer coming back, and some are refused with 429."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.arrivals: list[float] = []
+
+    async def deliver(self, message: Outgoing) -> DeliveryResult:
+        await asyncio.sleep(self.rng.uniform(0, 0.12))
+        self.arrivals.append(time.monotonic())
+        await asyncio.sleep(self.rng.uniform(0, 0.12))
+        if self.rng.random() < 0.05:
+            return RetryLater(0.5, "429")
+        return Delivered(len(self.arrivals))
+
+
+async def test_no_second_sees_more_than_thirty_requests_however_the_network_bunches_them(
+    demo_db: Path,
+) -> None:
+    """Telegram counts requests as they arrive, refused ones included; jitter on the way must
+    not let a second's arrivals exceed the limit, although the sender cannot see them."""
+    enqueue(demo_db, [(3000 + i, f"pesan {i}", None) for i in range(150)])
+    telegram = JitteryTelegram(seed=4)
+    engine = db.create_engine(f"sqlite:///{demo_db}")
+    sender = OutboxSender(UnitOfWorkFactory(engine), telegram, concurrency=16)
+    report = await sender.drain_all(max_wait=5)
+    await engine.dispose()
+
+    arrivals = sorted(telegram.arrivals)
+    busiest = max(bisect.bisect_left(arrivals, at + 1.0) - i for i, at in enumerate(arrivals))
+    assert report.sent == 150 and report.retried > 0
+    assert busiest <= 30, f"{busiest} requests arrived within one second"
+    steady = max(bisect.bisect_left(arrivals, at + 3.0) - i for i, at in enumerate(arrivals)) / 3
+    print(f"busiest second {busiest}, steady {steady:.1f}/s")
+    assert steady > 24, f"{steady:.1f}/s: the limit is wasted"
 
 
 async def test_blocked_and_unlinked_people_are_reported_to_the_walidata(
