@@ -150,7 +150,8 @@ class _Pacer:
                 return
             await asyncio.sleep(wait)
 
-    def sent(self, chat_id: int) -> None:
+    def answered(self, chat_id: int) -> None:
+        """Count a chat's message from its answer, for the reason the overall slots do."""
         now = self.clock()
         if chat_id < 0:
             self._group_sent.setdefault(chat_id, deque()).append(now)
@@ -273,7 +274,6 @@ class OutboxSender:
             if message.id not in claimed:  # another sender has it
                 busy.discard(message.chat_id or 0)
                 continue
-            self.pacer.sent(message.chat_id or 0)  # reserve the chat's slot now
             tasks.append(asyncio.create_task(one(message)))
         if tasks:
             await asyncio.gather(*tasks)
@@ -291,12 +291,15 @@ class OutboxSender:
         return claimed
 
     async def _send_one(self, message: OutboxMessage, report: DrainReport) -> None:
-        async with self.pacer.overall_slot():
-            try:
-                result = await self.deliverer.deliver(self._outgoing(message))
-            except Exception as error:  # a transport bug must not stop the queue
-                log.exception("deliverer failed for outbox %s", message.id)
-                result = Transient(repr(error))
+        try:
+            async with self.pacer.overall_slot():
+                try:
+                    result = await self.deliverer.deliver(self._outgoing(message))
+                except Exception as error:  # a transport bug must not stop the queue
+                    log.exception("deliverer failed for outbox %s", message.id)
+                    result = Transient(repr(error))
+        finally:
+            self.pacer.answered(message.chat_id or 0)
         await self._finish(message, result, report)
 
     async def _finish(
