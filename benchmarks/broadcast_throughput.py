@@ -94,7 +94,7 @@ async def main(recipients: int, fault_rate: float) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             deliverer = BotApiDeliverer(f"{base}/bot", TOKEN, client)
             sender = OutboxSender(runtime.uow, deliverer)
-            progress = ProgressReporter(runtime.uow, deliverer, pacing=sender.pacer.overall_slot)
+            progress = ProgressReporter(runtime.uow, deliverer, pacing=sender.budget.slot)
             stop = asyncio.Event()
             reporting = asyncio.create_task(progress.run(stop, poll=0.5))
             started = time.perf_counter()

@@ -63,12 +63,9 @@ class Background:
         deliverer = BotApiDeliverer(
             settings.telegram_api_base_url, settings.telegram_token, self.client
         )
-        self.sender = OutboxSender(runtime.uow, deliverer, on_result=on_delivery)
-        # Progress edits take their slot in the sender's overall budget, so the two together
-        # stay within Telegram's limit.
-        self.progress = ProgressReporter(
-            runtime.uow, deliverer, pacing=self.sender.pacer.overall_slot
-        )
+        self.sender = OutboxSender(runtime.uow, deliverer, runtime.budget, on_result=on_delivery)
+        # Progress edits, like replies, draw on the budget the outbox sends from.
+        self.progress = ProgressReporter(runtime.uow, deliverer, pacing=runtime.budget.slot)
         self.scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self.calendar = WorkCalendar()
         self._stop = asyncio.Event()

@@ -15,7 +15,13 @@ import httpx
 from bot.botapi import BotApiDeliverer
 from bot.config import Settings
 from bot.progress import ProgressBar
-from bot.wiring import digest_place, portal_config, prepare_database, reminder_settings
+from bot.wiring import (
+    digest_place,
+    portal_config,
+    prepare_database,
+    reminder_settings,
+    send_budget,
+)
 from reminders.calendar import WorkCalendar
 from reminders.delivery import OutboxSender
 from reminders.telegram_limits import fit_with_file
@@ -119,7 +125,7 @@ async def outbox_send(settings: Settings, now: datetime) -> str:
         raise OperationError("TELEGRAM_BOT_TOKEN is not set: there is nothing to send with")
     async with prepared(settings, now) as uow, httpx.AsyncClient(timeout=10) as client:
         deliverer = BotApiDeliverer(settings.telegram_api_base_url, settings.telegram_token, client)
-        report = await OutboxSender(uow, deliverer).drain_all()
+        report = await OutboxSender(uow, deliverer, send_budget(uow.engine)).drain_all()
     return (
         f"terkirim {report.sent} · dicoba ulang {report.retried} · "
         f"tidak terkirim {report.undeliverable}"

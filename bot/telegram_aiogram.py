@@ -21,6 +21,10 @@ import aiohttp
 from aiogram import Bot
 from aiogram import Dispatcher as AiogramDispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -29,6 +33,8 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -48,6 +54,7 @@ from bot.wiring import Runtime, build_runtime
 from handlers.basic import menu
 from handlers.dispatcher import Dispatcher
 from handlers.messages import Incoming, Reply
+from reminders.send_budget import SendBudget, is_message
 from reports.i18n import texts
 
 log = logging.getLogger(__name__)
@@ -69,14 +76,35 @@ class StartFailed(Exception):
         self.exit_code = exit_code
 
 
-def make_bot(settings: Settings, *, request_timeout: float = 10.0) -> Bot:
-    """A bot speaking to the configured Bot API server (methods and file downloads)."""
+class BudgetMiddleware(BaseRequestMiddleware):
+    """Messages take a slot of the bot-wide budget, shared with the outbox and, on
+    PostgreSQL, with the other workers."""
+
+    def __init__(self, budget: SendBudget) -> None:
+        self.budget = budget
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not is_message(method.__api_method__):
+            return await make_request(bot, method)
+        async with self.budget.slot():
+            return await make_request(bot, method)
+
+
+def make_bot(settings: Settings, budget: SendBudget, *, request_timeout: float = 10.0) -> Bot:
+    """A bot speaking to the configured Bot API server (methods and file downloads), its
+    messages within the budget."""
     assert settings.telegram_token, "the Telegram transport needs a token"
     server = TelegramAPIServer(
         base=f"{settings.telegram_api_base_url}{{token}}/{{method}}",
         file=f"{settings.telegram_file_base_url}{{token}}/{{path}}",
     )
     session = AiohttpSession(api=server, timeout=request_timeout)
+    session.middleware(BudgetMiddleware(budget))
     return Bot(settings.telegram_token, session=session)
 
 
@@ -237,7 +265,7 @@ async def open_transport(
     here, `StartFailed` if refused), both command menus and, unless told not to, the
     background jobs. Polling or a webhook server then feeds updates in."""
     runtime = await build_runtime(settings, datetime.now(UTC))
-    bot = make_bot(settings, request_timeout=request_timeout)
+    bot = make_bot(settings, runtime.budget, request_timeout=request_timeout)
     jobs: Background | None = None
     try:
         me = await _identify(bot, settings)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,7 +24,14 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.background import Background
 from bot.config import Settings
@@ -36,6 +43,7 @@ from bot.wiring import build_runtime
 from handlers.basic import menu
 from handlers.dispatcher import Dispatcher
 from handlers.messages import Incoming, Reply
+from reminders.send_budget import SendBudget, is_message
 from reports.i18n import texts
 
 log = logging.getLogger(__name__)
@@ -69,9 +77,44 @@ def with_fetcher(update: Update, incoming: Incoming) -> Incoming:
     return with_fetch(incoming, document, fetch)
 
 
+class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """Messages take a slot of the bot-wide budget (shared with the outbox and, on
+    PostgreSQL, with the other workers); the library's own limiter keeps the 20 per minute of
+    each group, its overall limit switched off in favour of the budget."""
+
+    def __init__(self, budget: SendBudget) -> None:
+        self.budget = budget
+        self.groups = AIORateLimiter(overall_max_rate=0)
+
+    async def initialize(self) -> None:
+        await self.groups.initialize()
+
+    async def shutdown(self) -> None:
+        await self.groups.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if not is_message(endpoint):
+            return await self.groups.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        async with self.budget.slot():
+            return await self.groups.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+
+
 def build_application(
     settings: Settings,
     dispatcher: Dispatcher,
+    budget: SendBudget,
     *,
     request_timeout: float = 10.0,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -82,7 +125,7 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(BudgetRateLimiter(budget))
         .connect_timeout(request_timeout)
         .read_timeout(request_timeout)
         .write_timeout(request_timeout)
@@ -220,7 +263,9 @@ async def serve_polling(
 ) -> int:
     """Serve until SIGINT/SIGTERM (or `stop` is set); exit code 2 for a rejected token."""
     runtime = await build_runtime(settings, datetime.now(UTC))
-    application = build_application(settings, runtime.dispatcher, request_timeout=request_timeout)
+    application = build_application(
+        settings, runtime.dispatcher, runtime.budget, request_timeout=request_timeout
+    )
     stop = stop or asyncio.Event()
     with stop_on_signals(stop):
         try:
@@ -260,7 +305,9 @@ async def serve_webhook(
     """
     url, secret = settings.require_webhook()
     runtime = await build_runtime(settings, datetime.now(UTC))
-    application = build_application(settings, runtime.dispatcher, request_timeout=request_timeout)
+    application = build_application(
+        settings, runtime.dispatcher, runtime.budget, request_timeout=request_timeout
+    )
     readiness = Readiness(runtime.engine)
     stop = stop or asyncio.Event()
     with stop_on_signals(stop):

@@ -15,12 +15,14 @@ from handlers.dispatcher import Dispatcher
 from handlers.ratelimit import RateLimiter
 from handlers.routes import build_dispatcher
 from reminders.engine import ReminderSettings
+from reminders.send_budget import LocalBudget, SendBudget
 from reports.digest import DigestPlace
 from storage import db
 from storage.ckan.mapping import PortalMapping
 from storage.ckan.sync import PortalConfig, PortalSyncer
 from storage.demo import load_demo
 from storage.models import Person
+from storage.send_ledger import PostgresBudget
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class Runtime:
     engine: AsyncEngine
     uow: UnitOfWorkFactory
     dispatcher: Dispatcher
+    budget: SendBudget  # what this process may send to Telegram, shared with other workers
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -78,7 +81,15 @@ async def build_runtime(settings: Settings, now: datetime) -> Runtime:
         limiter=RateLimiter(settings.rate_limit_per_minute),
         bot_username=settings.telegram_bot_username,
     )
-    return Runtime(engine, uow_factory, build_dispatcher(app))
+    return Runtime(engine, uow_factory, build_dispatcher(app), send_budget(engine))
+
+
+def send_budget(engine: AsyncEngine) -> SendBudget:
+    """On PostgreSQL any number of workers may send, so they share a budget in the database;
+    SQLite is one process."""
+    if engine.dialect.name == "postgresql":
+        return PostgresBudget(engine)
+    return LocalBudget()
 
 
 def reminder_settings(settings: Settings) -> ReminderSettings:

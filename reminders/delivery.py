@@ -10,15 +10,15 @@ a Telegram account are undeliverable, and the walidata is told who cannot be rea
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from reminders.send_budget import LocalBudget, SendBudget
 from reports.i18n import texts
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
@@ -82,34 +82,20 @@ class Deliverer(Protocol):
 
 
 @dataclass
-class RateLimits:
-    """Telegram's published limits: 30 messages/s overall, 1/s per private chat, 20/min per
-    group. Sends are spaced evenly at the overall rate, and the window bounds what Telegram
-    can receive in any one second, whatever the network does on the way (see `_Pacer`)."""
+class ChatLimits:
+    """Telegram's limits per chat: 1 message/s in a private chat, 20/min in a group. The
+    overall limit is the `SendBudget`'s, shared with everything else the bot sends."""
 
-    overall_per_second: float = 30.0
-    overall_window: int = 30
     private_interval: float = 1.0
     group_per_minute: int = 20
 
 
 @dataclass
 class _Pacer:
-    """Decides when the next message may leave, for the bot and for each chat.
+    """Decides when the next message may go to each chat."""
 
-    Telegram counts a request when it arrives, somewhere between the moment it leaves here and
-    the moment its answer comes back; network and scheduling jitter move that moment. So a slot
-    of the overall window is held from departure until one second after the answer: all the
-    requests arriving within any one second then held their slots at the same instant (the last
-    arrival), hence there are never more of them than the window, however they were bunched on
-    the way. A request refused with 429 keeps its slot too: Telegram saw it.
-    """
-
-    limits: RateLimits
+    limits: ChatLimits
     clock: Callable[[], float] = time.monotonic
-    _last_send: float = float("-inf")
-    _in_flight: int = 0
-    _freed_at: deque[float] = field(default_factory=deque)  # answered: slot free at these times
     _chat_free_at: dict[int, float] = field(default_factory=dict)
     _group_sent: dict[int, deque[float]] = field(default_factory=dict)
 
@@ -124,34 +110,9 @@ class _Pacer:
             return len(sent) < self.limits.group_per_minute
         return True
 
-    @contextlib.asynccontextmanager
-    async def overall_slot(self) -> AsyncIterator[None]:
-        """Hold one slot of the overall budget around a request to Telegram (sends and edits)."""
-        await self._acquire()
-        try:
-            yield
-        finally:
-            self._in_flight -= 1
-            self._freed_at.append(self.clock() + 1.0)
-
-    async def _acquire(self) -> None:
-        interval = 1.0 / self.limits.overall_per_second
-        while True:
-            now = self.clock()
-            while self._freed_at and self._freed_at[0] <= now:
-                self._freed_at.popleft()
-            wait = self._last_send + interval - now  # evenly spaced, a leaky bucket
-            if self._in_flight + len(self._freed_at) >= self.limits.overall_window:
-                # The earliest slot to free up; one still in flight frees a second after.
-                wait = max(wait, self._freed_at[0] - now if self._freed_at else 0.005)
-            if wait <= 0:
-                self._last_send = now
-                self._in_flight += 1
-                return
-            await asyncio.sleep(wait)
-
     def answered(self, chat_id: int) -> None:
-        """Count a chat's message from its answer, for the reason the overall slots do."""
+        """Count a chat's message from its answer, as the budget counts its slots (jitter on
+        the way cannot then bring two of a chat's messages within the interval)."""
         now = self.clock()
         if chat_id < 0:
             self._group_sent.setdefault(chat_id, deque()).append(now)
@@ -178,7 +139,8 @@ class OutboxSender:
         self,
         uow_factory: UnitOfWorkFactory,
         deliverer: Deliverer,
-        limits: RateLimits | None = None,
+        budget: SendBudget | None = None,
+        limits: ChatLimits | None = None,
         *,
         concurrency: int = 8,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -187,7 +149,8 @@ class OutboxSender:
         self.uow = uow_factory
         self.on_result = on_result  # e.g. metrics: every attempt's outcome, as it happens
         self.deliverer = deliverer
-        self.pacer = _Pacer(limits or RateLimits())
+        self.budget = budget or LocalBudget()
+        self.pacer = _Pacer(limits or ChatLimits())
         self.concurrency = concurrency
         self.clock = clock
         self.wake = asyncio.Event()
@@ -292,7 +255,7 @@ class OutboxSender:
 
     async def _send_one(self, message: OutboxMessage, report: DrainReport) -> None:
         try:
-            async with self.pacer.overall_slot():
+            async with self.budget.slot():
                 try:
                     result = await self.deliverer.deliver(self._outgoing(message))
                 except Exception as error:  # a transport bug must not stop the queue

@@ -462,3 +462,14 @@ class DataRequestRecipient(Base):
     promised_date: Mapped[date | None] = mapped_column(Date)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_file_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"))
+
+
+class SendSlot(Base):
+    """A slot of the bot-wide send budget that several workers share on PostgreSQL (see
+    `storage.send_ledger`): in flight while `freed_at` is null, then held until `freed_at`."""
+
+    __tablename__ = "send_slots"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    freed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,8 +22,9 @@ from bot.botapi import BotApiDeliverer
 from bot.config import Settings
 from bot.wiring import Runtime, build_runtime
 from handlers.messages import Incoming
-from reminders.delivery import DeliveryResult, OutboxSender, Outgoing, RateLimits
+from reminders.delivery import DeliveryResult, OutboxSender, Outgoing
 from reminders.request_progress import ProgressReporter
+from reminders.send_budget import LocalBudget
 from storage.models import DataRequest, DataRequestRecipient, Person, PersonRole
 from tests.fake_bot_api import FakeBotApi
 
@@ -121,7 +122,7 @@ async def test_a_broadcast_reaches_everyone_once_with_live_progress_and_a_final_
         deliverer = BotApiDeliverer(api.base_url, TOKEN, client)
         gate = Gate(deliverer, limit=150)
         sender = OutboxSender(
-            bot.uow, gate, RateLimits(overall_per_second=2000), clock=clock, concurrency=8
+            bot.uow, gate, LocalBudget(per_second=2000), clock=clock, concurrency=8
         )
         reporter = ProgressReporter(bot.uow, deliverer, min_interval=0.0)
         draining = asyncio.create_task(sender.drain_all(max_wait=30))

@@ -22,6 +22,7 @@ from bot import telegram_aiogram, telegram_ptb
 from bot.config import Settings
 from handlers.messages import Button, Reply
 from reminders.calendar import WorkCalendar
+from reminders.send_budget import LocalBudget
 from reminders.telegram_limits import TEXT_LIMIT
 from reports.digest_schedule import DigestSchedule
 from tests.fake_bot_api import FakeBotApi
@@ -84,7 +85,7 @@ async def send(
         async with Bot(TOKEN, base_url=api.base_url) as bot:
             yield lambda chat_id, reply: telegram_ptb.send_reply(bot, chat_id, reply)
     else:
-        aiobot = telegram_aiogram.make_bot(settings_for(api, tmp_path))
+        aiobot = telegram_aiogram.make_bot(settings_for(api, tmp_path), LocalBudget())
         yield lambda chat_id, reply: telegram_aiogram.send_reply(aiobot, chat_id, reply)
         await aiobot.session.close()
 

@@ -1,0 +1,246 @@
+"""One send budget for the whole bot on PostgreSQL: workers answering questions and the
+leader draining the outbox together never put more than 30 requests in one second at Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import os
+import random
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.webhook import SECRET_HEADER
+from bot.wiring import build_runtime
+from storage import db
+from storage.models import OutboxMessage
+from storage.send_ledger import STALE_SECONDS, PostgresBudget
+
+from .conftest import _reset_postgres, run_in_thread
+from .test_workers import (
+    SENDS,
+    TOKEN,
+    FakeApiProcess,
+    key_of,
+    message_text,
+    start_fake_api,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "budget-test-secret"
+QUESTIONS = ("IPM Kabupaten Pasuruan", "TPT Kota Surabaya 2023", "IPM Kota Batu 2023")
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("the shared budget lives in PostgreSQL (TEST_DATABASE_URL)")
+    run_in_thread(lambda: _reset_postgres(url))
+    return url
+
+
+@pytest.fixture
+async def migrated(postgres_url: str) -> AsyncIterator[str]:
+    engine = db.create_engine(postgres_url)
+    await db.upgrade(engine)
+    await engine.dispose()
+    yield postgres_url
+
+
+def busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max(bisect.bisect_left(times, at + 1.0) - i for i, at in enumerate(times))
+
+
+async def test_three_workers_budgets_together_stay_within_thirty_a_second(migrated: str) -> None:
+    """Three workers (each its own engine and budget) send as fast as they can through a
+    jittery network; arrivals at 'Telegram' never exceed 30 in a second, yet the limit is used."""
+    engines = [db.create_engine(migrated) for _ in range(3)]
+    budgets = [PostgresBudget(engine) for engine in engines]
+    rng = random.Random(7)
+    arrivals: list[float] = []
+
+    async def request(budget: PostgresBudget) -> None:
+        async with budget.slot():
+            await asyncio.sleep(rng.uniform(0, 0.1))
+            arrivals.append(time.monotonic())
+            await asyncio.sleep(rng.uniform(0, 0.1))
+
+    try:
+        await asyncio.gather(*(request(budgets[n % 3]) for n in range(180)))
+        async with engines[0].connect() as conn:
+            in_flight = await conn.scalar(
+                text("SELECT count(*) FROM send_slots WHERE freed_at IS NULL")
+            )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    assert len(arrivals) == 180
+    assert busiest_second(arrivals) <= 30
+    steady = 180 / (max(arrivals) - min(arrivals))
+    assert steady > 20, f"{steady:.1f}/s: the limit is wasted"
+    assert in_flight == 0, "every slot was given back"
+
+
+async def test_slots_a_dead_worker_left_in_flight_stop_counting(migrated: str) -> None:
+    """A worker killed mid-request never frees its slots; after a while they no longer block."""
+    engine = db.create_engine(migrated)
+    try:
+        await fill_with_dead_slots(engine, age=STALE_SECONDS + 1)
+        budget = PostgresBudget(engine)
+        async with asyncio.timeout(2):
+            async with budget.slot():
+                pass
+        await fill_with_dead_slots(engine, age=1)
+        with pytest.raises(TimeoutError):  # fresh ones still count: they may be in flight
+            async with asyncio.timeout(1):
+                async with budget.slot():
+                    pass
+    finally:
+        await engine.dispose()
+
+
+async def fill_with_dead_slots(engine: AsyncEngine, age: float) -> None:
+    taken = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=age)
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM send_slots"))
+        await conn.execute(
+            text("INSERT INTO send_slots (taken_at) VALUES (:at)"), [{"at": taken}] * 30
+        )
+
+
+async def test_replies_from_three_webhook_workers_and_the_outbox_share_one_limit(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Three `serve --webhook` workers answer questions posted round-robin while the leader
+    drains a broadcast-sized outbox: every answer and every message arrives, and Telegram never
+    sees more than 30 of them in one second."""
+    settings = Settings.from_env(environ={"DATABASE_URL": postgres_url}, env_file=None)
+    runtime = await build_runtime(settings, datetime.now(UTC))
+    now = datetime.now(UTC)
+    async with runtime.uow() as uow:
+        for n in range(150):
+            uow.session.add(
+                OutboxMessage.to_chat(
+                    500_000 + n, key=f"budget:{n}", kind="notice", text=f"Siaran {n}", now=now
+                )
+            )
+        await uow.commit()
+    await runtime.close()
+
+    api = await start_fake_api(tmp_path)
+    api_base = f"http://127.0.0.1:{api.port}/bot"
+    ports = [free_port() for _ in range(3)]
+    workers = [await start_worker(port, api_base, postgres_url, tmp_path) for port in ports]
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            for port in ports:
+                await until_ready(client, port)
+            chats = range(700_000, 700_150)
+            posts = [post_question(client, ports[chat % 3], chat) for chat in chats]
+            assert all(await asyncio.gather(*posts)), "every update was accepted"
+            await wait_for(api, lambda calls: answered(calls, chats) and delivered(calls))
+            calls = await api.calls()
+    finally:
+        for worker in workers:
+            worker.terminate()
+        codes = [await asyncio.wait_for(w.wait(), 60) for w in workers]
+        await api.close()
+
+    assert codes == [0, 0, 0]
+    sends = [c for c in calls if c["method"] in SENDS]
+    arrived = Counter(text for chat, text in map(key_of, sends) if chat < 700_000)
+    assert arrived == Counter(f"Siaran {n}" for n in range(150)), "each message exactly once"
+    assert busiest_second([c["at"] for c in sends]) <= 30
+
+
+Calls = list[dict[str, object]]
+
+
+def answered(calls: Calls, chats: range) -> bool:
+    return set(chats) <= {key_of(c)[0] for c in calls if c["method"] in SENDS}
+
+
+def delivered(calls: Calls) -> bool:
+    texts = {message_text(c) for c in calls if c["method"] in SENDS}
+    return all(f"Siaran {n}" in texts for n in range(150))
+
+
+async def wait_for(
+    api: FakeApiProcess, done: Callable[[Calls], bool], within: float = 120.0
+) -> None:
+    deadline = time.monotonic() + within
+    while not done(await api.calls()):
+        assert time.monotonic() < deadline, "not everything arrived"
+        await asyncio.sleep(0.5)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def start_worker(
+    port: int, api_base: str, database_url: str, logs: Path
+) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    env |= {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api_base,
+        "DATABASE_URL": database_url,
+        "WEBHOOK_URL": "https://bot.example.go.id/telegram",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+    }
+    log = (logs / f"worker-{port}.log").open("wb")
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot.cli", "serve", "--webhook"),
+        cwd=logs,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+
+
+async def until_ready(client: httpx.AsyncClient, port: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the worker on port {port} did not become ready")
+
+
+async def post_question(client: httpx.AsyncClient, port: int, chat: int) -> bool:
+    user = {"id": chat, "is_bot": False, "first_name": "Uji", "language_code": "id"}
+    message = {
+        "message_id": chat,
+        "date": int(time.time()),
+        "chat": {"id": chat, "type": "private"},
+        "from": user,
+        "text": QUESTIONS[chat % len(QUESTIONS)],
+    }
+    response = await client.post(
+        f"http://127.0.0.1:{port}/telegram",
+        json={"update_id": chat, "message": message},
+        headers={SECRET_HEADER: SECRET},
+    )
+    return response.status_code == 200
