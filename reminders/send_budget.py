@@ -25,6 +25,9 @@ from typing import Protocol
 
 PER_SECOND = 30.0  # sends are spaced evenly at this rate (a leaky bucket)
 WINDOW = 30  # and at most this many reach Telegram within any one second
+# Each send has its turn on a fixed grid of 1/PER_SECOND; one that leaves up to this share of a
+# turn late (waking up, asking the database) does not push every later turn back.
+LATENESS = 0.5
 
 
 def is_message(endpoint: str) -> bool:
@@ -46,7 +49,7 @@ class LocalBudget:
     per_second: float = PER_SECOND
     window: int = WINDOW
     clock: Callable[[], float] = time.monotonic
-    _last_send: float = float("-inf")
+    _turn: float = float("-inf")  # the grid moment of the last send
     _in_flight: int = 0
     _freed_at: deque[float] = field(default_factory=deque)  # answered: slot free at these times
 
@@ -65,12 +68,12 @@ class LocalBudget:
             now = self.clock()
             while self._freed_at and self._freed_at[0] <= now:
                 self._freed_at.popleft()
-            wait = self._last_send + interval - now
+            wait = self._turn + interval * (1 - LATENESS) - now
             if self._in_flight + len(self._freed_at) >= self.window:
                 # The earliest slot to free up; one still in flight frees a second after.
                 wait = max(wait, self._freed_at[0] - now if self._freed_at else 0.005)
             if wait <= 0:
-                self._last_send = now
+                self._turn = max(self._turn + interval, now)
                 self._in_flight += 1
                 return
             await asyncio.sleep(wait)

@@ -3,7 +3,8 @@
 Telegram's 30 messages per second is the bot's, not a worker's: replies answered by any
 worker, the leader's outbox and its progress edits all draw on it. Each request to Telegram
 takes a row of `send_slots` before it leaves and frees it a second after its answer, with the
-rules of `reminders.send_budget` (why a slot is held that long is explained there). Every time
+rules of `reminders.send_budget` (why a slot is held that long is explained there); a slot's
+`taken_at` is its turn on the grid of evenly spaced sends. Every time
 is the database's clock, the one clock all workers share. A transaction-scoped advisory lock
 makes "count the held slots, take one" atomic across workers; within a worker one coroutine at
 a time asks, so waiting senders do not all poll the database.
@@ -21,7 +22,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reminders.send_budget import PER_SECOND, WINDOW
+from reminders.send_budget import LATENESS, PER_SECOND, WINDOW
 from storage.db import lock_key
 
 LEDGER_KEY = lock_key("satudata-send-ledger")
@@ -38,21 +39,22 @@ _TAKE = text(
            OR (s.freed_at IS NULL AND s.taken_at > clock.now - make_interval(secs => :stale))
     ),
     state AS (
-        SELECT count(*) AS held, min(freed_at) AS first_free, max(taken_at) AS last_taken
+        SELECT count(*) AS held, min(freed_at) AS first_free,
+               max(taken_at) + make_interval(secs => :interval) AS next_turn
         FROM held
     ),
     taken AS (
         INSERT INTO send_slots (taken_at)
-        SELECT clock.now FROM clock, state
+        SELECT greatest(state.next_turn, clock.now) FROM clock, state
         WHERE state.held < :window
-          AND (state.last_taken IS NULL
-               OR state.last_taken + make_interval(secs => :interval) <= clock.now)
+          AND (state.next_turn IS NULL
+               OR state.next_turn - make_interval(secs => :early) <= clock.now)
         RETURNING id
     )
     SELECT (SELECT id FROM taken),
            state.held,
            EXTRACT(EPOCH FROM state.first_free - clock.now),
-           EXTRACT(EPOCH FROM state.last_taken + make_interval(secs => :interval) - clock.now)
+           EXTRACT(EPOCH FROM state.next_turn - make_interval(secs => :early) - clock.now)
     FROM state, clock
     """
 )
@@ -90,13 +92,18 @@ class PostgresBudget:
                 row = (
                     await conn.execute(
                         _TAKE,
-                        {"stale": STALE_SECONDS, "window": self.window, "interval": self.interval},
+                        {
+                            "stale": STALE_SECONDS,
+                            "window": self.window,
+                            "interval": self.interval,
+                            "early": self.interval * LATENESS,
+                        },
                     )
                 ).one()
-            slot_id, held, first_free, next_spaced = row
+            slot_id, held, first_free, next_turn = row
             if slot_id is not None:
                 return int(slot_id)
-            wait = float(next_spaced or 0.0)
+            wait = float(next_turn or 0.0)
             if held >= self.window:
                 wait = max(wait, float(first_free) if first_free is not None else IN_FLIGHT_NAP)
             await asyncio.sleep(max(wait, 0.001))
