@@ -53,6 +53,16 @@ async def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture
+def postgres_url() -> str:
+    """A wiped PostgreSQL schema, for what only PostgreSQL does (several workers)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("several workers need PostgreSQL (TEST_DATABASE_URL); SQLite is one process")
+    run_in_thread(lambda: _reset_postgres(url))
+    return url
+
+
+@pytest.fixture
 def now() -> datetime:
     return NOW
 

@@ -28,7 +28,6 @@ from storage import db
 from storage.models import OutboxMessage
 from storage.send_ledger import STALE_SECONDS, PostgresBudget
 
-from .conftest import _reset_postgres, run_in_thread
 from .test_workers import (
     SENDS,
     TOKEN,
@@ -41,15 +40,6 @@ from .test_workers import (
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "budget-test-secret"
 QUESTIONS = ("IPM Kabupaten Pasuruan", "TPT Kota Surabaya 2023", "IPM Kota Batu 2023")
-
-
-@pytest.fixture
-def postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("the shared budget lives in PostgreSQL (TEST_DATABASE_URL)")
-    run_in_thread(lambda: _reset_postgres(url))
-    return url
 
 
 @pytest.fixture

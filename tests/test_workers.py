@@ -34,8 +34,6 @@ from reminders.engine import ReminderSettings
 from reminders.tick import run_tick
 from storage.models import Dataset, Indicator, Opd, OutboxMessage, Person, PersonRole
 
-from .conftest import _reset_postgres, run_in_thread
-
 ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = datetime(2026, 11, 20, tzinfo=WIB)  # a Friday before the test's real "now"
@@ -47,15 +45,6 @@ WALIDATA_CHAT = 40_000
 WORKERS = 3
 IN_FLIGHT = OutboxSender.__init__.__kwdefaults__["concurrency"]  # the sender's concurrency
 SENDS = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
-
-
-@pytest.fixture
-def postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("several workers need PostgreSQL (TEST_DATABASE_URL); SQLite is one process")
-    run_in_thread(lambda: _reset_postgres(url))
-    return url
 
 
 @pytest.fixture
