@@ -4,10 +4,10 @@ Telegram's 30 messages per second is the bot's, not a worker's: replies answered
 worker, the leader's outbox and its progress edits all draw on it. Each request to Telegram
 takes a row of `send_slots` before it leaves and frees it a second after its answer, with the
 rules of `reminders.send_budget` (why a slot is held that long is explained there); a slot's
-`taken_at` is its turn on the grid of evenly spaced sends. Every time
-is the database's clock, the one clock all workers share. A transaction-scoped advisory lock
-makes "count the held slots, take one" atomic across workers; within a worker one coroutine at
-a time asks, so waiting senders do not all poll the database.
+`taken_at` is its turn on the grid of evenly spaced sends. Every time is the database's clock,
+the one clock all workers share. A transaction-scoped advisory lock makes "count the held
+slots, take one" atomic across workers; within a worker one coroutine at a time asks, so
+waiting senders do not all poll the database.
 
 A worker that dies with a slot in flight leaves a row with no `freed_at`; it stops counting
 after `STALE_SECONDS`, longer than any one request may take.
