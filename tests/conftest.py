@@ -6,6 +6,7 @@ Time is always passed in (`NOW`), so answers never depend on the day the tests r
 from __future__ import annotations
 
 import asyncio
+import bisect
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -50,6 +51,13 @@ async def _reset_postgres(url: str) -> None:
             await conn.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+def busiest_window(times: list[float], seconds: float = 1.0) -> tuple[int, float]:
+    """The most arrivals within `seconds` of one another, and when those start: what
+    Telegram's limits are judged by."""
+    times = sorted(times)
+    return max((bisect.bisect_left(times, at + seconds) - i, at) for i, at in enumerate(times))
 
 
 @pytest.fixture

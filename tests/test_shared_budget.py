@@ -5,10 +5,8 @@ leader draining the outbox together never put more than 30 requests in one secon
 from __future__ import annotations
 
 import asyncio
-import bisect
 import os
 import random
-import socket
 import sys
 import time
 from collections import Counter
@@ -28,6 +26,8 @@ from storage import db
 from storage.models import OutboxMessage
 from storage.send_ledger import STALE_SECONDS, PostgresBudget
 
+from .conftest import busiest_window
+from .test_webhook import free_port, message_update
 from .test_workers import (
     SENDS,
     TOKEN,
@@ -48,11 +48,6 @@ async def migrated(postgres_url: str) -> AsyncIterator[str]:
     await db.upgrade(engine)
     await engine.dispose()
     yield postgres_url
-
-
-def busiest_second(times: list[float]) -> int:
-    times = sorted(times)
-    return max(bisect.bisect_left(times, at + 1.0) - i for i, at in enumerate(times))
 
 
 async def test_three_workers_budgets_together_stay_within_thirty_a_second(migrated: str) -> None:
@@ -80,7 +75,7 @@ async def test_three_workers_budgets_together_stay_within_thirty_a_second(migrat
             await engine.dispose()
 
     assert len(arrivals) == 180
-    assert busiest_second(arrivals) <= 30
+    assert busiest_window(arrivals)[0] <= 30
     steady = 180 / (max(arrivals) - min(arrivals))
     assert steady > 20, f"{steady:.1f}/s: the limit is wasted"
     assert in_flight == 0, "every slot was given back"
@@ -155,7 +150,7 @@ async def test_replies_from_three_webhook_workers_and_the_outbox_share_one_limit
     sends = [c for c in calls if c["method"] in SENDS]
     arrived = Counter(text for chat, text in map(key_of, sends) if chat < 700_000)
     assert arrived == Counter(f"Siaran {n}" for n in range(150)), "each message exactly once"
-    assert busiest_second([c["at"] for c in sends]) <= 30
+    assert busiest_window([c["at"] for c in sends])[0] <= 30
 
 
 Calls = list[dict[str, object]]
@@ -177,12 +172,6 @@ async def wait_for(
     while not done(await api.calls()):
         assert time.monotonic() < deadline, "not everything arrived"
         await asyncio.sleep(0.5)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def start_worker(
@@ -220,17 +209,9 @@ async def until_ready(client: httpx.AsyncClient, port: int) -> None:
 
 
 async def post_question(client: httpx.AsyncClient, port: int, chat: int) -> bool:
-    user = {"id": chat, "is_bot": False, "first_name": "Uji", "language_code": "id"}
-    message = {
-        "message_id": chat,
-        "date": int(time.time()),
-        "chat": {"id": chat, "type": "private"},
-        "from": user,
-        "text": QUESTIONS[chat % len(QUESTIONS)],
-    }
     response = await client.post(
         f"http://127.0.0.1:{port}/telegram",
-        json={"update_id": chat, "message": message},
+        json=message_update(QUESTIONS[chat % len(QUESTIONS)], chat),
         headers={SECRET_HEADER: SECRET},
     )
     return response.status_code == 200
