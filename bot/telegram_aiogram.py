@@ -89,9 +89,8 @@ class BudgetMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if not is_message(method.__api_method__):
-            return await make_request(bot, method)
-        async with self.budget.slot():
+        slot = self.budget.slot() if is_message(method.__api_method__) else contextlib.nullcontext()
+        async with slot:
             return await make_request(bot, method)
 
 

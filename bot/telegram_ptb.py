@@ -7,6 +7,7 @@ sendMessage / sendPhoto / sendDocument calls. Any Bot API server works (TELEGRAM
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -101,11 +102,8 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        if not is_message(endpoint):
-            return await self.groups.process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        async with self.budget.slot():
+        slot = self.budget.slot() if is_message(endpoint) else contextlib.nullcontext()
+        async with slot:
             return await self.groups.process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )

@@ -75,9 +75,7 @@ class ProgressReporter:
                 await asyncio.wait_for(stop.wait(), poll)
 
     async def _edit(self, line: Line) -> DeliveryResult:
-        if self.pacing is None:
-            return await self.editor.edit(line.chat_id, line.message_id, line.text)
-        async with self.pacing():
+        async with self.pacing() if self.pacing else contextlib.nullcontext():
             return await self.editor.edit(line.chat_id, line.message_id, line.text)
 
     async def _lines(self, now: datetime) -> list[Line]:
