@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reminders.calendar import WorkCalendar  # noqa: E402
+from domain.calendar import WorkCalendar  # noqa: E402
 from reports.digest import DigestPlace, build_digest  # noqa: E402
 from reports.digest_schedule import DigestSchedule  # noqa: E402
 from reports.weekly_digest import run_weekly_digest  # noqa: E402

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reminders.engine import ReminderSettings  # noqa: E402
+from domain.engine import ReminderSettings  # noqa: E402
 from reminders.tick import run_tick  # noqa: E402
 from storage import db  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402

@@ -30,8 +30,8 @@ from bot.botapi import BotApiDeliverer
 from bot.config import Settings
 from bot.leader import Leadership
 from bot.wiring import Runtime, digest_place, reminder_settings
+from domain.calendar import WorkCalendar
 from handlers.catalog import Catalog
-from reminders.calendar import WorkCalendar
 from reminders.delivery import DeliveryResult, OutboxSender
 from reminders.request_progress import ProgressReporter
 from reminders.requests import run_request_tick

@@ -19,11 +19,11 @@ from bot.console import CONSOLE_CHAT_ID, render_reply, run_console, save_attachm
 from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
 from handlers.invites import DEFAULT_DAYS
 from handlers.messages import Incoming, Reply
-from reports.i18n import texts
 from storage import db
 from storage.demo import load_demo
 from storage.people import ROLES
 from storage.uow import UnitOfWorkFactory
+from texts.i18n import texts
 
 EXIT_USAGE = 2
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from dotenv import dotenv_values
 
+from domain.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, Window
 from handlers.ratelimit import DEFAULT_PER_MINUTE
-from reminders.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, Window
 from reports.digest_schedule import DEFAULT_DIGEST, DigestSchedule
 from storage.ckan.mapping import MappingError, PortalMapping
 from storage.db import normalise_url

@@ -22,9 +22,9 @@ from bot.wiring import (
     reminder_settings,
     send_budget,
 )
-from reminders.calendar import WorkCalendar
+from domain.calendar import WorkCalendar
+from domain.telegram_limits import fit_with_file
 from reminders.delivery import OutboxSender
-from reminders.telegram_limits import fit_with_file
 from reminders.tick import plan_at, run_tick
 from reports.digest import build_digest
 from reports.portal_sync import render_sync_report

@@ -55,7 +55,7 @@ from handlers.basic import menu
 from handlers.dispatcher import Dispatcher
 from handlers.messages import Incoming, Reply
 from reminders.send_budget import SendBudget, is_message
-from reports.i18n import texts
+from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

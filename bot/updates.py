@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from domain.telegram_limits import CAPTION_LIMIT, split_text
 from handlers.dispatcher import MAX_FILE_BYTES
 from handlers.messages import Incoming, IncomingFile, Reply
-from reminders.telegram_limits import CAPTION_LIMIT, split_text
 
 PRIVATE = "private"
 FILE_KINDS = ("document", "photo", "video", "audio", "voice", "animation", "video_note")

@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from domain.engine import ReminderSettings
 from handlers.catalog import Catalog
 from handlers.context import App, Deployment
 from handlers.dispatcher import Dispatcher
 from handlers.ratelimit import RateLimiter
 from handlers.routes import build_dispatcher
-from reminders.engine import ReminderSettings
 from reminders.send_budget import LocalBudget, SendBudget
 from reports.digest import DigestPlace
 from storage import db

@@ -6,7 +6,7 @@ from handlers import invites
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.questions import answer_question
-from reports.i18n import Texts
+from texts.i18n import Texts
 
 # Commands shown in menus and in /bantuan, in order; the walidata's are listed for them only.
 MENU = ("start", "bantuan", "data", "status", "kepatuhan", "saya")

@@ -13,7 +13,11 @@ from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
 
-from handlers.audience import (
+from domain.calendar import WorkCalendar
+from handlers.context import Request
+from handlers.messages import Button, Reply
+from handlers.text import tokens
+from reminders.audience import (
     AUDIENCES,
     MAX_NAMED,
     MAX_REQUEST_TEXT,
@@ -23,10 +27,6 @@ from handlers.audience import (
     request_text,
     resolve,
 )
-from handlers.context import Request
-from handlers.messages import Button, Reply
-from handlers.text import tokens
-from reminders.calendar import WorkCalendar
 from storage.models import DataRequest, DataRequestRecipient, Dataset, OutboxMessage, Person
 from storage.uow import UnitOfWork
 

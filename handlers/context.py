@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from domain.engine import ReminderSettings
 from handlers.catalog import Catalog
 from handlers.messages import Incoming
 from handlers.ratelimit import RateLimiter
-from reminders.engine import ReminderSettings
-from reports.i18n import Texts, texts
 from storage.ckan.sync import PortalSyncer
 from storage.models import Person
 from storage.uow import UnitOfWorkFactory
+from texts.i18n import Texts, texts
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from handlers.audience import answer_buttons
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
-from reports.i18n import Texts, texts
+from reminders.audience import answer_buttons
 from reports.xlsx import write_sheet
 from storage.models import DataRequest, DataRequestRecipient, OutboxMessage, Person
 from storage.uow import UnitOfWork
+from texts.i18n import Texts, texts
 
 ANSWERS = {"rcv": "received", "snt": "sent", "no": "not_ours"}
 PROMISE_DAYS = (1, 3, 5, 10)  # working days from today offered as promise dates

@@ -16,7 +16,7 @@ from handlers.language import detect
 from handlers.messages import Attachment, Incoming, Reply
 from handlers.ratelimit import Verdict
 from handlers.text import tokens
-from reports.i18n import texts
+from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from handlers.context import Request
 from handlers.me import describe, role_label
 from handlers.messages import Button, Reply, button_id
 from handlers.notices import notify
-from reports.i18n import texts
 from storage.models import Invitation, Opd, Person, PersonRole
 from storage.people import OPD_ROLES, ROLES, replan_for
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 

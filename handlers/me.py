@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.cadence import Cadence
 from handlers.context import Request
 from handlers.messages import Reply
-from reminders.cadence import Cadence
-from reports.i18n import Texts
 from storage.models import Opd
 from storage.people import ROLES
+from texts.i18n import Texts
 
 
 def role_label(t: Texts, role: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reports.i18n import texts
 from storage.models import OutboxMessage, Person
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 
 async def notify(

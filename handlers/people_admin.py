@@ -19,10 +19,10 @@ from handlers.context import Request
 from handlers.me import role_label
 from handlers.messages import Button, Reply, button_id
 from handlers.notices import notify
-from reports.i18n import Texts, texts
 from storage.models import Opd, Person, PersonRole
 from storage.people import OPD_ROLES, ROLES, replan_for
 from storage.uow import UnitOfWork
+from texts.i18n import Texts, texts
 
 MAX_CHOICES = 8
 ACTIONS = {"s": 3, "a": 4, "o": 5, "d": 4, "x": 3, "X": 3}  # action → number of parts

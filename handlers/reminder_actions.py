@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.cadence import step_label
 from handlers.access import may_see_metadata
 from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply, button_id
-from reminders.cadence import step_label
-from reminders.fulfilment import close_chase
 from reminders.status import DatasetStatus, dataset_statuses, status_of
-from reports.i18n import texts
+from storage.fulfilment import close_chase
 from storage.models import Dataset, Extension, OutboxMessage, Person
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 EXTENSION_DAYS = (7, 14, 30)
 MAX_STATUS_LINES = 40

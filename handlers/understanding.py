@@ -13,6 +13,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+from domain.periods import parse_period
 from handlers.catalog import (
     LEVEL_WORDS,
     Catalog,
@@ -22,7 +23,6 @@ from handlers.catalog import (
     RegionMention,
 )
 from handlers.text import tokens
-from storage.periods import parse_period
 
 VOCABULARY = Path(__file__).with_name("vocabulary.toml")
 YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from reminders.send_budget import LocalBudget, SendBudget
-from reports.i18n import texts
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
+from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from reminders.delivery import Delivered, DeliveryResult, RetryLater, Undeliverable
-from reports.i18n import texts
 from storage.models import DataRequest, OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 MIN_INTERVAL = 3.0  # seconds between two edits of one line

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.audience import answer_buttons
-from reminders.cadence import LIAISON, current, plan, sending_allowed
-from reminders.engine import WEEKLY_HORIZON, ReminderSettings
+from domain.cadence import LIAISON, current, plan, sending_allowed
+from domain.engine import WEEKLY_HORIZON, ReminderSettings
+from reminders.audience import answer_buttons
 from reminders.tick import REGION_WIDE_ROLES
-from reports.i18n import texts
 from storage.models import DataRequest, OutboxMessage, Person
 from storage.uow import UnitOfWorkFactory
+from texts.i18n import texts
 
 SETTLED = frozenset({"sent", "not_ours"})
 TEXT_EXCERPT = 600

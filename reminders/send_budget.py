@@ -23,11 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-PER_SECOND = 30.0  # sends are spaced evenly at this rate (a leaky bucket)
-WINDOW = 30  # and at most this many reach Telegram within any one second
-# Each send has its turn on a fixed grid of 1/PER_SECOND; one that leaves up to this share of a
-# turn late (waking up, asking the database) does not push every later turn back.
-LATENESS = 0.5
+from domain.telegram_limits import LATENESS, PER_SECOND, WINDOW
 
 
 def is_message(endpoint: str) -> bool:

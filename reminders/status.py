@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from reminders.engine import ChaseState, owed_deadline
-from reminders.schedule import Deadline
+from domain.engine import ChaseState, owed_deadline
+from domain.schedule import Deadline
 from storage.repositories import ChaseRow
 from storage.uow import UnitOfWork
 

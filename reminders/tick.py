@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from reminders.cadence import LIAISON, PlannedStep
-from reminders.engine import ChaseState, ReminderSettings, evaluate
-from reminders.telegram_limits import TEXT_LIMIT
-from reports.i18n import texts
+from domain.cadence import LIAISON, PlannedStep
+from domain.engine import ChaseState, ReminderSettings, evaluate
+from domain.telegram_limits import TEXT_LIMIT
 from storage.models import OutboxMessage, Person, ReminderSend
 from storage.repositories import ChaseRow
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from texts.i18n import texts
 
 # Escalations go to these roles regardless of OPD; the others only within the dataset's OPD.
 REGION_WIDE_ROLES = frozenset({"walidata", "pimpinan"})

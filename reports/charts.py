@@ -15,7 +15,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from reports.formatting import number
+from texts.formatting import number
 
 WIDTH, DPI = 8.0, 100
 PRIMARY, MUTED, HIGHLIGHT = "#1f6fb2", "#9bb7d4", "#d9822b"

@@ -18,9 +18,9 @@ from reminders.status import DatasetStatus, dataset_statuses
 from reports.charts import Bar, BarChart, Line, LineChart
 from reports.compliance import TREND_WEEKS, ComplianceReport, compliance, with_history
 from reports.digest_sheet import dataset_sheet
-from reports.i18n import texts
 from storage.models import Extension, Opd, Person
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 HIGHLIGHTS = 5  # best and worst OPDs named in the officials' summary
 LONGEST = 10

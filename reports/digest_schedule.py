@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reminders.calendar import WorkCalendar
+from domain.calendar import WorkCalendar
 
 CATCH_UP = timedelta(days=3)
 DAYS = {

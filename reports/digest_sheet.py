@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from reminders.status import DatasetStatus
-from reports.i18n import Texts
 from reports.xlsx import Cell, write_sheet
 from storage.models import Extension
+from texts.i18n import Texts
 
 WIDTHS = (34, 16, 50, 12, 12, 14, 14, 12, 18, 12, 28, 12, 18)  # characters, per column
 STATUSES = ("mutakhir", "segera", "jatuh_tempo", "terlambat")

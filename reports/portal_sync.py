@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from reports.formatting import long_date, period_label
-from reports.i18n import texts
 from storage.ckan.report import SyncReport
+from texts.formatting import long_date, period_label
+from texts.i18n import texts
 
 
 def render_sync_report(report: SyncReport, language: str, zone: ZoneInfo, zone_name: str) -> str:

@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from reminders.calendar import WorkCalendar
-from reminders.telegram_limits import fit_with_file
+from domain.calendar import WorkCalendar
+from domain.telegram_limits import fit_with_file
 from reports.compliance import ComplianceReport
 from reports.digest import Digest, DigestPlace, build_digest
 from reports.digest_schedule import CATCH_UP, DigestSchedule

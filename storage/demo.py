@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from domain.periods import annual_period
 from storage.models import Dataset, Indicator, Observation, Opd, Person, PersonRole, Region
-from storage.periods import annual_period
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 DEMO_DATA = Path(__file__).parent / "demo_data"

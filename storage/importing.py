@@ -15,10 +15,10 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from reminders.fulfilment import period_arrived
+from domain.periods import parse_period
+from storage.fulfilment import period_arrived
 from storage.models import Dataset, Indicator, Opd, Person, PersonRole
 from storage.people import OPD_ROLES, ROLES, replan_for
-from storage.periods import parse_period
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 PERIODICITIES = {

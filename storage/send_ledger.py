@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reminders.send_budget import LATENESS, PER_SECOND, WINDOW
+from domain.telegram_limits import LATENESS, PER_SECOND, WINDOW
 from storage.db import lock_key
 
 LEDGER_KEY = lock_key("satudata-send-ledger")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from reminders.engine import ReminderSettings
+from domain.engine import ReminderSettings
 from reminders.tick import run_tick
 from storage.ckan.client import CkanClient
 from storage.ckan.mapping import PortalMapping

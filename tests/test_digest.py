@@ -36,10 +36,10 @@ from sqlalchemy import func, select
 from bot.botapi import BotApiDeliverer
 from bot.config import Settings
 from bot.wiring import build_runtime
+from domain.calendar import WorkCalendar
+from domain.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
 from handlers.messages import Incoming
-from reminders.calendar import WorkCalendar
 from reminders.delivery import OutboxSender
-from reminders.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
 from reports.digest import DigestPlace
 from reports.digest_schedule import DigestSchedule
 from reports.weekly_digest import run_weekly_digest

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.console import CONSOLE_CHAT_ID
 from bot.wiring import Runtime
 from handlers.messages import Incoming
-from reports.formatting import number
+from texts.formatting import number
 
 from .conftest import NOW
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from reports.formatting import long_date, number
+from texts.formatting import long_date, number
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.wiring import Runtime, build_runtime
 from handlers.messages import Incoming, Reply
-from reports.i18n import texts
+from texts.i18n import texts
 
 from .conftest import NOW, copy_database, settings_for
 from .people_helpers import ACCOUNTS, STRANGER, bind_accounts, classify, snapshot

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from storage.periods import Period, annual_period, parse_period
+from domain.periods import Period, annual_period, parse_period
 
 
 @pytest.mark.parametrize(

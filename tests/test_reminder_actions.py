@@ -21,8 +21,8 @@ import holidays
 import pytest
 
 from bot.wiring import Runtime, build_runtime
+from domain.engine import ReminderSettings
 from handlers.messages import Incoming, Reply
-from reminders.engine import ReminderSettings
 from reminders.status import status_of
 from reminders.tick import plan_at, run_tick
 

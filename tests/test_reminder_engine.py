@@ -3,7 +3,7 @@
 What a liaison should receive is worked out here from the issue's rules, independently of the
 product's planner: days off come straight from the `holidays` package, a step up to the due
 date moves to the nearest earlier working day, a later step to the nearest later one, and when
-several steps land on the same day only the newest is sent. `reminders.engine.evaluate` is
+several steps land on the same day only the newest is sent. `domain.engine.evaluate` is
 then called at each tick of the walk and what it sends is compared with that.
 """
 
@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from reminders.cadence import DEFAULT_CADENCE, Cadence, Window
-from reminders.calendar import WorkCalendar
-from reminders.engine import ChaseState, Evaluation, ReminderSettings, evaluate
-from reminders.schedule import period_containing
+from domain.cadence import DEFAULT_CADENCE, Cadence, Window
+from domain.calendar import WorkCalendar
+from domain.engine import ChaseState, Evaluation, ReminderSettings, evaluate
+from domain.schedule import period_containing
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from reminders.cadence import DEFAULT_CADENCE, PlannedStep
-from reminders.engine import ReminderSettings
-from reminders.fulfilment import period_arrived
-from reminders.telegram_limits import TEXT_LIMIT
+from domain.cadence import DEFAULT_CADENCE, PlannedStep
+from domain.engine import ReminderSettings
+from domain.telegram_limits import TEXT_LIMIT
 from reminders.tick import Item, Notice, plan_at, reminder_message, run_tick
 from storage import db
+from storage.fulfilment import period_arrived
 from storage.importing import import_datasets, import_people
 from storage.models import Person
 from storage.uow import UnitOfWorkFactory

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.botapi import BotApiDeliverer
+from domain.engine import ReminderSettings
 from reminders.delivery import OutboxSender
-from reminders.engine import ReminderSettings
 from reminders.tick import plan_at, run_tick
 from storage.importing import import_datasets
 from storage.models import OutboxMessage, Person

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from reminders.schedule import (
+from domain.periods import parse_period
+from domain.schedule import (
     DEFAULT_RULES,
     SOON_DAYS,
     dataset_deadline,
@@ -15,7 +16,6 @@ from reminders.schedule import (
     period_containing,
     rule_for,
 )
-from storage.periods import parse_period
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,10 @@ from telegram import Bot
 
 from bot import telegram_aiogram, telegram_ptb
 from bot.config import Settings
+from domain.calendar import WorkCalendar
+from domain.telegram_limits import TEXT_LIMIT
 from handlers.messages import Button, Reply
-from reminders.calendar import WorkCalendar
 from reminders.send_budget import LocalBudget
-from reminders.telegram_limits import TEXT_LIMIT
 from reports.digest_schedule import DigestSchedule
 from tests.fake_bot_api import FakeBotApi
 

@@ -28,9 +28,9 @@ from sqlalchemy import func, select, text
 
 from bot.config import Settings
 from bot.wiring import Runtime, build_runtime
+from domain.engine import ReminderSettings
 from handlers.messages import Incoming
 from reminders.delivery import OutboxSender
-from reminders.engine import ReminderSettings
 from reminders.tick import run_tick
 from storage.models import Dataset, Indicator, Opd, OutboxMessage, Person, PersonRole
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 
-from reminders.fulfilment import period_arrived
+from domain.periods import parse_period
 from storage.ckan.fetch import Snapshot, Staged
 from storage.ckan.mapping import PortalMapping
 from storage.ckan.records import OrganizationRecord, PackageRecord
 from storage.ckan.report import SyncReport
+from storage.fulfilment import period_arrived
 from storage.models import Dataset, Indicator, Observation, Opd, Region
-from storage.periods import parse_period
 from storage.uow import UnitOfWork
 
 INSERT_BATCH = 5000

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from domain.periods import parse_period
 from storage.ckan.mapping import PortalMapping
-from storage.periods import parse_period
 
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d|2100)(?!\d)")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}

@@ -19,7 +19,6 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select
 
-from reports.i18n import texts
 from storage.ckan.apply import Applier
 from storage.ckan.client import CkanClient, PortalUnavailable
 from storage.ckan.fetch import Fetcher, Known, KnownPackage, Progress
@@ -27,6 +26,7 @@ from storage.ckan.mapping import PortalMapping
 from storage.ckan.report import SyncReport
 from storage.models import Dataset, Opd, OutboxMessage, PortalSync
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from texts.i18n import texts
 
 FULL_SYNC_EVERY = timedelta(hours=24)
 

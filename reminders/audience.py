@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
 from reminders.status import dataset_statuses
-from reminders.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
-from reports.i18n import texts
 from storage.models import DataRequest, Person
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 AUDIENCES = ("liaisons", "opds", "overdue", "heads", "officials")
 ROLE_OF = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reports.i18n import texts
 from storage.models import Dataset, OutboxMessage
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 
 async def period_arrived(uow: UnitOfWork, dataset: Dataset, period: str, now: datetime) -> bool:

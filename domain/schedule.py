@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from storage.periods import Period, parse_period
+from domain.periods import Period, parse_period
 
 SOON_DAYS = 14
 AD_HOC = "sewaktu-waktu"

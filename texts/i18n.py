@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from reports.formatting import long_date, number, period_label
+from texts.formatting import long_date, number, period_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("id", "en")

@@ -6,6 +6,13 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 
+# The bot-wide send rate (see reminders.send_budget for how a slot is held).
+PER_SECOND = 30.0  # sends are spaced evenly at this rate (a leaky bucket)
+WINDOW = 30  # and at most this many reach Telegram within any one second
+# Each send has its turn on a fixed grid of 1/PER_SECOND; one that leaves up to this share of a
+# turn late (waking up, asking the database) does not push every later turn back.
+LATENESS = 0.5
+
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut a long reply into messages at line breaks, else at spaces, never mid-word if avoidable.

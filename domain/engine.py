@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from reminders import cadence as steps
-from reminders.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, PlannedStep, Window
-from reminders.calendar import WorkCalendar
-from reminders.schedule import Deadline, dataset_deadline
+from domain import cadence as steps
+from domain.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, PlannedStep, Window
+from domain.calendar import WorkCalendar
+from domain.schedule import Deadline, dataset_deadline
 
 WEEKLY_HORIZON = timedelta(days=8)  # plan weekly reminders a little past today
 

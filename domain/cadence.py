@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from reminders.calendar import WorkCalendar
+from domain.calendar import WorkCalendar
 
 LIAISON = "produsen"
 ROLES = frozenset({"produsen", "kepala_opd", "walidata", "pimpinan"})
