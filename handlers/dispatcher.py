@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
+from domain.callbacks import CallbackData
 from handlers.context import App, Request, Viewer
 from handlers.language import detect
 from handlers.messages import Attachment, Incoming, Reply
@@ -21,6 +23,9 @@ from texts.i18n import texts
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[list[Reply]]]
+P = TypeVar("P", bound=CallbackData)
+# A button press, with its payload already parsed and checked (see domain.callbacks).
+ButtonHandler = Callable[[Request, P], Awaitable[list[Reply]]]
 # A guard answers instead of the handler (a list, possibly empty: silence) or lets it pass.
 Guard = Callable[[Request], Awaitable[list[Reply] | None]]
 # Sees plain messages first and answers those that belong to a conversation in progress
@@ -48,6 +53,7 @@ class Dispatcher:
         self.app = app
         self._commands: dict[str, Handler] = {}
         self._callbacks: dict[str, Handler] = {}
+        self._buttons: dict[str, tuple[type[CallbackData], ButtonHandler[Any]]] = {}
         self._text: Handler | None = None
         self._guards: list[Guard] = []
         self._interceptors: list[Interceptor] = []
@@ -65,6 +71,19 @@ class Dispatcher:
 
         def register(handler: Handler) -> Handler:
             self._callbacks[prefix] = handler
+            return handler
+
+        return register
+
+    def button(self, payload: type[P]) -> Callable[[ButtonHandler[P]], ButtonHandler[P]]:
+        """Presses of buttons carrying `payload`; the handler gets it parsed. A press whose
+        data does not parse (forged, truncated, from an older version) gets the stale-button
+        answer without reaching the handler."""
+
+        def register(handler: ButtonHandler[P]) -> ButtonHandler[P]:
+            if payload.prefix in self._buttons or payload.prefix in self._callbacks:
+                raise ValueError(f"button prefix {payload.prefix!r} registered twice")
+            self._buttons[payload.prefix] = (payload, handler)
             return handler
 
         return register
@@ -129,6 +148,12 @@ class Dispatcher:
         incoming = request.incoming
         if incoming.callback_data is not None:
             prefix = incoming.callback_data.split(":", 1)[0]
+            if prefix in self._buttons:
+                payload_type, button_handler = self._buttons[prefix]
+                payload = payload_type.unpack(incoming.callback_data)
+                if payload is None:
+                    return [Reply(request.texts.t("stale_button"))]
+                return await button_handler(request, payload)
             handler = self._callbacks.get(prefix)
             if handler is None:
                 return [Reply(request.texts.t("stale_button"))]
