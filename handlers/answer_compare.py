@@ -71,7 +71,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
     if period is None:
         return [Reply(t.t("compare_no_common_period", title=chosen.title))]
     values = sorted(
-        ((r, readings.find(by_region[r.id], period)) for r in regions),
+        ((r, readings.at(by_region[r.id], period)) for r in regions),
         key=lambda item: -item[1].value,
     )
     text = t.render(
@@ -84,7 +84,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
         region_note=ask.region_note,
     )
     title = t.t("chart_compare_period_title", title=chosen.title, period=period)
-    chart = charts.BarChart(
+    bars = charts.BarChart(
         f"banding-{chosen.code}.png",
         [charts.Bar(r.name, p.value) for r, p in values],
         title=title,
@@ -100,4 +100,4 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
             {"region_code": r.code, "region_name": r.name, "value": p.value} for r, p in values
         ],
     }
-    return [Reply(text, data=data, chart=chart)]
+    return [Reply(text, data=data, chart=bars)]

@@ -27,9 +27,8 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
     missing = wanted if wanted and chosen is None else None
     chosen = chosen or available[0]
     points = observed[chosen.id]
-    index = (
-        len(points) - 1 if missing or not wanted else points.index(readings.find(points, wanted))
-    )
+    found = readings.find(points, wanted) if wanted and not missing else None
+    index = points.index(found) if found is not None else len(points) - 1
     point = points[index]
     other = next(
         (

@@ -27,7 +27,8 @@ class Attachment:
 class Chart(Protocol):
     """A picture described by a handler and drawn only when it is sent."""
 
-    filename: str
+    @property
+    def filename(self) -> str: ...
 
     def render(self) -> bytes: ...
 

@@ -78,6 +78,11 @@ def find(points: Sequence[Point], wanted: str | None) -> Point | None:
     return next((p for p in points if p.period == period), None) if period else None
 
 
+def at(points: Sequence[Point], period: str) -> Point:
+    """The point of a period known to be in `points` (e.g. one common to every region)."""
+    return next(p for p in points if p.period == period)
+
+
 def window(points: list[Point], period: PeriodAsk) -> list[Point]:
     if period.kind == "range":
         return [p for p in points if period.first <= int(p.period[:4]) <= period.last]  # type: ignore[operator]
@@ -93,7 +98,9 @@ def decimals(points: Sequence[Point]) -> int:
     return max((p.decimals for p in points), default=0)
 
 
-async def freshness(request: Request, uow: UnitOfWork, dataset: DatasetEntry) -> dict | None:
+async def freshness(
+    request: Request, uow: UnitOfWork, dataset: DatasetEntry
+) -> dict[str, object] | None:
     """When the dataset was last updated and, if it is overdue, since when."""
     row = await uow.datasets.schedule(dataset.id)
     if row is None:

@@ -18,6 +18,7 @@ from handlers.catalog import (
     LEVEL_WORDS,
     Catalog,
     DatasetEntry,
+    Match,
     OpdEntry,
     PhraseIndex,
     RegionMention,
@@ -160,7 +161,7 @@ def _intent(
 
 
 def _period(
-    words: list[str], shape: list, vocab: Vocabulary, today: date
+    words: list[str], shape: list[Match[tuple[str, str]]], vocab: Vocabulary, today: date
 ) -> tuple[PeriodAsk, list[tuple[int, int]]]:
     """The period asked for, and the word spans that said it."""
     keys = {
