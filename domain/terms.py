@@ -63,6 +63,20 @@ class DeadlineStatus(StrEnum):
 URGENCY = {status: rank for rank, status in enumerate(DeadlineStatus)}
 
 
+class OutboxKind(StrEnum):
+    """Why a queued message is sent: delivery reports and progress counts read this."""
+
+    REMINDER = "reminder"  # a step of the deadline chase
+    THANKS = "thanks"  # a liaison thanked when their data arrived
+    NOTICE = "notice"  # a person told of a change (roles, invitations, answers)
+    DIGEST = "digest"  # the weekly compliance digest
+    UNREACHABLE = "unreachable"  # the walidata told of messages that could not be delivered
+    REQUEST = "request"  # a data request broadcast to an agency
+    REQUEST_FILE = "request_file"  # the file attached to a data request
+    REQUEST_REMINDER = "request_reminder"  # a data request not answered yet
+    REQUEST_PROGRESS = "request_progress"  # the walidata's running count of answers
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -92,3 +106,11 @@ class RequestAnswer(StrEnum):
     PROMISED = "promised"
     SENT = "sent"
     NOT_OURS = "not_ours"
+
+
+class GroupPurpose(StrEnum):
+    """What a walidata registered a group chat for; it decides what the group receives."""
+
+    DIGEST_PIMPINAN = "digest_pimpinan"  # officials' group: the weekly compliance digest
+    WALIDATA = "walidata"  # the data team's own group
+    TANYA_DATA = "tanya_data"  # a group that asks for data

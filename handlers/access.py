@@ -21,17 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
+from domain.terms import OPD_ROLES, Classification, Role
 from handlers.catalog import DatasetEntry
 from handlers.context import Request, Viewer
 from handlers.messages import Reply
-from storage.people import OPD_ROLES
 from storage.uow import UnitOfWork
 
 # terbatas values: leadership, the data steward, and the producing OPD's own people.
-RESTRICTED_READERS = frozenset({"pimpinan", "walidata"})
-LISTED = frozenset({"terbuka", "terbatas"})
+RESTRICTED_READERS = frozenset({Role.PIMPINAN, Role.WALIDATA})
+LISTED = frozenset({Classification.TERBUKA, Classification.TERBATAS})
 
 
 class Classified(Protocol):
@@ -49,9 +49,9 @@ C = TypeVar("C", bound=Classified)
 
 
 def may_see_values(viewer: Viewer, dataset: Classified) -> bool:
-    if dataset.classification == "terbuka":
+    if dataset.classification == Classification.TERBUKA:
         return True
-    if dataset.classification != "terbatas" or viewer.in_group:
+    if dataset.classification != Classification.TERBATAS or viewer.in_group:
         return False  # tertutup: never in chat; groups: as the public
     return bool(viewer.roles & RESTRICTED_READERS) or (
         bool(viewer.roles & OPD_ROLES) and viewer.opd_id == dataset.opd_id
@@ -62,7 +62,7 @@ def may_see_metadata(viewer: Viewer, dataset: Classified) -> bool:
     """A tertutup dataset's existence (title, code, producer) is itself for the walidata."""
     if dataset.classification in LISTED:
         return True
-    return "walidata" in viewer.roles and not viewer.in_group
+    return Role.WALIDATA in viewer.roles and not viewer.in_group
 
 
 def listable(viewer: Viewer, items: Iterable[C]) -> list[C]:
@@ -81,12 +81,14 @@ async def current(uow: UnitOfWork, datasets: Sequence[DatasetEntry]) -> list[Dat
     ]
 
 
-def admin_refusal(request: Request, *, where: str = "private") -> Reply | None:
+def admin_refusal(
+    request: Request, *, where: Literal["private", "group"] = "private"
+) -> Reply | None:
     """Administrative commands and buttons are the walidata's, in the right kind of chat:
     `private` (invitations, roles, audit: links and names must not land in a group) or
     `group` (registering the group itself). None when the request may go ahead."""
     t = request.texts
-    if "walidata" not in request.viewer.roles:
+    if Role.WALIDATA not in request.viewer.roles:
         return Reply(t.t("walidata_only_action"))
     if where == "private" and request.incoming.in_group:
         return Reply(t.t("admin_private_only"))

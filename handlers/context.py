@@ -32,6 +32,9 @@ class Viewer:
     """The person behind a message, or an anonymous member of the public.
 
     `in_group`: the reply goes to a group chat, where anyone may read it.
+    `language`: the person's own, stored with them (when they accepted their invitation, the
+    language they were answered in); None for the public, whose Telegram app's language or
+    the deployment's default is used instead.
     """
 
     person_id: int | None

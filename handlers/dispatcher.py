@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from domain.callbacks import CallbackData
+from domain.terms import Role
 from handlers.context import App, Request, Viewer
-from handlers.language import detect
+from handlers.language import detect, from_language_code
 from handlers.messages import Attachment, Incoming, Reply
 from handlers.ratelimit import Verdict
 from handlers.text import tokens
@@ -35,36 +37,65 @@ MAX_TEXT_LENGTH = 2000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 PUBLIC = Viewer(person_id=None, name="", roles=frozenset(), opd_id=None, language=None)
 
-# Commands whose name itself says which language the person wants.
-COMMAND_LANGUAGE = {
-    "help": "en",
-    "bantuan": "id",
-    "me": "en",
-    "saya": "id",
-    "invite": "en",
-    "invitations": "en",
-    "roles": "en",
-    "register_group": "en",
-}
+
+@dataclass(frozen=True)
+class Command:
+    """One chat command, declared once (see handlers.commands): routing, who may use it,
+    menus and /bantuan all read this, so they cannot disagree.
+
+    Both names work for everyone; the one typed says which language the person wants. A
+    command whose names are the same (/start, /data) leaves the language to the person.
+    `roles` None lets everyone through; otherwise the dispatcher answers anyone without one
+    of them with `refusal` (a catalogue key), and the handler never runs. `listed` commands
+    appear in the menus and /bantuan; those for the walidata alone only for the walidata.
+    """
+
+    id_name: str
+    en_name: str
+    handler: Handler
+    description: str  # catalogue key of its line in the menus and /bantuan
+    roles: frozenset[Role] | None = None
+    refusal: str = "walidata_only_action"
+    listed: bool = True
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.id_name,) if self.id_name == self.en_name else (self.id_name, self.en_name)
+
+    @property
+    def for_walidata(self) -> bool:
+        """Listed apart, as the walidata's own commands."""
+        return self.roles == frozenset({Role.WALIDATA})
+
+    def name(self, language: str) -> str:
+        return self.en_name if language == "en" else self.id_name
+
+    def language(self, name: str) -> str | None:
+        """The language `name` is a word of; None when both languages share it."""
+        if self.id_name == self.en_name:
+            return None
+        return "en" if name == self.en_name else "id"
+
+    def allows(self, viewer: Viewer) -> bool:
+        return self.roles is None or bool(viewer.roles & self.roles)
 
 
 class Dispatcher:
     def __init__(self, app: App) -> None:
         self.app = app
-        self._commands: dict[str, Handler] = {}
+        self._commands: dict[str, Command] = {}
         self._callbacks: dict[str, Handler] = {}
         self._buttons: dict[str, tuple[type[CallbackData], ButtonHandler[Any]]] = {}
         self._text: Handler | None = None
         self._guards: list[Guard] = []
         self._interceptors: list[Interceptor] = []
 
-    def command(self, *names: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            for name in names:
-                self._commands[name] = handler
-            return handler
-
-        return register
+    def command(self, declared: Command) -> None:
+        """Answers `declared` under each of its names."""
+        for name in declared.names:
+            if name in self._commands:
+                raise ValueError(f"command /{name} registered twice")
+            self._commands[name] = declared
 
     def callback(self, prefix: str) -> Callable[[Handler], Handler]:
         """Button presses whose data starts with `prefix:`."""
@@ -160,10 +191,12 @@ class Dispatcher:
             return await handler(request)
         command = incoming.command
         if command is not None:
-            handler = self._commands.get(command[0])
-            if handler is None:
+            declared = self._commands.get(command[0])
+            if declared is None:
                 return [Reply(request.texts.t("unknown_command", command=command[0]))]
-            return await handler(request)
+            if not declared.allows(request.viewer):
+                return [Reply(request.texts.t(declared.refusal))]
+            return await declared.handler(request)
         if not incoming.text.strip() or self._text is None:
             return [Reply(request.texts.t("empty_message"))]
         return await self._text(request)
@@ -192,14 +225,23 @@ class Dispatcher:
             return Viewer.of(person, in_group=incoming.in_group)
 
     def _language(self, incoming: Incoming, viewer: Viewer) -> str:
+        """The command's name if it has a language, else the language a question is written
+        in, else the person's own, else their Telegram app's, else the deployment's."""
         command = incoming.command
-        if command and command[0] in COMMAND_LANGUAGE:
-            return COMMAND_LANGUAGE[command[0]]
-        if incoming.callback_data is None and command is None:
+        if command is not None:
+            declared = self._commands.get(command[0])
+            named = declared.language(command[0]) if declared is not None else None
+            if named is not None:
+                return named
+        elif incoming.callback_data is None:
             detected = detect(tokens(incoming.text))
             if detected:
                 return detected
-        return viewer.language or self.app.deployment.language
+        return (
+            viewer.language
+            or from_language_code(incoming.language_code)
+            or self.app.deployment.language
+        )
 
 
 def _too_large(request: Request) -> Reply | None:

@@ -3,13 +3,19 @@
 In an unregistered group the first message that speaks to the bot is told how to register;
 after that the bot is silent there (remembered in the database, so restarts do not repeat
 it). `/daftarkan_grup [purpose]` registers the group, or re-registers it with another purpose;
-the purpose decides what the group receives (e.g. the leadership digest).
+the purpose decides what the group receives (e.g. the leadership digest). The buttons that
+offer the purposes carry a `GroupButton` (`g:<choice>`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from sqlalchemy.exc import IntegrityError
 
+from domain.callbacks import SEPARATOR, CallbackData
+from domain.terms import GroupPurpose, Role
 from handlers.access import admin_refusal
 from handlers.audit import record
 from handlers.context import Request
@@ -18,8 +24,25 @@ from storage.models import GroupChat
 
 REGISTER = "daftarkan_grup"
 REGISTER_NAMES = frozenset({REGISTER, "register_group"})
-PURPOSES = ("digest_pimpinan", "walidata", "tanya_data")
-STOP = "berhenti"
+
+
+class Registration(StrEnum):
+    """What a walidata asks of a group, by button or `/daftarkan_grup <word>`: to register it
+    for a purpose, or to stop (unregister it)."""
+
+    DIGEST_PIMPINAN = GroupPurpose.DIGEST_PIMPINAN.value
+    WALIDATA = GroupPurpose.WALIDATA.value
+    TANYA_DATA = GroupPurpose.TANYA_DATA.value
+    STOP = "berhenti"
+
+    @property
+    def purpose(self) -> GroupPurpose | None:
+        return None if self is Registration.STOP else GroupPurpose(self.value)
+
+
+@dataclass(frozen=True)
+class GroupButton(CallbackData, prefix="g"):
+    choice: Registration
 
 
 async def gate(request: Request) -> list[Reply] | None:
@@ -47,9 +70,10 @@ def _registering(request: Request) -> bool:
     incoming = request.incoming
     command = incoming.command
     asked = (command is not None and command[0] in REGISTER_NAMES) or (
-        incoming.callback_data is not None and incoming.callback_data.startswith("g:")
+        incoming.callback_data is not None
+        and incoming.callback_data.startswith(GroupButton.prefix + SEPARATOR)
     )
-    return asked and "walidata" in request.viewer.roles
+    return asked and Role.WALIDATA in request.viewer.roles
 
 
 async def register_command(request: Request) -> list[Reply]:
@@ -57,34 +81,37 @@ async def register_command(request: Request) -> list[Reply]:
     refusal = admin_refusal(request, where="group")
     if refusal is not None:
         return [refusal]
-    purpose = request.incoming.argument.strip().lower()
-    if purpose in (*PURPOSES, STOP):
-        return await _apply(request, purpose)
-    buttons = [[Button(t.t(f"purpose_{p}"), f"g:{p}")] for p in PURPOSES]
-    buttons.append([Button(t.t("purpose_stop"), f"g:{STOP}")])
-    intro = t.t("group_unknown_purpose", given=purpose) if purpose else t.t("group_choose_purpose")
+    given = request.incoming.argument.strip().lower()
+    if given in tuple(Registration):
+        return await _apply(request, Registration(given))
+    buttons = [
+        [Button(t.t(_label_key(choice)), GroupButton(choice).pack())] for choice in Registration
+    ]
+    intro = t.t("group_unknown_purpose", given=given) if given else t.t("group_choose_purpose")
     return [Reply(intro, buttons=buttons)]
 
 
-async def on_button(request: Request) -> list[Reply]:
+def _label_key(choice: Registration) -> str:
+    return "purpose_stop" if choice is Registration.STOP else f"purpose_{choice}"
+
+
+async def on_button(request: Request, button: GroupButton) -> list[Reply]:
     refusal = admin_refusal(request, where="group")
     if refusal is not None:
         return [refusal]
-    purpose = (request.incoming.callback_data or "").partition(":")[2]
-    if purpose not in (*PURPOSES, STOP):
-        return [Reply(request.texts.t("stale_button"))]
-    return await _apply(request, purpose)
+    return await _apply(request, button.choice)
 
 
-async def _apply(request: Request, purpose: str) -> list[Reply]:
+async def _apply(request: Request, choice: Registration) -> list[Reply]:
     incoming = request.incoming
+    purpose = choice.purpose
     async with request.app.uow() as uow:
         group = await uow.groups.get(incoming.chat_id)
         if group is None:
             group = GroupChat(chat_id=incoming.chat_id, title="")
-            uow.session.add(group)
+            uow.groups.add(group)
         group.title = incoming.chat_title[:200] or group.title
-        if purpose == STOP:
+        if purpose is None:
             group.purpose, group.registered_at, group.registered_by = None, None, None
             group.hinted_at = request.now  # quiet from now on, without a new hint
             record(request, uow, "group_unregistered", title=group.title)
@@ -93,7 +120,7 @@ async def _apply(request: Request, purpose: str) -> list[Reply]:
             group.registered_by = request.viewer.person_id
             record(request, uow, "group_registered", title=group.title, purpose=purpose)
         await uow.commit()
-    if purpose == STOP:
+    if purpose is None:
         return [Reply(request.texts.t("group_stopped"))]
     label = request.texts.t(f"purpose_{purpose}")
     return [Reply(request.texts.t("group_registered", purpose=label))]

@@ -6,25 +6,46 @@ with buttons, and gets a deep link `https://t.me/<bot>?start=<token>` to pass on
 random, single-use and expiring; only their SHA-256 is stored. Opening the link binds the
 Telegram account to the person and gives them the role; a used, expired, revoked or unknown
 token is answered clearly and changes nothing.
+
+The walidata's side is a small state machine. Its step (`InviteStep`) is read from the
+invitation's row, and `TRANSITIONS` says which button (`InviteButton`) moves it on from which
+step:
+
+    /undang <name>          → ROLE    a draft, with a button per role
+    ROLE + a region's role  → OPEN    the link is given (walidata, pimpinan)
+    ROLE + an OPD's role    → OPD     a button per OPD (kepala_opd, produsen)
+    OPD  + a role           → …       another role instead, as from ROLE
+    OPD  + an OPD           → OPEN    the link is given
+    OPEN + revoke           → CLOSED  from /undangan; opening the link closes it too
+
+Any other press (a replayed or forged button: a role after the link was given, a revocation
+of a draft) is answered by `MISFITS` and changes nothing. A draft's buttons work for the
+walidata who started it, for `DRAFT_LIFETIME`; anyone else's press is stale.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Self
 
+from domain.callbacks import SEPARATOR, CallbackData
+from domain.terms import OPD_ROLES, Role
 from handlers.access import admin_refusal
 from handlers.audit import record
 from handlers.context import Request
 from handlers.me import describe, role_label
 from handlers.messages import Button, Reply, button_id
 from handlers.notices import notify
-from storage.models import Invitation, Opd, Person, PersonRole
-from storage.people import OPD_ROLES, ROLES, replan_for
+from storage.models import Invitation, Person, PersonRole
+from storage.people import ROLES, replan_for
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -93,9 +114,98 @@ async def create(
         created_at=now,
     )
     token = issue(invitation, now, days)
-    uow.session.add(invitation)
-    await uow.session.flush()
+    await uow.invitations.add(invitation)
     return invitation, token
+
+
+# -- the walidata's buttons and steps -------------------------------------------------------
+
+
+class InviteAction(StrEnum):
+    ROLE = "r"  # a role was chosen
+    OPD = "o"  # an OPD was chosen
+    REVOKE = "x"  # an issued link is revoked
+
+
+@dataclass(frozen=True)
+class InviteButton(CallbackData, prefix="u"):
+    """`u:r:<invitation>:<role>`, `u:o:<invitation>:<opd id>` or `u:x:<invitation>`, as sent
+    before payloads were typed, so those buttons keep working. Build one with `choose_role`,
+    `choose_opd` or `revoke`; a press of any other shape is stale."""
+
+    action: InviteAction
+    invitation_id: int
+    value: str | None = None  # the role, or the OPD's id
+
+    @classmethod
+    def choose_role(cls, invitation_id: int, role: Role) -> InviteButton:
+        return cls(InviteAction.ROLE, invitation_id, role)
+
+    @classmethod
+    def choose_opd(cls, invitation_id: int, opd_id: int) -> InviteButton:
+        return cls(InviteAction.OPD, invitation_id, str(opd_id))
+
+    @classmethod
+    def revoke(cls, invitation_id: int) -> InviteButton:
+        return cls(InviteAction.REVOKE, invitation_id)
+
+    @property
+    def role(self) -> Role | None:
+        return Role(self.value) if self.action is InviteAction.ROLE and self.value else None
+
+    @property
+    def opd_id(self) -> int | None:
+        return button_id(self.value) if self.action is InviteAction.OPD and self.value else None
+
+    def pack(self) -> str:
+        return super().pack().rstrip(SEPARATOR)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        """As `CallbackData.unpack`, the unused trailing fields left off being empty."""
+        padding = SEPARATOR * (len(dataclasses.fields(cls)) - data.count(SEPARATOR))
+        button = super().unpack(data + padding)
+        if button is None or not button._well_formed():
+            return None
+        return button
+
+    def _well_formed(self) -> bool:
+        if self.action is InviteAction.ROLE:
+            return self.value in ROLES
+        if self.action is InviteAction.OPD:
+            return self.opd_id is not None
+        return self.value is None
+
+
+class InviteStep(StrEnum):
+    """Where an invitation stands in the walidata's flow (see the module's docstring)."""
+
+    ROLE = "role"  # a draft: its role is to be chosen
+    OPD = "opd"  # a draft with a role bound to an OPD: the OPD is to be chosen
+    OPEN = "open"  # the link was given, and neither used nor revoked (it may have expired)
+    CLOSED = "closed"  # the link was used or revoked
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> InviteStep:
+        if invitation.token_hash is None:
+            return cls.OPD if invitation.role in OPD_ROLES else cls.ROLE
+        if invitation.used_at is None and invitation.revoked_at is None:
+            return cls.OPEN
+        return cls.CLOSED
+
+
+# What a press that does not fit the step is told (a catalogue key, given the name).
+MISFITS: dict[tuple[InviteStep, InviteAction], str] = {
+    (InviteStep.ROLE, InviteAction.OPD): "invite_role_first",
+    (InviteStep.ROLE, InviteAction.REVOKE): "invite_not_open",
+    (InviteStep.OPD, InviteAction.REVOKE): "invite_not_open",
+    (InviteStep.OPEN, InviteAction.ROLE): "invite_already_issued",
+    (InviteStep.OPEN, InviteAction.OPD): "invite_already_issued",
+    (InviteStep.CLOSED, InviteAction.ROLE): "invite_already_issued",
+    (InviteStep.CLOSED, InviteAction.OPD): "invite_already_issued",
+    (InviteStep.CLOSED, InviteAction.REVOKE): "invite_not_open",
+}
+DRAFT_STEPS = frozenset({InviteStep.ROLE, InviteStep.OPD})
 
 
 # -- the walidata's side ----------------------------------------------------------------------
@@ -114,10 +224,12 @@ async def undang(request: Request) -> list[Reply]:
         return [Reply(t.t("invite_bad_name", limit=MAX_NAME))]
     async with request.app.uow() as uow:
         draft = Invitation(name=name, created_by=request.viewer.person_id, created_at=request.now)
-        uow.session.add(draft)
-        await uow.session.flush()
+        await uow.invitations.add(draft)
         await uow.commit()
-    buttons = [[Button(role_label(t, role), f"u:r:{draft.id}:{role}")] for role in ROLES]
+    buttons = [
+        [Button(role_label(t, role), InviteButton.choose_role(draft.id, role).pack())]
+        for role in Role
+    ]
     return [Reply(t.t("invite_choose_role", name=name), buttons=buttons)]
 
 
@@ -140,85 +252,88 @@ async def undangan(request: Request) -> list[Reply]:
         for i in invitations
     ]
     buttons = [
-        [Button(t.t("btn_revoke_invitation", name=i.name), f"u:x:{i.id}")] for i in invitations
+        [Button(t.t("btn_revoke_invitation", name=i.name), InviteButton.revoke(i.id).pack())]
+        for i in invitations
     ]
     return [Reply(t.render("invitations", rows=rows), buttons=buttons)]
 
 
-@dataclass(frozen=True)
-class InviteButton:
-    action: str  # r: role chosen, o: OPD chosen, x: revoke
-    invitation_id: int
-    value: str
-
-
-def _parse(data: str) -> InviteButton | None:
-    parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != "u":
-        return None
-    invitation_id = button_id(parts[2])
-    if invitation_id is None or parts[1] not in ("r", "o", "x"):
-        return None
-    if (parts[1] == "x") != (len(parts) == 3):
-        return None
-    return InviteButton(parts[1], invitation_id, parts[3] if len(parts) == 4 else "")
-
-
-async def on_button(request: Request) -> list[Reply]:
+async def on_button(request: Request, button: InviteButton) -> list[Reply]:
+    """A press moves the invitation on if it fits its step (`TRANSITIONS`); otherwise it is
+    answered (`MISFITS`, or stale for someone else's or an old draft) and changes nothing."""
     t = request.texts
     refusal = admin_refusal(request)
     if refusal is not None:
         return [refusal]
-    button = _parse(request.incoming.callback_data or "")
-    if button is None:
-        return [Reply(t.t("stale_button"))]
     async with request.app.uow() as uow:
         invitation = await uow.invitations.get(button.invitation_id)
         if invitation is None:
             return [Reply(t.t("stale_button"))]
-        if button.action == "x":
-            replies = _revoke(request, uow, invitation)
-        else:
-            replies = await _choose(request, uow, invitation, button)
+        step = InviteStep.of(invitation)
+        transition = TRANSITIONS.get((step, button.action))
+        if transition is None:
+            return [Reply(t.t(MISFITS[step, button.action], name=invitation.name))]
+        if step in DRAFT_STEPS and not _draft_of(request, invitation):
+            return [Reply(t.t("stale_button"))]
+        replies = await transition(request, uow, invitation, button)
         await uow.commit()
     return replies
 
 
-def _revoke(request: Request, uow: UnitOfWork, invitation: Invitation) -> list[Reply]:
-    t = request.texts
-    if invitation.token_hash is None or invitation.used_at or invitation.revoked_at:
-        return [Reply(t.t("invite_not_open", name=invitation.name))]
-    invitation.revoked_at = request.now
-    record(request, uow, "invitation_revoked", invitation=invitation.id, name=invitation.name)
-    return [Reply(t.t("invite_revoked_done", name=invitation.name))]
+def _draft_of(request: Request, invitation: Invitation) -> bool:
+    """A draft is its walidata's alone, and not for ever: its buttons may be pressed again."""
+    return (
+        invitation.created_by == request.viewer.person_id
+        and request.now - invitation.created_at <= DRAFT_LIFETIME
+    )
 
 
-async def _choose(
+async def _choose_role(
     request: Request, uow: UnitOfWork, invitation: Invitation, button: InviteButton
 ) -> list[Reply]:
+    """ROLE or OPD → OPEN (a role of the whole region) or OPD (a role bound to an OPD)."""
     t = request.texts
-    if invitation.token_hash is not None:
-        return [Reply(t.t("invite_already_issued", name=invitation.name))]
-    if (
-        invitation.created_by != request.viewer.person_id
-        or request.now - invitation.created_at > DRAFT_LIFETIME
-    ):
-        return [Reply(t.t("stale_button"))]
-    if button.action == "r":
-        if button.value not in ROLES:
-            return [Reply(t.t("stale_button"))]
-        invitation.role, invitation.opd_id = button.value, None
-        if button.value in OPD_ROLES:
-            opds = await uow.opds.all()
-            buttons = [[Button(o.name, f"u:o:{invitation.id}:{o.id}")] for o in opds]
-            label = role_label(t, button.value)
-            return [Reply(t.t("invite_choose_opd", name=invitation.name, role=label), buttons)]
-    else:
-        opd = next((o for o in await uow.opds.all() if str(o.id) == button.value), None)
-        if invitation.role not in OPD_ROLES or opd is None:
-            return [Reply(t.t("stale_button"))]
-        invitation.opd_id = opd.id
+    role = button.role
+    assert role is not None  # InviteButton.unpack checked the shape
+    invitation.role, invitation.opd_id = role, None
+    if role not in OPD_ROLES:
+        return await _issue(request, uow, invitation)
+    buttons = [
+        [Button(o.name, InviteButton.choose_opd(invitation.id, o.id).pack())]
+        for o in await uow.opds.all()
+    ]
+    label = role_label(t, role)
+    return [Reply(t.t("invite_choose_opd", name=invitation.name, role=label), buttons)]
+
+
+async def _choose_opd(
+    request: Request, uow: UnitOfWork, invitation: Invitation, button: InviteButton
+) -> list[Reply]:
+    """OPD → OPEN; an OPD that no longer exists makes the button stale."""
+    opd = await uow.opds.get(button.opd_id) if button.opd_id is not None else None
+    if opd is None:
+        return [Reply(request.texts.t("stale_button"))]
+    invitation.opd_id = opd.id
     return await _issue(request, uow, invitation)
+
+
+async def _revoke(
+    request: Request, uow: UnitOfWork, invitation: Invitation, button: InviteButton
+) -> list[Reply]:
+    """OPEN → CLOSED: the link stops working."""
+    invitation.revoked_at = request.now
+    record(request, uow, "invitation_revoked", invitation=invitation.id, name=invitation.name)
+    return [Reply(request.texts.t("invite_revoked_done", name=invitation.name))]
+
+
+Transition = Callable[[Request, UnitOfWork, Invitation, InviteButton], Awaitable[list[Reply]]]
+# The walidata's flow, in one place: which press moves an invitation on from which step.
+TRANSITIONS: dict[tuple[InviteStep, InviteAction], Transition] = {
+    (InviteStep.ROLE, InviteAction.ROLE): _choose_role,
+    (InviteStep.OPD, InviteAction.ROLE): _choose_role,  # another role instead of an OPD
+    (InviteStep.OPD, InviteAction.OPD): _choose_opd,
+    (InviteStep.OPEN, InviteAction.REVOKE): _revoke,
+}
 
 
 async def _issue(request: Request, uow: UnitOfWork, invitation: Invitation) -> list[Reply]:
@@ -226,8 +341,7 @@ async def _issue(request: Request, uow: UnitOfWork, invitation: Invitation) -> l
     existing = await same_person(uow, invitation.name, invitation.role, invitation.opd_id)
     invitation.person_id = existing.id if existing else None
     token = issue(invitation, request.now)
-    await uow.session.flush()
-    opd = await uow.session.get(Opd, invitation.opd_id) if invitation.opd_id else None
+    opd = await uow.opds.get(invitation.opd_id) if invitation.opd_id else None
     record(
         request,
         uow,
@@ -285,7 +399,6 @@ async def accept(request: Request, token: str) -> list[Reply]:
         if person.opd_id is None:
             person.opd_id = invitation.opd_id
         person.telegram_user_id, person.active = incoming.user_id, True
-        await uow.session.flush()
         await _notify_inviter(request, uow, invitation, person)
         await replan_for(uow, [person], request.now)
         uow.audit.record(
@@ -295,7 +408,7 @@ async def accept(request: Request, token: str) -> list[Reply]:
             chat_id=incoming.chat_id,
             detail={"invitation": invitation.id, "role": role},
         )
-        opd = await uow.session.get(Opd, person.opd_id) if person.opd_id else None
+        opd = await uow.opds.get(person.opd_id) if person.opd_id else None
         await uow.commit()
     opd_name = opd.name if opd else ""
     welcome = t.t("invite_welcome", name=person.name, role=role_label(t, role), opd=opd_name)
@@ -327,8 +440,7 @@ async def _bind_target(
     holder = await uow.people.holding_account(user_id)
     target = await uow.people.get(invitation.person_id) if invitation.person_id else None
     if holder is not None and not holder.active:
-        holder.telegram_user_id = None  # a revoked person's old account starts afresh
-        await uow.session.flush()
+        await uow.people.release_account(holder)  # a revoked person's old account starts afresh
         holder = None
     if holder is not None and (target is None or holder.id != target.id):
         return Reply(t.t("invite_account_taken", name=holder.name))
@@ -341,8 +453,7 @@ async def _bind_target(
             created_at=request.now,
             roles=[],
         )
-        uow.session.add(target)
-        await uow.session.flush()
+        await uow.people.add(target)
     elif invitation.role in OPD_ROLES and target.opd_id not in (None, invitation.opd_id):
         return Reply(t.t("invite_other_opd", name=target.name))
     return target

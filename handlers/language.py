@@ -1,4 +1,7 @@
-"""Which language to answer in: the person's choice, else what the question is written in."""
+"""Which language a message is in: the words of a typed question, or the sender's Telegram app.
+
+The dispatcher weighs these against the command's name and the person's own language.
+"""
 
 from __future__ import annotations
 
@@ -77,3 +80,12 @@ def detect(words: list[str]) -> str | None:
     if indonesian > english:
         return "id"
     return None
+
+
+def from_language_code(code: str | None) -> str | None:
+    """English for an app set to any English (`en`, `en-US`); None for anything else, which
+    leaves the deployment's default: an app in Indonesian, or in a language the bot lacks."""
+    if code is None:
+        return None
+    primary = code.replace("_", "-").split("-", 1)[0].lower()
+    return "en" if primary == "en" else None

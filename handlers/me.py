@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from domain.cadence import Cadence
+from domain.terms import Role
 from handlers.context import Request
 from handlers.messages import Reply
-from storage.models import Opd
 from storage.people import ROLES
 from texts.i18n import Texts
 
@@ -20,16 +20,8 @@ def role_label(t: Texts, role: str) -> str:
 def describe(t: Texts, roles: Iterable[str], opd: str, cadence: Cadence) -> str:
     """Roles, what each brings (the reminder steps come from the configured cadence), and
     which data the person may read."""
-    held = [role for role in ROLES if role in set(roles)]
+    held = [role for role in Role if role in set(roles)]
     steps = {role: [s.name for s in cadence.steps if role in s.audience] for role in held}
-    if "walidata" in held:
-        reads = "walidata"
-    elif "pimpinan" in held:
-        reads = "pimpinan"
-    elif held:
-        reads = "opd"
-    else:
-        reads = "publik"
     return t.render(
         "me",
         roles=held,
@@ -37,8 +29,17 @@ def describe(t: Texts, roles: Iterable[str], opd: str, cadence: Cadence) -> str:
         opd=opd,
         steps=steps,
         weekly=set(cadence.weekly_audience),
-        reads=reads,
+        reads=_reads(held),
     )
+
+
+def _reads(held: list[Role]) -> str:
+    """Which of the template's sentences says what the person may read: the widest of their
+    roles decides, since terbatas values follow the role (see handlers.access)."""
+    for role in (Role.WALIDATA, Role.PIMPINAN):
+        if role in held:
+            return role
+    return "opd" if held else "publik"
 
 
 async def saya(request: Request) -> list[Reply]:
@@ -47,7 +48,7 @@ async def saya(request: Request) -> list[Reply]:
     if not viewer.is_known:
         return [Reply(t.t("me_public"))]
     async with request.app.uow() as uow:
-        opd = await uow.session.get(Opd, viewer.opd_id) if viewer.opd_id else None
+        opd = await uow.opds.get(viewer.opd_id) if viewer.opd_id else None
     name_line = t.t("me_name", name=viewer.name)
     about = describe(t, viewer.roles, opd.name if opd else "", request.app.reminders.cadence)
     return [Reply(name_line + "\n" + about)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.terms import OutboxKind
 from storage.models import OutboxMessage, Person
 from storage.uow import UnitOfWork
 from texts.i18n import texts
@@ -18,4 +19,6 @@ async def notify(
     if person.telegram_user_id is None or await uow.outbox.exists(key):
         return
     text = texts(person.language or "id").t(message, **context)
-    uow.session.add(OutboxMessage.to_person(person, key=key, kind="notice", text=text, now=now))
+    uow.outbox.add(
+        OutboxMessage.to_person(person, key=key, kind=OutboxKind.NOTICE, text=text, now=now)
+    )

@@ -1,52 +1,81 @@
 """/peran: a walidata gives or takes away a person's roles, or revokes their access.
 
-Guided with buttons (`p:<action>:<person>[:<role>[:<opd>]]`); every change is audited, the
-person is told through the outbox, and the reminder tick re-plans the chases they are in.
-The last walidata cannot take the role from themselves in chat (the command line can always
-invite a new one).
+Guided with buttons (a `PeopleButton`: `p:<action>:<person>[:<role>[:<opd>]]`); every change
+is audited, the person is told through the outbox, and the reminder tick re-plans the chases
+they are in. The last walidata cannot take the role from themselves in chat (the command line
+can always invite a new one).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Self
 
 from rapidfuzz import fuzz, process
 
+from domain.callbacks import SEPARATOR, CallbackData
+from domain.terms import OPD_ROLES, Role
 from handlers.access import admin_refusal
 from handlers.audit import record
 from handlers.context import Request
 from handlers.me import role_label
-from handlers.messages import Button, Reply, button_id
+from handlers.messages import Button, Reply
 from handlers.notices import notify
-from storage.models import Opd, Person, PersonRole
-from storage.people import OPD_ROLES, ROLES, replan_for
+from storage.models import Person, PersonRole
+from storage.people import replan_for
 from storage.uow import UnitOfWork
 from texts.i18n import Texts, texts
 
 MAX_CHOICES = 8
-ACTIONS = {"s": 3, "a": 4, "o": 5, "d": 4, "x": 3, "X": 3}  # action → number of parts
+
+
+class PeopleAction(StrEnum):
+    SHOW = "s"  # the person's card
+    ADD = "a"  # give a role
+    ADD_IN_OPD = "o"  # give an OPD's role to someone not yet bound to an OPD, in this one
+    REMOVE = "d"  # take a role away
+    ASK_REVOKE = "x"  # ask to confirm taking all access away
+    REVOKE = "X"  # confirmed: take all access away
+
+
+# Whether each action carries a role, and an OPD: a press of any other shape is stale.
+SHAPES = {
+    PeopleAction.SHOW: (False, False),
+    PeopleAction.ADD: (True, False),
+    PeopleAction.ADD_IN_OPD: (True, True),
+    PeopleAction.REMOVE: (True, False),
+    PeopleAction.ASK_REVOKE: (False, False),
+    PeopleAction.REVOKE: (False, False),
+}
 
 
 @dataclass(frozen=True)
-class PeopleButton:
-    action: str  # s show, a add role, o add role in an OPD, d remove role, x ask, X revoke
+class PeopleButton(CallbackData, prefix="p"):
+    """Unused trailing fields are left off the wire (`p:s:7`, `p:a:7:produsen`), as in the
+    buttons sent before payloads were typed, so those keep working."""
+
+    action: PeopleAction
     person_id: int
-    role: str
-    opd_id: int | None
+    role: Role | None = None
+    opd_id: int | None = None
 
+    def pack(self) -> str:
+        return super().pack().rstrip(SEPARATOR)
 
-def _parse(data: str) -> PeopleButton | None:
-    parts = data.split(":")
-    if len(parts) < 3 or parts[0] != "p" or ACTIONS.get(parts[1]) != len(parts):
-        return None
-    person_id = button_id(parts[2])
-    opd_id = button_id(parts[4]) if len(parts) == 5 else None
-    if person_id is None or (len(parts) > 3 and parts[3] not in ROLES):
-        return None
-    if len(parts) == 5 and opd_id is None:
-        return None
-    return PeopleButton(parts[1], person_id, parts[3] if len(parts) > 3 else "", opd_id)
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        """As `CallbackData.unpack`, the unused trailing fields left off being empty."""
+        padding = SEPARATOR * (len(dataclasses.fields(cls)) - data.count(SEPARATOR))
+        button = super().unpack(data + padding)
+        if button is None or SHAPES[button.action] != (
+            button.role is not None,
+            button.opd_id is not None,
+        ):
+            return None
+        return button
 
 
 async def peran(request: Request) -> list[Reply]:
@@ -65,7 +94,7 @@ async def peran(request: Request) -> list[Reply]:
             return [await _card(t, uow, found[0])]
     if not found:
         return [Reply(t.t("person_unknown", name=wanted))]
-    buttons = [[Button(p.name, f"p:s:{p.id}")] for p in found]
+    buttons = [[Button(p.name, PeopleButton(PeopleAction.SHOW, p.id).pack())] for p in found]
     return [Reply(t.t("person_choose"), buttons=buttons)]
 
 
@@ -83,8 +112,8 @@ def _matches(people: list[Person], wanted: str) -> list[Person]:
 
 
 async def _card(t: Texts, uow: UnitOfWork, person: Person, note: str = "") -> Reply:
-    opd = await uow.session.get(Opd, person.opd_id) if person.opd_id else None
-    held = [role for role in ROLES if role in person.role_names]
+    opd = await uow.opds.get(person.opd_id) if person.opd_id else None
+    held = [role for role in Role if role in person.role_names]
     text = t.render(
         "person_card",
         note=note,
@@ -99,57 +128,73 @@ async def _card(t: Texts, uow: UnitOfWork, person: Person, note: str = "") -> Re
                 t.t(
                     "btn_role_remove" if role in held else "btn_role_add", role=role_label(t, role)
                 ),
-                f"p:{'d' if role in held else 'a'}:{person.id}:{role}",
+                PeopleButton(
+                    PeopleAction.REMOVE if role in held else PeopleAction.ADD, person.id, role
+                ).pack(),
             )
         ]
-        for role in ROLES
+        for role in Role
     ]
-    buttons.append([Button(t.t("btn_person_revoke"), f"p:x:{person.id}")])
+    revoke = PeopleButton(PeopleAction.ASK_REVOKE, person.id).pack()
+    buttons.append([Button(t.t("btn_person_revoke"), revoke)])
     return Reply(text, buttons=buttons)
 
 
-async def on_button(request: Request) -> list[Reply]:
+async def on_button(request: Request, button: PeopleButton) -> list[Reply]:
     t = request.texts
     refusal = admin_refusal(request)
     if refusal is not None:
         return [refusal]
-    button = _parse(request.incoming.callback_data or "")
-    if button is None:
-        return [Reply(t.t("stale_button"))]
     async with request.app.uow() as uow:
         person = await uow.people.get(button.person_id)
         if person is None or not person.active:
             return [Reply(t.t("stale_button"))]
-        if button.action == "s":
+        if button.action is PeopleAction.SHOW:
             return [await _card(t, uow, person)]
-        if button.action == "x":
-            confirm = [[Button(t.t("btn_person_revoke_confirm"), f"p:X:{person.id}")]]
-            return [Reply(t.t("person_revoke_confirm", name=person.name), buttons=confirm)]
-        if button.action == "X":
+        if button.action is PeopleAction.ASK_REVOKE:
+            confirm = PeopleButton(PeopleAction.REVOKE, person.id).pack()
+            return [
+                Reply(
+                    t.t("person_revoke_confirm", name=person.name),
+                    buttons=[[Button(t.t("btn_person_revoke_confirm"), confirm)]],
+                )
+            ]
+        if button.action is PeopleAction.REVOKE:
             reply = await _revoke(request, uow, person)
-        elif button.action == "d":
-            reply = await _remove(request, uow, person, button.role)
         else:
-            reply = await _add(request, uow, person, button)
+            assert button.role is not None  # unpack checked the shape of each action
+            if button.action is PeopleAction.REMOVE:
+                reply = await _remove(request, uow, person, button.role)
+            else:
+                reply = await _add(request, uow, person, button.role, button.opd_id)
         await uow.commit()
     return [reply]
 
 
-async def _add(request: Request, uow: UnitOfWork, person: Person, button: PeopleButton) -> Reply:
+async def _add(
+    request: Request, uow: UnitOfWork, person: Person, role: Role, chosen_opd: int | None
+) -> Reply:
+    """Give `role`; one bound to an OPD, to someone not yet in one, first asks which OPD."""
     t = request.texts
-    role = button.role
     if role in person.role_names:
         return await _card(t, uow, person, t.t("role_already", role=role_label(t, role)))
     opd_id = person.opd_id
     if role in OPD_ROLES and opd_id is None:
         opds = {o.id: o for o in await uow.opds.all()}
-        if button.opd_id not in opds:
-            buttons = [[Button(o.name, f"p:o:{person.id}:{role}:{o.id}")] for o in opds.values()]
+        if chosen_opd not in opds:
+            buttons = [
+                [
+                    Button(
+                        o.name, PeopleButton(PeopleAction.ADD_IN_OPD, person.id, role, o.id).pack()
+                    )
+                ]
+                for o in opds.values()
+            ]
             label = role_label(t, role)
             return Reply(t.t("role_choose_opd", name=person.name, role=label), buttons=buttons)
-        opd_id = person.opd_id = button.opd_id
+        opd_id = person.opd_id = chosen_opd
     person.roles.append(PersonRole(role=role))
-    opd = await uow.session.get(Opd, opd_id) if opd_id else None
+    opd = await uow.opds.get(opd_id) if opd_id else None
     record(
         request,
         uow,
@@ -163,11 +208,11 @@ async def _add(request: Request, uow: UnitOfWork, person: Person, button: People
     return await _card(t, uow, person, t.t("role_added", role=role_label(t, role)))
 
 
-async def _remove(request: Request, uow: UnitOfWork, person: Person, role: str) -> Reply:
+async def _remove(request: Request, uow: UnitOfWork, person: Person, role: Role) -> Reply:
     t = request.texts
     if role not in person.role_names:
         return await _card(t, uow, person)
-    if role == "walidata" and await _last_walidata(uow, person):
+    if role is Role.WALIDATA and await _last_walidata(uow, person):
         return Reply(t.t("role_last_walidata"))
     person.roles = [r for r in person.roles if r.role != role]
     record(request, uow, "role_removed", person=person.id, name=person.name, role=role)
@@ -176,7 +221,7 @@ async def _remove(request: Request, uow: UnitOfWork, person: Person, role: str) 
 
 
 async def _revoke(request: Request, uow: UnitOfWork, person: Person) -> Reply:
-    if "walidata" in person.role_names and await _last_walidata(uow, person):
+    if Role.WALIDATA in person.role_names and await _last_walidata(uow, person):
         return Reply(request.texts.t("role_last_walidata"))
     await revoke_person(
         uow,
@@ -190,8 +235,7 @@ async def _revoke(request: Request, uow: UnitOfWork, person: Person) -> Reply:
 
 async def _changed(request: Request, uow: UnitOfWork, person: Person, removed: list[str]) -> None:
     """Tell the person, and let the tick re-plan what they should (no longer) receive."""
-    await uow.session.flush()
-    held = [role for role in ROLES if role in person.role_names]
+    held = [role for role in Role if role in person.role_names]
     reader = texts(person.language or "id")
     await notify(
         uow,
@@ -208,7 +252,7 @@ async def _last_walidata(uow: UnitOfWork, person: Person) -> bool:
     others = [
         p
         for p in await uow.people.all()
-        if p.active and p.id != person.id and "walidata" in p.role_names
+        if p.active and p.id != person.id and Role.WALIDATA in p.role_names
     ]
     return not others
 
@@ -232,5 +276,4 @@ async def revoke_person(
         chat_id=chat_id,
         detail={"person": person.id, "name": person.name, "roles": roles},
     )
-    await uow.session.flush()
     await replan_for(uow, [person], now, roles=roles)

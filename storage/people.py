@@ -1,4 +1,4 @@
-"""People's roles: the vocabulary, and what a change of someone's roles means for the chase.
+"""People's roles: what a change of someone's roles means for the chase.
 
 Imports, invitations and a walidata's role changes all go through here, so a new liaison is
 reminded from the next tick on, whichever way they arrived.
@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from domain.terms import OPD_ROLES, Role
 from storage.models import Person
 from storage.uow import UnitOfWork
 
-ROLES = ("walidata", "pimpinan", "kepala_opd", "produsen")
-# Roles that belong to one OPD: the person is bound to it.
-OPD_ROLES = frozenset({"kepala_opd", "produsen"})
+__all__ = ["OPD_ROLES", "ROLES", "replan_for"]
+
+# Every role, in the order people read them (menus, cards, imports' error messages).
+ROLES = tuple(Role)
 
 
 async def replan_for(

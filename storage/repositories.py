@@ -52,6 +52,9 @@ class OpdRepository:
     async def by_code(self, code: str) -> Opd | None:
         return await self.session.scalar(select(Opd).where(Opd.code == code))
 
+    async def get(self, opd_id: int) -> Opd | None:
+        return await self.session.get(Opd, opd_id)
+
 
 class PersonRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -74,6 +77,17 @@ class PersonRepository:
             select(Person).where(Person.telegram_user_id == telegram_user_id)
         )
 
+    async def add(self, person: Person) -> None:
+        """Written at once, so the new person's id is known to what refers to them next."""
+        self.session.add(person)
+        await self.session.flush()
+
+    async def release_account(self, person: Person) -> None:
+        """Unbind the person's Telegram account at once: the column is unique, so another
+        person can be bound to the account in the same transaction only after this."""
+        person.telegram_user_id = None
+        await self.session.flush()
+
 
 class InvitationRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -81,6 +95,11 @@ class InvitationRepository:
 
     async def get(self, invitation_id: int) -> Invitation | None:
         return await self.session.get(Invitation, invitation_id)
+
+    async def add(self, invitation: Invitation) -> None:
+        """Written at once, so its id can go into the buttons that follow."""
+        self.session.add(invitation)
+        await self.session.flush()
 
     async def by_hash(self, token_hash: str) -> Invitation | None:
         return await self.session.scalar(
@@ -127,6 +146,9 @@ class GroupRepository:
 
     async def get(self, chat_id: int) -> GroupChat | None:
         return await self.session.scalar(select(GroupChat).where(GroupChat.chat_id == chat_id))
+
+    def add(self, group: GroupChat) -> None:
+        self.session.add(group)
 
     async def registered_with(self, purpose: str) -> Sequence[GroupChat]:
         """Registered groups with this purpose, e.g. `digest_pimpinan` for the weekly digest."""
@@ -447,6 +469,9 @@ class OutboxRepository:
     async def exists(self, key: str) -> bool:
         query = select(OutboxMessage.id).where(OutboxMessage.key == key)
         return await self.session.scalar(query) is not None
+
+    def add(self, message: OutboxMessage) -> None:
+        self.session.add(message)
 
     async def file(self, name: str, content: bytes, now: datetime) -> OutboxFile:
         """The stored file with this content, stored now if it is new."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,12 +13,12 @@ from bot.wiring import Runtime, build_runtime
 from handlers.messages import Incoming, Reply
 from storage.ckan.client import CkanClient
 
+from .cli_runner import cli_env, satudata_async
 from .conftest import NOW, settings_for
 from .fake_bot_api import FakeBotApi
 from .fake_ckan import FakeCkan
 from .test_ckan_sync import IPM, LPE, ipm_rows, lpe_rows, resource
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 
 
@@ -113,10 +111,10 @@ async def test_others_are_told_politely_in_their_language_and_nothing_is_read(
     connection.close()
 
     public = await say(bot, "/sinkron")
-    english = await say(bot, "/sinkron", liaison)
+    english = await say(bot, "/sync", liaison)  # the name typed says the language
 
     assert public.text.startswith("Perintah /sinkron hanya untuk walidata.")
-    assert english.text.startswith("/sinkron is for the walidata only.")
+    assert english.text.startswith("/sync is for the walidata only.")
     assert portal.calls == []
 
 
@@ -134,21 +132,9 @@ async def test_without_a_portal_the_walidata_is_told_it_is_not_configured(
 
 async def satudata(*args: str, database: Path, portal: FakeCkan, cwd: Path) -> tuple[int, str]:
     """The command line in its own process, while this test's loop serves the portal."""
-    env = {"DATABASE_URL": f"sqlite:///{database}", "CKAN_URL": portal.url, "PATH": ""}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=cwd,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert b"Traceback" not in err, err.decode()
-    assert process.returncode is not None
-    return process.returncode, out.decode()
+    result = await satudata_async(*args, cwd=cwd, env=cli_env(database, CKAN_URL=portal.url))
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stdout
 
 
 async def test_the_command_line_dry_run_reports_and_changes_nothing_then_syncs(

@@ -117,6 +117,18 @@ async def test_only_the_walidata_registers_a_group(bot: Runtime, who: int) -> No
     assert group is None or group.registered_at is None
 
 
+@pytest.mark.parametrize("data", ["g", "g:rapat", "g:", "g:tanya_data:1"])
+async def test_a_malformed_registration_button_is_stale(bot: Runtime, data: str) -> None:
+    await register(bot, "digest_pimpinan")
+
+    reply = only(await in_group(bot, callback_data=data, user=WALIDATA))
+
+    assert reply.text.startswith("Tombol ini sudah tidak berlaku.")
+    async with bot.uow() as uow:
+        group = await uow.groups.get(GROUP)
+    assert group is not None and group.purpose == "digest_pimpinan"
+
+
 async def test_registering_is_done_in_the_group(bot: Runtime) -> None:
     reply = only(await say(bot, "/daftarkan_grup tanya_data", user=WALIDATA))
 

@@ -68,7 +68,7 @@ async def test_help_lists_the_commands_in_english(send: Send) -> None:
 
     assert text.startswith("Quick guide")
     assert "Commands:" in text
-    for line in ("/start — start the conversation", "/bantuan — how to use the bot", "/data — "):
+    for line in ("/start — start the conversation", "/help — how to use the bot", "/data — "):
         assert line in text
     assert "Perintah" not in text
 

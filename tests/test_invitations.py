@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.wiring import Runtime, build_runtime
+from handlers.invites import MISFITS, TRANSITIONS, InviteAction, InviteButton, InviteStep
+from handlers.messages import Reply
 from storage.models import Invitation, OutboxMessage
 
 from .conftest import NOW, settings_for
@@ -370,3 +372,85 @@ async def test_the_link_falls_back_to_the_start_command_without_a_bot_username(
 
     assert re.search(r"^/start [A-Za-z0-9_-]{32}$", issued.text, re.MULTILINE), issued.text
     assert "https://t.me" not in issued.text
+
+
+def test_every_press_at_every_step_either_moves_on_or_is_answered() -> None:
+    every = {(step, action) for step in InviteStep for action in InviteAction}
+
+    assert set(TRANSITIONS) | set(MISFITS) == every
+    assert not set(TRANSITIONS) & set(MISFITS)
+
+
+def draft_id(choose_role: Reply) -> int:
+    """The draft invitation the role buttons of `/undang` belong to."""
+    button = InviteButton.unpack(buttons(choose_role)["pimpinan"].data or "")
+    assert button is not None
+    return button.invitation_id
+
+
+async def test_an_opd_press_before_the_role_is_answered_and_changes_nothing(
+    bot: Runtime,
+) -> None:
+    choose_role = only(await say(bot, "/undang Budi Santoso", user=WALIDATA))
+    async with bot.uow() as uow:
+        dinkes = next(o for o in await uow.opds.all() if o.name == "Dinas Kesehatan")
+    forged = InviteButton.choose_opd(draft_id(choose_role), dinkes.id).pack()
+    before = await snapshot(bot)
+
+    reply = only(await say(bot, callback_data=forged, user=WALIDATA))
+
+    assert (
+        reply.text == "Pilih dulu peran untuk Budi Santoso, baru OPD-nya. Tidak ada yang berubah."
+    )
+    assert await snapshot(bot) == before
+    issued = only(
+        await say(bot, callback_data=buttons(choose_role)["pimpinan"].data, user=WALIDATA)
+    )
+    assert LINK.search(issued.text)
+
+
+async def test_a_draft_cannot_be_revoked_and_a_revoked_link_not_twice(bot: Runtime) -> None:
+    choose_role = only(await say(bot, "/undang Budi Santoso", user=WALIDATA))
+    revoke_draft = InviteButton.revoke(draft_id(choose_role)).pack()
+    before = await snapshot(bot)
+
+    draft = only(await say(bot, callback_data=revoke_draft, user=WALIDATA))
+
+    assert draft.text.startswith("Undangan untuk Budi Santoso sudah tidak terbuka")
+    assert await snapshot(bot) == before
+    await say(bot, callback_data=buttons(choose_role)["pimpinan"].data, user=WALIDATA)
+    assert "dibatalkan" in only(await say(bot, callback_data=revoke_draft, user=WALIDATA)).text
+    revoked = await snapshot(bot)
+    again = only(await say(bot, callback_data=revoke_draft, user=WALIDATA))
+    assert again.text.startswith("Undangan untuk Budi Santoso sudah tidak terbuka")
+    assert await snapshot(bot) == revoked
+
+
+async def test_another_role_instead_of_the_opd_changes_the_role(bot: Runtime) -> None:
+    choose_role = only(await say(bot, "/undang Budi Santoso", user=WALIDATA))
+    produsen = buttons(choose_role)["penghubung data (produsen)"].data
+    choose_opd = only(await say(bot, callback_data=produsen, user=WALIDATA))
+    assert "Dinas Kesehatan" in buttons(choose_opd)
+
+    issued = only(
+        await say(bot, callback_data=buttons(choose_role)["pimpinan"].data, user=WALIDATA)
+    )
+    late_opd = only(
+        await say(bot, callback_data=buttons(choose_opd)["Dinas Kesehatan"].data, user=WALIDATA)
+    )
+
+    assert "Budi Santoso sebagai pimpinan" in issued.text and LINK.search(issued.text)
+    assert "sudah dibuat" in late_opd.text
+
+
+@pytest.mark.parametrize(
+    "data", ["u", "u:r:1", "u:r:1:raja", "u:o:1:dinkes", "u:x:1:walidata", "u:z:1", "u:x:satu"]
+)
+async def test_malformed_invitation_buttons_are_stale(bot: Runtime, data: str) -> None:
+    only(await say(bot, "/undang Budi Santoso", user=WALIDATA))
+    before = await snapshot(bot)
+
+    reply = only(await say(bot, callback_data=data, user=WALIDATA))
+
+    assert reply.text.startswith("Tombol ini sudah tidak berlaku.")
+    assert await snapshot(bot) == before
