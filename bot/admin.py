@@ -16,6 +16,7 @@ import httpx
 
 from bot.config import Settings
 from bot.operations import OperationError, prepared
+from domain.terms import Role
 from handlers.invites import create, invitation_link
 from handlers.people_admin import revoke_person
 from storage.models import Person
@@ -26,7 +27,7 @@ CSV_COLUMNS = ("id", "at", "person_id", "person", "chat_id", "action", "detail")
 
 
 async def invite(
-    settings: Settings, role: str, name: str, opd_code: str | None, days: int, now: datetime
+    settings: Settings, role: Role, name: str, opd_code: str | None, days: int, now: datetime
 ) -> str:
     name = " ".join(name.split())
     if not name or len(name) > 120:
@@ -66,7 +67,7 @@ async def invite(
     return "\n".join(lines)
 
 
-async def _opd_id(uow: UnitOfWork, role: str, opd_code: str | None) -> int | None:
+async def _opd_id(uow: UnitOfWork, role: Role, opd_code: str | None) -> int | None:
     if opd_code is None:
         if role in OPD_ROLES:
             raise OperationError(f"--opd is required for the role {role} (an OPD code)")

@@ -17,6 +17,7 @@ from bot import admin, operations
 from bot.config import ConfigError, Settings
 from bot.console import CONSOLE_CHAT_ID, render_reply, run_console, save_attachment
 from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
+from domain.terms import Role
 from handlers.invites import DEFAULT_DAYS
 from handlers.messages import Incoming, Reply
 from storage import db
@@ -121,12 +122,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Bot API call is noise
     try:
         settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"satudata: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         return asyncio.run(dispatch(args, settings))
     except (ConfigError, CliError, operations.OperationError) as error:
         print(f"satudata: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        problem = db.storage_error(error)
+        if problem is None:
+            raise
+        print(f"satudata: {storage_message(problem, settings)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def storage_message(problem: db.StorageError, settings: Settings) -> str:
+    """One line for any command the database stopped: what is wrong, where, what to do."""
+    return texts(settings.language).t(
+        f"storage_{problem.problem}",
+        where=db.describe(settings.database_url),
+        detail=problem.detail,
+    )
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,8 +224,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "demo":
             engine = db.create_engine(settings.database_url)
             try:
-                await db.upgrade(engine)
-                report = await load_demo(UnitOfWorkFactory(engine), now)
+                async with db.migration_lock(engine):
+                    await db.upgrade(engine)
+                    report = await load_demo(UnitOfWorkFactory(engine), now)
             finally:
                 await engine.dispose()
             print(json.dumps(report.as_dict()))
@@ -216,7 +237,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 async def run_admin(args: argparse.Namespace, settings: Settings, now: datetime) -> str:
     match args.action:
         case "invite":
-            return await admin.invite(settings, args.role, args.name, args.opd, args.days, now)
+            role = Role(args.role)
+            return await admin.invite(settings, role, args.name, args.opd, args.days, now)
         case "list-people":
             return await admin.list_people(settings, now)
         case "revoke":

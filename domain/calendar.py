@@ -21,7 +21,8 @@ class WorkCalendar:
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
-        return holidays.Indonesia(categories=("government", "public"), language="id")
+        # By country code: the package's `Indonesia` is a lazy loader mypy cannot see through.
+        return holidays.country_holidays("ID", categories=("government", "public"), language="id")
 
     def is_working_day(self, day: date) -> bool:
         known = self._working.get(day)

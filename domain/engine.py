@@ -29,14 +29,20 @@ class ReminderSettings:
 
 
 class ChaseFields(Protocol):
-    """What a registry row offers about a dataset's schedule (storage's ChaseRow)."""
+    """What a registry row offers about a dataset's schedule (storage's ChaseRow), read-only."""
 
-    id: int
-    periodicity: str
-    latest_period: str | None
-    confirmed_period: str | None
-    due_months: int | None
-    due_day: int | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def periodicity(self) -> str: ...
+    @property
+    def latest_period(self) -> str | None: ...
+    @property
+    def confirmed_period(self) -> str | None: ...
+    @property
+    def due_months(self) -> int | None: ...
+    @property
+    def due_day(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

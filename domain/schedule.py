@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from domain.periods import Period, parse_period
+from domain.terms import DeadlineStatus
 
 SOON_DAYS = 14
 AD_HOC = "sewaktu-waktu"
@@ -48,7 +49,7 @@ DEFAULT_RULES = {
 class Deadline:
     expected: Period
     due: date
-    status: str  # mutakhir, segera, jatuh_tempo, terlambat
+    status: DeadlineStatus
     days_late: int  # 0 unless terlambat
     days_left: int  # negative when late
 
@@ -109,13 +110,13 @@ def deadline(
     due = due_override or rule.due_date(expected)
     days_left = (due - today).days
     if days_left < 0:
-        status = "terlambat"
+        status = DeadlineStatus.TERLAMBAT
     elif days_left == 0:
-        status = "jatuh_tempo"
+        status = DeadlineStatus.JATUH_TEMPO
     elif days_left <= SOON_DAYS:
-        status = "segera"
+        status = DeadlineStatus.SEGERA
     else:
-        status = "mutakhir"
+        status = DeadlineStatus.MUTAKHIR
     return Deadline(expected, due, status, max(0, -days_left), days_left)
 
 

@@ -10,15 +10,13 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz, process
 
+from domain.terms import OPD_ROLES, REGION_WIDE_ROLES
 from handlers.access import may_see_metadata
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.text import tokens
 from reminders.status import dataset_statuses
 from reports.compliance import compliance, with_history
-
-REGION_VIEWERS = frozenset({"walidata", "pimpinan"})
-OPD_VIEWERS = frozenset({"kepala_opd", "produsen"})
 
 
 async def kepatuhan(request: Request) -> list[Reply]:
@@ -36,8 +34,8 @@ async def kepatuhan(request: Request) -> list[Reply]:
             if score >= 60
         ]
         return [Reply(t.t("opd_unknown", opd=asked, suggestions=close))]
-    if not viewer.roles & REGION_VIEWERS:
-        if not viewer.roles & OPD_VIEWERS or viewer.opd_id is None:
+    if not viewer.roles & REGION_WIDE_ROLES:
+        if not viewer.roles & OPD_ROLES or viewer.opd_id is None:
             return [Reply(t.t("kepatuhan_who"))]
         if opd is not None and opd.id != viewer.opd_id:
             return [Reply(t.t("kepatuhan_own_only"))]

@@ -1,6 +1,6 @@
 """Answers to a data request, and /permintaan where the walidata follows them up.
 
-Buttons are `p:<action>:<request id>[:<value>]`. A recipient answers (`a`: rcv, prm, snt, no;
+Buttons are `d:<action>:<request id>[:<value>]`. A recipient answers (`a`: rcv, prm, snt, no;
 `pd`: the promised date); the walidata views (`v`), reminds the silent (`r`), exports (`x`),
 closes (`c`) or cancels (`k`). Messages to other people go through the outbox with keys that
 make each one go once, however often a button is pressed.

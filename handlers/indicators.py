@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Self
 
+from domain.callbacks import CallbackData
+from domain.terms import Classification
 from handlers.access import current, may_see_metadata, may_see_values
 from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank
 from handlers.answer_trend import answer_trend
 from handlers.answer_value import answer_value
-from handlers.catalog import DatasetEntry, RegionEntry
+from handlers.catalog import Catalog, DatasetEntry, RegionEntry
 from handlers.context import Request
-from handlers.messages import Button, Reply
+from handlers.messages import Button, Reply, button_id
 from handlers.understanding import PeriodAsk, Question
 from storage.uow import UnitOfWork
+from texts.i18n import LANGUAGES
 
 INTENT_CODES = {"value": "v", "trend": "t", "compare": "c", "rank": "r", "rank_low": "R"}
 CODE_INTENTS = {code: intent for intent, code in INTENT_CODES.items()}
@@ -27,6 +31,7 @@ CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
 # Button "shape": intent letter, optional level letter, optional ranking length ("rk3").
 SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkc]?)(?P<limit>[1-9][0-9]?)?")
 MAX_COMPARE = 6
+REGION_SEPARATOR = "."
 
 
 @dataclass(frozen=True)
@@ -57,33 +62,87 @@ class Ask:
     series: tuple[DatasetEntry, ...] = ()
 
     def button_data(self, language: str) -> str:
-        intent = "rank_low" if self.intent == "rank" and self.direction == "low" else self.intent
-        regions = ".".join(str(r.id) for r in self.regions)
-        shape = f"{INTENT_CODES[intent]}{LEVEL_CODES[self.level]}{self.limit or ''}"
-        return f"q:{language}:{shape}:{self.dataset.id}:{regions}:{self.period.encode()}"
+        """A button that asks this again, answered in `language`."""
+        return AnswerButton.of(self, language).pack()
 
 
-def ask_from_button(request: Request, data: str) -> tuple[Ask, str] | None:
-    """Decode `q:` button data; None when it is malformed or names unknown things."""
-    catalog = request.app.catalog
-    try:
-        _, language, shape, dataset_id, region_ids, period = data.split(":")
-        match = SHAPE.fullmatch(shape)
-        if match is None:
+@dataclass(frozen=True)
+class AnswerButton(CallbackData, prefix="q"):
+    """A question to answer again: `q:<language>:<shape>:<dataset id>:<region ids>:<period>`,
+    as sent before payloads were typed. `shape` is the intent letter, the level letter and the
+    ranking's length ("v", "rk3"); `region_ids` the regions' ids joined by "." (None: no region
+    named); `period` a `PeriodAsk.encode()` (None: the latest). A press that does not read as
+    such is stale; one naming a dataset or region the catalog lacks is too (`ask`).
+
+    Fits Telegram's 64 bytes with a dataset id up to 10**12, the longest period and
+    `MAX_COMPARE` region ids below 10 000 (BPS counts some 550 regions in all of Indonesia).
+    """
+
+    language: str
+    shape: str
+    dataset_id: int
+    region_ids: str | None = None
+    period: str | None = None
+
+    @classmethod
+    def of(cls, ask: Ask, language: str) -> AnswerButton:
+        low = ask.intent == "rank" and ask.direction == "low"
+        shape = f"{INTENT_CODES['rank_low' if low else ask.intent]}{LEVEL_CODES[ask.level]}"
+        regions = REGION_SEPARATOR.join(str(r.id) for r in ask.regions)
+        return cls(
+            language,
+            f"{shape}{ask.limit or ''}",
+            ask.dataset.id,
+            regions or None,
+            ask.period.encode() or None,
+        )
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        """As `CallbackData.unpack`, each field also checked against what `of` writes."""
+        button = super().unpack(data)
+        if (
+            button is None
+            or button.language not in LANGUAGES
+            or SHAPE.fullmatch(button.shape) is None
+            or region_ids(button.region_ids) is None
+        ):
+            return None
+        try:
+            PeriodAsk.decode(button.period or "")
+        except ValueError:
+            return None
+        return button
+
+    def ask(self, catalog: Catalog) -> Ask | None:
+        """The question again, with the catalog's entries; None when it lacks one of them."""
+        match = SHAPE.fullmatch(self.shape)
+        ids = region_ids(self.region_ids)
+        if match is None or ids is None or self.dataset_id not in catalog.datasets:
+            return None
+        if any(i not in catalog.regions for i in ids):
             return None
         intent = CODE_INTENTS[match["intent"]]
-        level = CODE_LEVELS[match["level"]]
-        limit = int(match["limit"]) if match["limit"] else None
-        dataset = catalog.datasets[int(dataset_id)]
-        regions = tuple(catalog.regions[int(i)] for i in region_ids.split(".") if i)
-        period_ask = PeriodAsk.decode(period)
-    except (ValueError, KeyError, IndexError):
+        return Ask(
+            "rank" if intent == "rank_low" else intent,
+            catalog.datasets[self.dataset_id],
+            tuple(catalog.regions[i] for i in ids),
+            PeriodAsk.decode(self.period or ""),
+            "low" if intent == "rank_low" else "high",
+            int(match["limit"]) if match["limit"] else None,
+            CODE_LEVELS[match["level"]],
+        )
+
+
+def region_ids(encoded: str | None) -> tuple[int, ...] | None:
+    """The ids of `AnswerButton.region_ids` (none for None); None unless it holds one to
+    `MAX_COMPARE` database ids joined by ".", nothing else."""
+    if encoded is None:
+        return ()
+    ids = [button_id(part) for part in encoded.split(REGION_SEPARATOR)]
+    if len(ids) > MAX_COMPARE or None in ids:
         return None
-    if language not in ("id", "en") or len(regions) > MAX_COMPARE:
-        return None
-    direction = "low" if intent == "rank_low" else "high"
-    intent = "rank" if intent.startswith("rank") else intent
-    return Ask(intent, dataset, regions, period_ask, direction, limit, level), language
+    return tuple(i for i in ids if i is not None)
 
 
 async def answer_text(request: Request, question: Question) -> list[Reply]:
@@ -123,12 +182,11 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
     return await answer(request, ask)
 
 
-async def answer_button(request: Request) -> list[Reply]:
-    decoded = ask_from_button(request, request.incoming.callback_data or "")
-    if decoded is None:
+async def answer_button(request: Request, button: AnswerButton) -> list[Reply]:
+    ask = button.ask(request.app.catalog)
+    if ask is None:
         return [Reply(request.texts.t("stale_button"))]
-    ask, language = decoded
-    return await answer(replace(request, language=language), ask)
+    return await answer(replace(request, language=button.language), ask)
 
 
 async def answer(request: Request, ask: Ask) -> list[Reply]:
@@ -158,7 +216,7 @@ async def answer(request: Request, ask: Ask) -> list[Reply]:
                 return [Reply(t.t("no_default_region"))]
             ask = replace(ask, regions=(default,), region_note=RegionNote("default", default.name))
         replies = await _answer(request, uow, ask)
-        restricted = [d.code for d in series if d.classification == "terbatas"]
+        restricted = [d.code for d in series if d.classification == Classification.TERBATAS]
         if restricted and any(reply.data for reply in replies):
             _audit_read(request, uow, ask, restricted)
             await uow.commit()

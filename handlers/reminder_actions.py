@@ -1,22 +1,31 @@
 """Acting on a reminder, and /status.
 
-Buttons on a reminder (`r:<action>:<dataset id>:<period>[:<more>]`): the liaison says the data
-is updated, asks for an extension, says the dataset is not theirs, or asks for details; the
-walidata confirms, approves, refuses or reassigns. Every change, and every message it causes to
-other people (through the outbox), commits together.
+Buttons on a reminder (a `ReminderButton`, `r:<action>:<dataset id>:<period>[:<choice>]`): the
+liaison says the data is updated, asks for an extension, says the dataset is not theirs, or asks
+for details; the walidata confirms, approves, refuses or reassigns. Every change, and every
+message it causes to other people (through the outbox), commits together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from domain.cadence import step_label
+from domain.terms import (
+    LIAISON,
+    OPD_ROLES,
+    REGION_WIDE_ROLES,
+    DeadlineStatus,
+    ExtensionStatus,
+    OutboxKind,
+    Role,
+)
 from handlers.access import may_see_metadata
 from handlers.catalog import Catalog
 from handlers.context import Request
-from handlers.messages import Button, Reply, button_id
+from handlers.messages import Button, Reply
+from reminders.buttons import ReminderAction, ReminderButton
 from reminders.status import DatasetStatus, dataset_statuses, status_of
 from storage.fulfilment import close_chase
 from storage.models import Dataset, Extension, OutboxMessage, Person
@@ -26,53 +35,38 @@ from texts.i18n import texts
 EXTENSION_DAYS = (7, 14, 30)
 MAX_STATUS_LINES = 40
 MAX_MOVE_CHOICES = 12
-STATUSES = ("terlambat", "jatuh_tempo", "segera", "mutakhir")
-LIAISON_ACTIONS = frozenset({"done", "ext", "extd", "notours"})
-WALIDATA_ACTIONS = frozenset({"confirm", "deny", "extok", "extno", "move"})
+# What the liaison of the dataset's OPD may press (and the walidata); the rest is the walidata's.
+LIAISON_ACTIONS = frozenset(
+    {
+        ReminderAction.DONE,
+        ReminderAction.EXTEND,
+        ReminderAction.EXTEND_TO,
+        ReminderAction.NOT_OURS,
+        ReminderAction.DETAIL,
+    }
+)
+# Extensions that count against the limit: asked for and not refused.
+STANDING = frozenset({ExtensionStatus.PENDING, ExtensionStatus.APPROVED})
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    dataset_id: int
-    period: str
-    extra: str
-
-
-def parse(data: str) -> Action | None:
-    parts = data.split(":")
-    if len(parts) not in (4, 5) or parts[0] != "r":
-        return None
-    dataset_id = button_id(parts[2])
-    if dataset_id is None:
-        return None
-    return Action(parts[1], dataset_id, parts[3], parts[4] if len(parts) == 5 else "")
-
-
-async def on_button(request: Request) -> list[Reply]:
+async def on_button(request: Request, button: ReminderButton) -> list[Reply]:
     t = request.texts
-    action = parse(request.incoming.callback_data or "")
-    if action is None:
-        return [Reply(t.t("stale_button"))]
     viewer = request.viewer
     async with request.app.uow() as uow:
-        dataset = await uow.session.get(Dataset, action.dataset_id)
+        dataset = await uow.datasets.get(button.dataset_id)
         if dataset is None:
             return [Reply(t.t("stale_button"))]
-        is_walidata = "walidata" in viewer.roles
-        is_liaison = "produsen" in viewer.roles and viewer.opd_id == dataset.opd_id
-        if action.name in WALIDATA_ACTIONS and not is_walidata:
+        is_walidata = Role.WALIDATA in viewer.roles
+        is_liaison = LIAISON in viewer.roles and viewer.opd_id == dataset.opd_id
+        if button.action not in LIAISON_ACTIONS and not is_walidata:
             return [Reply(t.t("walidata_only"))]
-        if action.name in LIAISON_ACTIONS | {"detail"} and not (is_liaison or is_walidata):
+        if button.action in LIAISON_ACTIONS and not (is_liaison or is_walidata):
             return [Reply(t.t("liaison_only", opd=dataset.opd.name))]
         today = request.now.astimezone(request.app.deployment.timezone).date()
         status = await status_of(uow, dataset.id, today)
-        handler = HANDLERS.get(action.name)
-        if handler is None:
-            return [Reply(t.t("stale_button"))]
-        replies = await handler(request, uow, dataset, action, status)
+        replies = await HANDLERS[button.action](request, uow, dataset, button, status)
         await uow.commit()
-    if action.name == "move":
+    if button.action is ReminderAction.MOVE:
         async with request.app.uow() as uow:
             request.app.catalog = await Catalog.load(uow)  # the producer changed
     return replies
@@ -82,100 +76,102 @@ async def _done(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
     t = request.texts
-    if status is None or status.deadline.expected.code != action.period:
-        return [Reply(t.t("already_recorded", title=dataset.title, period=action.period))]
-    _audit(request, uow, "claim_updated", dataset, action.period)
-    ref = f"{dataset.id}:{action.period}"
+    if status is None or status.deadline.expected.code != button.period:
+        return [Reply(t.t("already_recorded", title=dataset.title, period=button.period))]
+    _audit(request, uow, "claim_updated", dataset, button.period)
     await _ask_walidata(
         uow,
         request,
-        f"claim:{ref}:{request.now.timestamp():.0f}",
+        f"claim:{dataset.id}:{button.period}:{request.now.timestamp():.0f}",
         "claim_for_walidata",
         lambda w: [
-            [_choice(w, "btn_confirm", f"r:confirm:{ref}"), _choice(w, "btn_deny", f"r:deny:{ref}")]
+            [
+                _choice(w, "btn_confirm", _about(button, ReminderAction.CONFIRM)),
+                _choice(w, "btn_deny", _about(button, ReminderAction.DENY)),
+            ]
         ],
         person=request.viewer.name,
         title=dataset.title,
         code=dataset.code,
-        period=action.period,
+        period=button.period,
         opd=dataset.opd.name,
     )
-    return [Reply(t.t("claim_received", title=dataset.title, period=action.period))]
+    return [Reply(t.t("claim_received", title=dataset.title, period=button.period))]
 
 
 async def _confirm(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
     delivered = max(
         p for p in (dataset.latest_period, dataset.confirmed_period, "") if p is not None
     )
-    if delivered >= action.period:
+    if delivered >= button.period:
         return [
-            Reply(request.texts.t("already_recorded", title=dataset.title, period=action.period))
+            Reply(request.texts.t("already_recorded", title=dataset.title, period=button.period))
         ]
     previous = delivered or None
-    dataset.confirmed_period = action.period
+    dataset.confirmed_period = button.period
     await close_chase(
-        uow, dataset, action.period, request.now, previous_delivered=previous, confirmed=True
+        uow, dataset, button.period, request.now, previous_delivered=previous, confirmed=True
     )
-    _audit(request, uow, "claim_confirmed", dataset, action.period)
-    return [Reply(request.texts.t("claim_confirmed", title=dataset.title, period=action.period))]
+    _audit(request, uow, "claim_confirmed", dataset, button.period)
+    return [Reply(request.texts.t("claim_confirmed", title=dataset.title, period=button.period))]
 
 
 async def _deny(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
-    _audit(request, uow, "claim_denied", dataset, action.period)
+    _audit(request, uow, "claim_denied", dataset, button.period)
     for liaison in await _liaisons(uow, dataset):
         await _notify(
             uow,
             request,
             liaison,
-            f"deny:{dataset.id}:{action.period}:{liaison.id}:{request.now.timestamp():.0f}",
+            f"deny:{dataset.id}:{button.period}:{liaison.id}:{request.now.timestamp():.0f}",
             "claim_denied_for_liaison",
             title=dataset.title,
-            period=action.period,
+            period=button.period,
         )
-    return [Reply(request.texts.t("claim_denied", title=dataset.title, period=action.period))]
+    return [Reply(request.texts.t("claim_denied", title=dataset.title, period=button.period))]
 
 
 async def _extend(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
     t = request.texts
-    if status is None or status.deadline.expected.code != action.period:
-        return [Reply(t.t("already_recorded", title=dataset.title, period=action.period))]
+    if status is None or status.deadline.expected.code != button.period:
+        return [Reply(t.t("already_recorded", title=dataset.title, period=button.period))]
     asked = [
         e
-        for e in await uow.reminders.extensions_for(dataset.id, action.period)
-        if e.status in ("pending", "approved")
+        for e in await uow.reminders.extensions_for(dataset.id, button.period)
+        if e.status in STANDING
     ]
     if len(asked) >= request.app.reminders.max_extensions:
         return [Reply(t.t("extension_limit", limit=request.app.reminders.max_extensions))]
-    if any(e.status == "pending" for e in asked):
+    if any(e.status == ExtensionStatus.PENDING for e in asked):
         return [Reply(t.t("extension_pending"))]
     due = status.deadline.due
     buttons = [
         [
             Button(
                 t.t("btn_extend_to", date=due + timedelta(days=days)),
-                f"r:extd:{dataset.id}:{action.period}:{days}",
+                _about(button, ReminderAction.EXTEND_TO, days),
             )
         ]
         for days in EXTENSION_DAYS
@@ -187,29 +183,28 @@ async def _extend_to(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
     t = request.texts
-    if action.extra not in {str(d) for d in EXTENSION_DAYS}:
+    days = button.choice
+    if days is None or days not in EXTENSION_DAYS:
         return [Reply(t.t("stale_button"))]
-    check = await _extend(request, uow, dataset, action, status)
+    check = await _extend(request, uow, dataset, button, status)
     if not check[0].buttons:  # refused (limit, pending, or period already delivered)
         return check
     assert status is not None and request.viewer.person_id is not None
-    new_due = status.deadline.due + timedelta(days=int(action.extra))
+    new_due = status.deadline.due + timedelta(days=days)
     extension = Extension(
         dataset_id=dataset.id,
-        period=action.period,
+        period=button.period,
         requested_by=request.viewer.person_id,
         requested_at=request.now,
         new_due=new_due,
-        status="pending",
+        status=ExtensionStatus.PENDING,
     )
-    uow.session.add(extension)
-    await uow.session.flush()
-    _audit(request, uow, "extension_requested", dataset, action.period, new_due=new_due.isoformat())
-    ref = f"{dataset.id}:{action.period}:{extension.id}"
+    await uow.reminders.add_extension(extension)
+    _audit(request, uow, "extension_requested", dataset, button.period, new_due=new_due.isoformat())
     await _ask_walidata(
         uow,
         request,
@@ -217,13 +212,13 @@ async def _extend_to(
         "extension_for_walidata",
         lambda w: [
             [
-                _choice(w, "btn_approve", f"r:extok:{ref}"),
-                _choice(w, "btn_refuse", f"r:extno:{ref}"),
+                _choice(w, "btn_approve", _about(button, ReminderAction.APPROVE, extension.id)),
+                _choice(w, "btn_refuse", _about(button, ReminderAction.REFUSE, extension.id)),
             ]
         ],
         person=request.viewer.name,
         title=dataset.title,
-        period=action.period,
+        period=button.period,
         due=status.deadline.due,
         new_due=new_due,
         opd=dataset.opd.name,
@@ -235,18 +230,18 @@ async def _decide(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
     t = request.texts
-    extension_id = button_id(action.extra)
-    extension = await uow.reminders.extension(extension_id) if extension_id is not None else None
+    assert button.choice is not None  # an extension's id: the button has one
+    extension = await uow.reminders.extension(button.choice)
     if extension is None or extension.dataset_id != dataset.id:
         return [Reply(t.t("stale_button"))]
-    if extension.status != "pending":
+    if extension.status != ExtensionStatus.PENDING:
         return [Reply(t.t("extension_already_decided", status=extension.status))]
-    approved = action.name == "extok"
-    extension.status = "approved" if approved else "refused"
+    approved = button.action is ReminderAction.APPROVE
+    extension.status = ExtensionStatus.APPROVED if approved else ExtensionStatus.REFUSED
     extension.decided_by, extension.decided_at = request.viewer.person_id, request.now
     if approved:
         dataset.next_action_at = request.now  # re-plan the chase around the new date
@@ -255,7 +250,7 @@ async def _decide(
         uow,
         f"extension_{extension.status}",
         dataset,
-        action.period,
+        button.period,
         new_due=extension.new_due.isoformat(),
     )
     requester = await uow.people.get(extension.requested_by)
@@ -267,7 +262,7 @@ async def _decide(
             f"extdecision:{extension.id}",
             "extension_decided",
             title=dataset.title,
-            period=action.period,
+            period=button.period,
             new_due=extension.new_due,
             approved=approved,
         )
@@ -287,10 +282,10 @@ async def _not_ours(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
-    _audit(request, uow, "reassignment_requested", dataset, action.period)
+    _audit(request, uow, "reassignment_requested", dataset, button.period)
     choices = [o for o in await uow.opds.all() if o.id != dataset.opd_id][:MAX_MOVE_CHOICES]
     await _ask_walidata(
         uow,
@@ -298,7 +293,7 @@ async def _not_ours(
         f"notours:{dataset.id}:{request.now.timestamp():.0f}",
         "not_ours_for_walidata",
         lambda w: [
-            [{"text": o.short_name, "data": f"r:move:{dataset.id}:{action.period}:{o.id}"}]
+            [{"text": o.short_name, "data": _about(button, ReminderAction.MOVE, o.id)}]
             for o in choices
         ],
         person=request.viewer.name,
@@ -313,10 +308,10 @@ async def _move(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
-    opd = next((o for o in await uow.opds.all() if str(o.id) == action.extra), None)
+    opd = next((o for o in await uow.opds.all() if o.id == button.choice), None)
     if opd is None:
         return [Reply(request.texts.t("stale_button"))]
     _audit(
@@ -324,7 +319,7 @@ async def _move(
         uow,
         "dataset_reassigned",
         dataset,
-        action.period,
+        button.period,
         old_opd=dataset.opd.code,
         new_opd=opd.code,
     )
@@ -337,10 +332,10 @@ async def _detail(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    action: Action,
+    button: ReminderButton,
     status: DatasetStatus | None,
 ) -> list[Reply]:
-    sends = await uow.reminders.sends_for(dataset.id, action.period)
+    sends = await uow.reminders.sends_for(dataset.id, button.period)
     labels = [step_label(send.step) for send in sends]
     steps = [label for label in dict.fromkeys(labels) if label != "weekly"]  # in sent order
     weekly = len({send.step for send in sends if step_label(send.step) == "weekly"})
@@ -355,17 +350,20 @@ async def _detail(
     return [Reply(text)]
 
 
-HANDLERS = {
-    "done": _done,
-    "confirm": _confirm,
-    "deny": _deny,
-    "ext": _extend,
-    "extd": _extend_to,
-    "extok": _decide,
-    "extno": _decide,
-    "notours": _not_ours,
-    "move": _move,
-    "detail": _detail,
+ActionHandler = Callable[
+    [Request, UnitOfWork, Dataset, ReminderButton, DatasetStatus | None], Awaitable[list[Reply]]
+]
+HANDLERS: dict[ReminderAction, ActionHandler] = {
+    ReminderAction.DONE: _done,
+    ReminderAction.CONFIRM: _confirm,
+    ReminderAction.DENY: _deny,
+    ReminderAction.EXTEND: _extend,
+    ReminderAction.EXTEND_TO: _extend_to,
+    ReminderAction.APPROVE: _decide,
+    ReminderAction.REFUSE: _decide,
+    ReminderAction.NOT_OURS: _not_ours,
+    ReminderAction.MOVE: _move,
+    ReminderAction.DETAIL: _detail,
 }
 
 
@@ -375,17 +373,17 @@ async def status(request: Request) -> list[Reply]:
     viewer = request.viewer
     today = request.now.astimezone(request.app.deployment.timezone).date()
     async with request.app.uow() as uow:
-        if viewer.roles & {"walidata", "pimpinan"}:
+        if viewer.roles & REGION_WIDE_ROLES:
             statuses = await dataset_statuses(uow, today)
             opds = {o.id: o.name for o in await uow.opds.all()}
-            counts: dict[str, dict[str, int]] = {}
+            counts: dict[str, dict[DeadlineStatus, int]] = {}
             for s in statuses:
-                per = counts.setdefault(opds[s.row.opd_id], dict.fromkeys(STATUSES, 0))
+                per = counts.setdefault(opds[s.row.opd_id], dict.fromkeys(DeadlineStatus, 0))
                 per[s.deadline.status] += 1
             worst = [
                 s
                 for s in statuses
-                if s.deadline.status == "terlambat" and may_see_metadata(viewer, s.row)
+                if s.deadline.status is DeadlineStatus.TERLAMBAT and may_see_metadata(viewer, s.row)
             ][:5]
             text = t.render(
                 "status_overview",
@@ -395,7 +393,7 @@ async def status(request: Request) -> list[Reply]:
                 today=today,
             )
             return [Reply(text)]
-        if viewer.opd_id is None or not viewer.roles & {"produsen", "kepala_opd"}:
+        if viewer.opd_id is None or not viewer.roles & OPD_ROLES:
             return [Reply(t.t("status_who"))]
         statuses = await dataset_statuses(uow, today, viewer.opd_id)
     listed = [s for s in statuses if may_see_metadata(viewer, s.row)]
@@ -427,11 +425,11 @@ async def _notify(
     """Queue a message to someone else, in their language, once per key."""
     if await uow.outbox.exists(key):
         return  # the same button pressed twice: they were told already
-    uow.session.add(
+    uow.outbox.add(
         OutboxMessage.to_person(
             recipient,
             key=key,
-            kind="notice",
+            kind=OutboxKind.NOTICE,
             text=_t(recipient, message, **context),
             now=request.now,
             buttons=buttons,
@@ -460,7 +458,7 @@ async def _ask_walidata(
     **context: object,
 ) -> None:
     """Every walidata gets the question, with buttons in their own language."""
-    for walidata in await _people_with(uow, "walidata"):
+    for walidata in await _people_with(uow, Role.WALIDATA):
         await _notify(
             uow,
             request,
@@ -476,9 +474,14 @@ def _choice(reader: Person, label: str, data: str) -> dict[str, str]:
     return {"text": _t(reader, label), "data": data}
 
 
-async def _people_with(uow: UnitOfWork, role: str) -> list[Person]:
+def _about(button: ReminderButton, action: ReminderAction, choice: int | None = None) -> str:
+    """The data of a button that acts on the same dataset period as `button`."""
+    return ReminderButton(action, button.dataset_id, button.period, choice).pack()
+
+
+async def _people_with(uow: UnitOfWork, role: Role) -> list[Person]:
     return [p for p in await uow.people.all() if p.active and role in p.role_names]
 
 
 async def _liaisons(uow: UnitOfWork, dataset: Dataset) -> list[Person]:
-    return [p for p in await _people_with(uow, "produsen") if p.opd_id == dataset.opd_id]
+    return [p for p in await _people_with(uow, LIAISON) if p.opd_id == dataset.opd_id]

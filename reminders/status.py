@@ -7,10 +7,9 @@ from datetime import date
 
 from domain.engine import ChaseState, owed_deadline
 from domain.schedule import Deadline
+from domain.terms import URGENCY
 from storage.repositories import ChaseRow
 from storage.uow import UnitOfWork
-
-STATUS_ORDER = {"terlambat": 0, "jatuh_tempo": 1, "segera": 2, "mutakhir": 3}
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ async def dataset_statuses(
         if owed is not None:
             statuses.append(DatasetStatus(row, owed))
     return sorted(
-        statuses, key=lambda s: (STATUS_ORDER[s.deadline.status], s.deadline.days_left, s.row.code)
+        statuses, key=lambda s: (URGENCY[s.deadline.status], s.deadline.days_left, s.row.code)
     )
 
 

@@ -12,18 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
-
-from domain.cadence import LIAISON, PlannedStep
+from domain.cadence import PlannedStep
 from domain.engine import ChaseState, ReminderSettings, evaluate
 from domain.telegram_limits import TEXT_LIMIT
-from storage.models import OutboxMessage, Person, ReminderSend
-from storage.repositories import ChaseRow
+from domain.terms import LIAISON, REGION_WIDE_ROLES, OutboxKind
+from reminders.buttons import ReminderAction, ReminderButton
+from storage.models import OutboxMessage, Person
+from storage.repositories import ChaseRow, SendRecord
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts.i18n import texts
 
-# Escalations go to these roles regardless of OPD; the others only within the dataset's OPD.
-REGION_WIDE_ROLES = frozenset({"walidata", "pimpinan"})
 MAX_BUTTON_DATASETS = 8  # a message with more datasets points to /status for the rest
 # Datasets named per section of one message; the rest are counted, and /status lists them all.
 MAX_LISTED = 12
@@ -97,6 +95,7 @@ async def collect(
     recipients = Recipients([p for p in await uow.people.all() if p.active])
     opd_names = {opd.id: opd.name for opd in await uow.opds.all()}
     notices: dict[int, Notice] = {}
+    told: set[tuple[int, int]] = set()  # (person, dataset): one person, two roles: told once
     next_actions: dict[int, datetime | None] = {}
     for row in rows:
         state = ChaseState.of(row)
@@ -106,10 +105,10 @@ async def collect(
             continue
         for role in result.due_now.step.audience:
             for person in recipients.of(role, row.opd_id):
-                notice = notices.setdefault(person.id, Notice(person))
-                if any(item.dataset_id == row.id for item in notice.items):
-                    continue  # one person, two roles: told once
-                notice.items.append(
+                if (person.id, row.id) in told:
+                    continue
+                told.add((person.id, row.id))
+                notices.setdefault(person.id, Notice(person)).items.append(
                     Item(
                         row.id,
                         row.code,
@@ -144,22 +143,16 @@ async def run_tick(
         rows = await uow.reminders.actionable(now)
         notices, next_actions = await collect(uow, rows, now, settings)
         messages = [reminder_message(notice, now) for notice in notices]
-        uow.session.add_all(messages)
-        await uow.session.flush()  # one batched insert; the ids come back
-        sends = [
-            {
-                "dataset_id": item.dataset_id,
-                "period": item.period,
-                "step": item.step.key,
-                "person_id": notice.person.id,
-                "outbox_id": message.id,
-                "created_at": now,
-            }
-            for notice, message in zip(notices, messages, strict=True)
-            for item in notice.items
-        ]
-        if sends:
-            await uow.session.execute(insert(ReminderSend), sends)
+        await uow.outbox.add_now(messages)  # the ids come back for the sends
+        await uow.reminders.record_sends(
+            [
+                SendRecord(
+                    item.dataset_id, item.period, item.step.key, notice.person.id, message.id, now
+                )
+                for notice, message in zip(notices, messages, strict=True)
+                for item in notice.items
+            ]
+        )
         await uow.reminders.set_next_actions(next_actions)
         await uow.commit()
     return TickReport(len(rows), len(notices), sum(len(n.items) for n in notices))
@@ -173,7 +166,7 @@ def reminder_message(notice: Notice, now: datetime) -> OutboxMessage:
     return OutboxMessage.to_person(
         person,
         key=f"reminder:{person.id}:{digest}",
-        kind="reminder",
+        kind=OutboxKind.REMINDER,
         text=_reminder_text(notice, language),
         now=now,
         buttons=_buttons(notice, language),
@@ -194,22 +187,26 @@ def _reminder_text(notice: Notice, language: str) -> str:
 def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
     """Act on a reminder from the message: per dataset the liaison is chasing."""
     t = texts(language)
+    extend, not_ours, detail = t.t("btn_extend"), t.t("btn_not_ours"), t.t("btn_detail")
     rows = []
     for item in [i for i in notice.items if i.role == LIAISON][:MAX_BUTTON_DATASETS]:
-        ref = f"{item.dataset_id}:{item.period}"
         rows.append(
             [
-                {"text": t.t("btn_done", code=item.code), "data": f"r:done:{ref}"},
-                {"text": t.t("btn_extend"), "data": f"r:ext:{ref}"},
+                _button(t.t("btn_done", code=item.code), ReminderAction.DONE, item),
+                _button(extend, ReminderAction.EXTEND, item),
             ]
         )
         rows.append(
             [
-                {"text": t.t("btn_not_ours"), "data": f"r:notours:{ref}"},
-                {"text": t.t("btn_detail"), "data": f"r:detail:{ref}"},
+                _button(not_ours, ReminderAction.NOT_OURS, item),
+                _button(detail, ReminderAction.DETAIL, item),
             ]
         )
     return rows
+
+
+def _button(label: str, action: ReminderAction, item: Item) -> dict[str, str]:
+    return {"text": label, "data": ReminderButton(action, item.dataset_id, item.period).pack()}
 
 
 class Recipients:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
+from domain.terms import DeadlineStatus
 from reminders.status import DatasetStatus
 from storage.models import ComplianceSnapshot
 
-DUE_SOON = frozenset({"segera", "jatuh_tempo"})
+DUE_SOON = frozenset({DeadlineStatus.SEGERA, DeadlineStatus.JATUH_TEMPO})
 TREND_WEEKS = 8
 
 
@@ -57,7 +58,7 @@ class Compliance:
     def add(self, status: DatasetStatus) -> None:
         self.scheduled += 1
         deadline = status.deadline
-        if deadline.status == "terlambat":
+        if deadline.status is DeadlineStatus.TERLAMBAT:
             self.overdue += 1
             self.days_late.append(deadline.days_late)
             return
@@ -100,7 +101,7 @@ def compliance(
         if opd_id not in per_opd:
             per_opd[opd_id] = Compliance(opds[opd_id].name, opds[opd_id].code)
         per_opd[opd_id].add(status)
-        if status.deadline.status == "terlambat" and shown(status):
+        if status.deadline.status is DeadlineStatus.TERLAMBAT and shown(status):
             overdue.append(status)
     ranked = sorted(per_opd.values(), key=lambda c: (-c.percent, c.average_days_late, c.name))
     overdue.sort(key=lambda s: (-s.deadline.days_late, s.row.code))

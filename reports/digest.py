@@ -14,9 +14,17 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from domain.terms import (
+    LIAISON,
+    Classification,
+    DeadlineStatus,
+    GroupPurpose,
+    RequestStatus,
+    Role,
+)
 from reminders.status import DatasetStatus, dataset_statuses
 from reports.charts import Bar, BarChart, Line, LineChart
-from reports.compliance import TREND_WEEKS, ComplianceReport, compliance, with_history
+from reports.compliance import DUE_SOON, TREND_WEEKS, ComplianceReport, compliance, with_history
 from reports.digest_sheet import dataset_sheet
 from storage.models import Extension, Opd, Person
 from storage.uow import UnitOfWork
@@ -27,7 +35,7 @@ LONGEST = 10
 # A head of OPD's page names this many late and due-soon datasets; /status lists them all.
 PAGE_LATE, PAGE_SOON = 25, 10
 SUBJECT = 60  # characters of a data request's first line
-LEADERSHIP_GROUPS = "digest_pimpinan"  # the purpose a walidata registers officials' groups with
+LEADERSHIP_GROUPS = GroupPurpose.DIGEST_PIMPINAN  # officials' groups get the region's summary
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class Recipient:
 @dataclass(frozen=True)
 class Delivery:
     recipient: Recipient
-    audience: str  # pimpinan, kepala_opd, walidata
+    audience: Role  # pimpinan, kepala_opd or walidata: which page they get
     parts: list[Part]
 
 
@@ -102,7 +110,7 @@ async def build_digest(
     history = await uow.snapshots.since(week - timedelta(weeks=TREND_WEEKS))
     with_history(report, history, week)
     people = [p for p in await uow.people.all() if p.active]
-    late_ids = [s.row.id for s in statuses if s.deadline.status == "terlambat"]
+    late_ids = [s.row.id for s in statuses if s.deadline.status is DeadlineStatus.TERLAMBAT]
     promises = await uow.reminders.promises(late_ids)
     waiting = await waiting_requests(uow, {opd_id: opd.name for opd_id, opd in opds.items()})
     pages = _Pages(report, statuses, opds, people, promises, waiting, today)
@@ -112,24 +120,24 @@ async def build_digest(
         recipient = Recipient(
             f"person:{person.id}", person.name, lang, person.telegram_user_id, person
         )
-        if "walidata" in roles:
-            digest.deliveries.append(Delivery(recipient, "walidata", pages.walidata(lang)))
+        if Role.WALIDATA in roles:
+            digest.deliveries.append(Delivery(recipient, Role.WALIDATA, pages.walidata(lang)))
             continue
-        if "pimpinan" in roles:
-            digest.deliveries.append(Delivery(recipient, "pimpinan", pages.region(lang)))
-        if "kepala_opd" in roles and person.opd_id in pages.ranks:
+        if Role.PIMPINAN in roles:
+            digest.deliveries.append(Delivery(recipient, Role.PIMPINAN, pages.region(lang)))
+        if Role.KEPALA_OPD in roles and person.opd_id in pages.ranks:
             parts = pages.opd(lang, person.opd_id)
-            digest.deliveries.append(Delivery(recipient, "kepala_opd", parts))
+            digest.deliveries.append(Delivery(recipient, Role.KEPALA_OPD, parts))
     for group in await uow.groups.registered_with(LEADERSHIP_GROUPS):
         label = f"grup {group.title or group.chat_id}"
         recipient = Recipient(f"chat:{group.chat_id}", label, place.language, group.chat_id)
-        digest.deliveries.append(Delivery(recipient, "pimpinan", pages.region(place.language)))
+        digest.deliveries.append(Delivery(recipient, Role.PIMPINAN, pages.region(place.language)))
     return digest
 
 
 async def waiting_requests(uow: UnitOfWork, opd_names: dict[int, str]) -> list[WaitingRequest]:
     waiting = []
-    for data_request in await uow.requests.with_status("open"):
+    for data_request in await uow.requests.with_status(RequestStatus.OPEN):
         recipients = await uow.requests.recipients(data_request.id)
         silent = [r for r in recipients if r.answer is None]
         if not silent:
@@ -167,7 +175,7 @@ class _Pages:
         self.ranks = {ids[c.code]: (rank, c) for rank, c in enumerate(report.opds, start=1)}
         self.liaisons: dict[int, list[str]] = {}
         for person in people:
-            if "produsen" in person.role_names and person.opd_id is not None:
+            if LIAISON in person.role_names and person.opd_id is not None:
                 self.liaisons.setdefault(person.opd_id, []).append(person.name)
         self.promises = promises
         self.waiting = waiting
@@ -182,7 +190,7 @@ class _Pages:
 
     def _region(self, language: str) -> list[Part]:
         t = texts(language)
-        named = [s for s in self.report.longest_overdue if s.row.classification != "tertutup"]
+        named = [s for s in self.report.longest_overdue if _named(s)]
         text = t.render(
             "digest_region",
             report=self.report,
@@ -218,16 +226,12 @@ class _Pages:
     def _opd(self, language: str, opd_id: int) -> list[Part]:
         rank, figures = self.ranks[opd_id]
         own = self.by_opd[opd_id]
-        late = [s for s in own if s.deadline.status == "terlambat"]
+        late = [s for s in own if s.deadline.status is DeadlineStatus.TERLAMBAT]
         named = sorted(
-            (s for s in late if s.row.classification != "tertutup"),
+            (s for s in late if _named(s)),
             key=lambda s: (-s.deadline.days_late, s.row.code),
         )
-        soon = [
-            s
-            for s in own
-            if s.deadline.status in ("segera", "jatuh_tempo") and s.row.classification != "tertutup"
-        ]
+        soon = [s for s in own if s.deadline.status in DUE_SOON and _named(s)]
         text = texts(language).render(
             "digest_opd",
             c=figures,
@@ -272,3 +276,8 @@ class _Pages:
             )
             parts.append(Part(trend.title, DigestFile("photo", trend.filename, trend.render())))
         return parts
+
+
+def _named(status: DatasetStatus) -> bool:
+    """A tertutup dataset is counted on these pages but named only to the walidata."""
+    return status.row.classification != Classification.TERTUTUP

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+from domain.terms import DeadlineStatus, ExtensionStatus
 from reminders.status import DatasetStatus
 from reports.xlsx import Cell, write_sheet
 from storage.models import Extension
 from texts.i18n import Texts
 
 WIDTHS = (34, 16, 50, 12, 12, 14, 14, 12, 18, 12, 28, 12, 18)  # characters, per column
-STATUSES = ("mutakhir", "segera", "jatuh_tempo", "terlambat")
-PROMISES = ("pending", "approved")
+PROMISES = (ExtensionStatus.PENDING, ExtensionStatus.APPROVED)  # what an extension can promise
 
 
 def dataset_sheet(
@@ -21,8 +21,8 @@ def dataset_sheet(
     liaisons: Mapping[int, list[str]],
     promises: Mapping[int, Mapping[str, Extension]],
 ) -> bytes:
-    status_label = {s: t.t(f"status_{s}") for s in STATUSES}
-    promise_label = {p: t.t(f"promise_{p}") for p in PROMISES}
+    status_label = {s: t.t(f"status_{s}") for s in DeadlineStatus}
+    promise_label: dict[str, str] = {p: t.t(f"promise_{p}") for p in PROMISES}
     liaison_names = {opd_id: ", ".join(names) for opd_id, names in liaisons.items()}
 
     def rows() -> Iterator[tuple[Cell, ...]]:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.calendar import WorkCalendar
 from domain.telegram_limits import fit_with_file
+from domain.terms import OutboxKind
 from reports.compliance import ComplianceReport
 from reports.digest import Digest, DigestPlace, build_digest
 from reports.digest_schedule import CATCH_UP, DigestSchedule
@@ -45,9 +46,7 @@ async def run_weekly_digest(
         stale = now - moment > CATCH_UP
         try:
             digest = await build_digest(uow, now, week, place)
-            for snapshot in snapshots_of(digest.report, week, now):
-                uow.snapshots.add(snapshot)
-            await uow.session.flush()  # another worker's week shows here, before any sending
+            await uow.snapshots.add_week(snapshots_of(digest.report, week, now))
             messages = 0 if stale else await enqueue(uow, digest, now)
             await uow.commit()
         except IntegrityError:
@@ -89,11 +88,11 @@ async def enqueue(uow: UnitOfWork, digest: Digest, now: datetime) -> int:
             if part.file is not None:
                 file = await uow.outbox.file(part.file.name, part.file.content, now)
             for text in fit_with_file(part.text, file is not None):
-                uow.session.add(
+                uow.outbox.add(
                     OutboxMessage.to_chat(
                         recipient.chat_id,
                         key=f"{prefix}:{number}",
-                        kind="digest",
+                        kind=OutboxKind.DIGEST,
                         text=text,
                         now=now,
                         file=file,

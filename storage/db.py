@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import hashlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +17,32 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+LOCK_POLL_SECONDS = 0.05  # how often a process waiting for another's set-up looks again
+
+
+class StorageProblem(StrEnum):
+    """Why the configured database cannot be used; the CLI explains each in one line."""
+
+    UNREACHABLE = "unreachable"  # no connection to the server (refused, unknown host, login)
+    UNWRITABLE = "unwritable"  # a SQLite file that cannot be opened or created
+    NEWER_SCHEMA = "newer_schema"  # at a migration this version does not know
+    CORRUPT = "corrupt"  # a file that is not (or no longer) a SQLite database
+    FAILED = "failed"  # any other error the database reported
+
+
+class StorageError(Exception):
+    """The database cannot be used as configured: something the operator fixes (a server to
+    start, a path to correct, a file to restore), not a bug to trace."""
+
+    def __init__(self, problem: StorageProblem, detail: str) -> None:
+        super().__init__(f"{problem}: {detail}")
+        self.problem = problem
+        self.detail = detail
 
 
 def lock_key(name: str) -> int:
@@ -40,16 +66,112 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def describe(url: str) -> str:
+    """Where the data lives, for messages: the SQLite file, or the server URL without its
+    password and driver."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if _sqlite_file(parsed) is not None:
+            try:
+                Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StorageError(StorageProblem.UNWRITABLE, _one_line(error)) from error
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True)
+        problem = StorageProblem.UNWRITABLE
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True)
+        problem = StorageProblem.UNREACHABLE
+    event.listen(engine.sync_engine, "do_connect", _connect_or_explain(problem))
+    return engine
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory database."""
+    if not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _connect_or_explain(problem: StorageProblem) -> Callable[[Dialect, Any, Any, Any], Any]:
+    """Connecting fails for reasons the operator fixes (a refused port, an unknown host, a
+    wrong login, a file that cannot be created): say so as a StorageError. The driver raises
+    plain OSErrors for some of them, which nothing else would tie to the database."""
+
+    def connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (OSError, dialect.loaded_dbapi.Error) as error:
+            raise StorageError(problem, _one_line(error)) from error
+
+    return connect
+
+
+def storage_error(error: BaseException) -> StorageError | None:
+    """The storage problem behind an error that stopped a command, if there is one: a
+    StorageError, or any SQLAlchemy error (only the database raises those), found through
+    causes and exception groups."""
+    pending = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, StorageError):
+            return current
+        if isinstance(current, SQLAlchemyError):
+            return _classify(current)
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(_causes(current))
+    return None
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    context = None if error.__suppress_context__ else error.__context__
+    return [cause for cause in (error.__cause__, context) if cause is not None]
+
+
+SQLITE_PROBLEMS = {
+    "SQLITE_NOTADB": StorageProblem.CORRUPT,
+    "SQLITE_CORRUPT": StorageProblem.CORRUPT,
+    "SQLITE_CANTOPEN": StorageProblem.UNWRITABLE,
+    "SQLITE_READONLY": StorageProblem.UNWRITABLE,
+    "SQLITE_PERM": StorageProblem.UNWRITABLE,
+    "SQLITE_FULL": StorageProblem.UNWRITABLE,
+}
+
+
+def _classify(error: SQLAlchemyError) -> StorageError:
+    original: BaseException = error
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        original = error.orig  # the driver's own words, without SQLAlchemy's decoration
+    problem = _sqlite_problem(str(getattr(original, "sqlite_errorname", "")))
+    if problem is None and isinstance(error, DBAPIError) and error.connection_invalidated:
+        problem = StorageProblem.UNREACHABLE
+    return StorageError(problem or StorageProblem.FAILED, _one_line(original))
+
+
+def _sqlite_problem(name: str) -> StorageProblem | None:
+    """SQLite's result code, primary or extended (SQLITE_READONLY_DBMOVED is a READONLY)."""
+    for primary, problem in SQLITE_PROBLEMS.items():
+        if name == primary or name.startswith(f"{primary}_"):
+            return problem
+    return None
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -69,10 +191,21 @@ def _alembic_config(connection: Connection) -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     def run(connection: Connection) -> None:
-        command.upgrade(_alembic_config(connection), revision)
+        config = _alembic_config(connection)
+        _refuse_unknown_revisions(connection, config)
+        command.upgrade(config, revision)
 
     async with engine.begin() as conn:
         await conn.run_sync(run)
+
+
+def _refuse_unknown_revisions(connection: Connection, config: Config) -> None:
+    """A database at a migration this version lacks was written by a newer one: going on
+    would run old code on a schema it does not know."""
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    current = MigrationContext.configure(connection).get_current_heads()
+    if unknown := sorted(set(current) - known):
+        raise StorageError(StorageProblem.NEWER_SCHEMA, ", ".join(unknown))
 
 
 async def is_current(engine: AsyncEngine) -> bool:
@@ -89,16 +222,49 @@ async def is_current(engine: AsyncEngine) -> bool:
 
 @asynccontextmanager
 async def migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Workers starting together on PostgreSQL migrate (and seed) one after another: the
-    first does the work, the others wait, then find the schema current. SQLite has one
-    process by design and needs no lock."""
-    if engine.dialect.name != "postgresql":
+    """Processes starting together on one database set it up (migrate, seed) one after
+    another: the first does the work, the others wait, then find it done. PostgreSQL: an
+    advisory lock. SQLite: an exclusive lock on a file beside the database, since SQLite's
+    own locks last one transaction and set-up takes several."""
+    if engine.dialect.name == "postgresql":
+        async with _advisory_lock(engine, MIGRATION_LOCK_KEY):
+            yield
+        return
+    path = _sqlite_file(engine.url)
+    if path is None:  # in memory: every connection has a database of its own
         yield
         return
+    async with _file_lock(path.with_name(f"{path.name}.lock")):
+        yield
+
+
+@asynccontextmanager
+async def _advisory_lock(engine: AsyncEngine, key: int) -> AsyncIterator[None]:
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
         try:
             yield
         finally:
-            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+@asynccontextmanager
+async def _file_lock(path: Path) -> AsyncIterator[None]:
+    """flock(2) on `path`, waited for without blocking the event loop. The file stays (removing
+    it would let a waiter lock a file nobody else opens); closing it releases the lock, also
+    when the process dies."""
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise StorageError(StorageProblem.UNWRITABLE, _one_line(error)) from error
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(handle)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from domain.periods import annual_period
+from domain.terms import Classification, Periodicity, Role
 from storage.models import Dataset, Indicator, Observation, Opd, Person, PersonRole, Region
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -166,8 +167,8 @@ async def _load_dataset(
             title=spec["title"],
             description=spec.get("description", ""),
             opd_id=opds[spec["opd"]],
-            periodicity=spec["periodicity"],
-            classification=spec["classification"],
+            periodicity=Periodicity(spec["periodicity"]),
+            classification=Classification(spec["classification"]),
             unit=unit,
             source=table,
             keywords="; ".join(spec.get("keywords", [])),
@@ -234,7 +235,7 @@ async def _load_people(
                 created_at=now,
                 language="id",
                 active=True,
-                roles=[PersonRole(role=role) for role in spec["roles"]],
+                roles=[PersonRole(role=Role(role)) for role in spec["roles"]],
             )
         )
         report.people_added += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.terms import LIAISON, OutboxKind, OutboxStatus
 from storage.models import Dataset, OutboxMessage
 from storage.uow import UnitOfWork
 from texts.i18n import texts
@@ -42,13 +43,14 @@ async def close_chase(
     for chased_period in chased:
         for message in await uow.outbox.pending_for_datasets(dataset.id, chased_period):
             if await _all_delivered(uow, message):
-                message.status, message.error = "cancelled", f"{dataset.code} {period} arrived"
+                message.status = OutboxStatus.CANCELLED
+                message.error = f"{dataset.code} {period} arrived"
     if not chased:
         return
     liaisons = [
         p
         for p in await uow.people.all()
-        if p.active and "produsen" in p.role_names and p.opd_id == dataset.opd_id
+        if p.active and LIAISON in p.role_names and p.opd_id == dataset.opd_id
     ]
     for person in liaisons:
         key = f"thanks:{dataset.id}:{period}:{person.id}"
@@ -60,14 +62,16 @@ async def close_chase(
             title=dataset.title,
             period=period,
         )
-        uow.session.add(OutboxMessage.to_person(person, key=key, kind="thanks", text=text, now=now))
+        uow.outbox.add(
+            OutboxMessage.to_person(person, key=key, kind=OutboxKind.THANKS, text=text, now=now)
+        )
 
 
 async def _all_delivered(uow: UnitOfWork, message: OutboxMessage) -> bool:
     """A reminder is pointless once every dataset period it names has been delivered; one
     that still names an owed period keeps its reason to be sent."""
     for dataset_id, period in await uow.reminders.periods_in(message.id):
-        dataset = await uow.session.get(Dataset, dataset_id)
+        dataset = await uow.datasets.get(dataset_id)
         if dataset is None:
             continue
         delivered = max(dataset.latest_period or "", dataset.confirmed_period or "")

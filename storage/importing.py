@@ -16,30 +16,25 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from domain.periods import parse_period
+from domain.terms import Classification, Periodicity, Role
 from storage.fulfilment import period_arrived
 from storage.models import Dataset, Indicator, Opd, Person, PersonRole
 from storage.people import OPD_ROLES, ROLES, replan_for
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
-PERIODICITIES = {
-    "tahunan": "tahunan",
-    "annual": "tahunan",
-    "yearly": "tahunan",
-    "semesteran": "semesteran",
-    "semester": "semesteran",
-    "triwulanan": "triwulanan",
-    "quarterly": "triwulanan",
-    "bulanan": "bulanan",
-    "monthly": "bulanan",
-    "mingguan": "mingguan",
-    "weekly": "mingguan",
-    "harian": "harian",
-    "daily": "harian",
-    "sewaktu-waktu": "sewaktu-waktu",
-    "sewaktu waktu": "sewaktu-waktu",
-    "ad hoc": "sewaktu-waktu",
+# Each periodicity by its own word, and by the English words and spellings spreadsheets use.
+PERIODICITIES: dict[str, Periodicity] = {p.value: p for p in Periodicity} | {
+    "annual": Periodicity.TAHUNAN,
+    "yearly": Periodicity.TAHUNAN,
+    "semester": Periodicity.SEMESTERAN,
+    "quarterly": Periodicity.TRIWULANAN,
+    "monthly": Periodicity.BULANAN,
+    "weekly": Periodicity.MINGGUAN,
+    "daily": Periodicity.HARIAN,
+    "sewaktu waktu": Periodicity.SEWAKTU_WAKTU,
+    "ad hoc": Periodicity.SEWAKTU_WAKTU,
 }
-CLASSIFICATIONS = ("terbuka", "terbatas", "tertutup")
+CLASSIFICATIONS: dict[str, Classification] = {c.value: c for c in Classification}
 DATASET_COLUMNS = ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir")
 PEOPLE_COLUMNS = ("nama", "peran", "opd", "telegram_id")
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -152,8 +147,8 @@ class DatasetRow:
     code: str
     title: str
     opd: str
-    periodicity: str
-    classification: str
+    periodicity: Periodicity
+    classification: Classification
     latest_period: str | None
     unit: str
     due_months: int | None
@@ -195,13 +190,14 @@ def _dataset_row(
     if periodicity is None:
         errors.append(
             f"periodisitas {row['periodisitas']!r} tidak dikenal; gunakan salah satu: "
-            "tahunan, semesteran, triwulanan, bulanan, mingguan, harian, sewaktu-waktu"
+            f"{', '.join(Periodicity)}"
         )
-    classification = row["klasifikasi"].strip().lower()
-    if classification not in CLASSIFICATIONS:
+    classification = CLASSIFICATIONS.get(row["klasifikasi"].strip().lower())
+    if classification is None:
+        *others, last = Classification
         errors.append(
-            f"klasifikasi {row['klasifikasi']!r} tidak dikenal; gunakan terbuka, "
-            "terbatas atau tertutup"
+            f"klasifikasi {row['klasifikasi']!r} tidak dikenal; gunakan "
+            f"{', '.join(others)} atau {last}"
         )
     opd = row["opd"].strip()
     if not opd:
@@ -209,7 +205,11 @@ def _dataset_row(
     elif (hint := _opd_typo(opd, opds)) is not None:
         errors.append(f"OPD {opd!r} tidak dikenal; maksud Anda {hint!r}?")
     latest = row["periode_terakhir"].strip() or None
-    if latest is not None and periodicity == "bulanan" and re.fullmatch(r"\d{4}-\d{2}-01", latest):
+    if (
+        latest is not None
+        and periodicity is Periodicity.BULANAN
+        and re.fullmatch(r"\d{4}-\d{2}-01", latest)
+    ):
         latest = latest[:7]  # a month that a spreadsheet stored as its first day
     if latest is not None:
         try:
@@ -221,7 +221,7 @@ def _dataset_row(
             )
         else:
             latest = period.code
-            if periodicity not in (None, "sewaktu-waktu") and period.kind != periodicity:
+            if periodicity not in (None, Periodicity.SEWAKTU_WAKTU) and period.kind != periodicity:
                 errors.append(f"periode_terakhir {latest} tidak sesuai periodisitas {periodicity}")
     due_months = _int(row.get("bulan_jatuh_tempo", ""), 0, 24, "bulan_jatuh_tempo", errors)
     due_day = _int(row.get("hari_jatuh_tempo", ""), 1, 31, "hari_jatuh_tempo", errors)
@@ -229,7 +229,7 @@ def _dataset_row(
         report.errors.append((number, message))
     if errors:
         return None
-    assert periodicity is not None
+    assert periodicity is not None and classification is not None
     return DatasetRow(
         number,
         code,
@@ -264,7 +264,7 @@ async def _apply_dataset(
             is_headline=True,
             note="",
             latest_period=None,
-            next_action_at=None if item.periodicity == "sewaktu-waktu" else now,
+            next_action_at=None if item.periodicity is Periodicity.SEWAKTU_WAKTU else now,
             indicators=[Indicator(code=item.code, name=item.title, unit=item.unit)],
         )
         uow.session.add(dataset)
@@ -284,7 +284,7 @@ async def _apply_dataset(
         for key, value in changed.items():
             setattr(dataset, key, value)
         if changed:
-            dataset.next_action_at = None if item.periodicity == "sewaktu-waktu" else now
+            dataset.next_action_at = None if item.periodicity is Periodicity.SEWAKTU_WAKTU else now
         arrived = bool(item.latest_period) and await period_arrived(
             uow, dataset, item.latest_period or "", now
         )
@@ -349,19 +349,19 @@ async def import_people(
     async with uow_factory() as uow:
         opds = list(await uow.opds.all())
         people = list(await uow.people.all())
-        parsed = []
+        parsed: list[tuple[int, str, list[Role], Opd | None, int | None]] = []
         for number, row in _numbered(table):
             errors: list[str] = []
             name = row["nama"].strip()
             if not name or len(name) > 120:
                 errors.append("nama wajib diisi (maksimal 120 karakter)")
-            roles = [
+            named = [
                 r.strip().lower().replace(" ", "_")
                 for r in re.split(r"[,;/]", row["peran"])
                 if r.strip()
             ]
-            unknown = [r for r in roles if r not in ROLES]
-            if not roles or unknown:
+            unknown = [r for r in named if r not in ROLES]
+            if not named or unknown:
                 errors.append(f"peran {row['peran']!r} tidak dikenal; gunakan: {', '.join(ROLES)}")
             opd = _find_opd(row["opd"], opds) if row["opd"].strip() else None
             if row["opd"].strip() and opd is None:
@@ -370,8 +370,8 @@ async def import_people(
                     f"OPD {row['opd']!r} tidak dikenal"
                     + (f"; maksud Anda {hint!r}?" if hint else "")
                 )
-            elif opd is None and OPD_ROLES & set(roles):
-                errors.append("peran kepala_opd dan produsen wajib disertai opd")
+            elif opd is None and OPD_ROLES & set(named):
+                errors.append(f"peran {' dan '.join(sorted(OPD_ROLES))} wajib disertai opd")
             telegram_id = _int(row["telegram_id"], 1, 10**15, "telegram_id", errors)
             holder = next(
                 (p for p in people if telegram_id and p.telegram_user_id == telegram_id), None
@@ -384,7 +384,7 @@ async def import_people(
             for message in errors:
                 report.errors.append((number, message))
             if not errors:
-                parsed.append((number, name, roles, opd, telegram_id))
+                parsed.append((number, name, [Role(r) for r in named], opd, telegram_id))
         _duplicates([(p[0], str(p[4])) for p in parsed if p[4]], "telegram_id", report)
         if report.errors or dry_run:
             return report

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain.terms import Classification, ExtensionStatus, OutboxStatus, RequestStatus
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -129,7 +131,7 @@ class Dataset(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     opd_id: Mapped[int] = mapped_column(ForeignKey("opds.id"))
     periodicity: Mapped[str] = mapped_column(String(16))
-    classification: Mapped[str] = mapped_column(String(16), default="terbuka")
+    classification: Mapped[str] = mapped_column(String(16), default=Classification.TERBUKA)
     unit: Mapped[str] = mapped_column(String(60), default="")
     due_months: Mapped[int | None] = mapped_column(SmallInteger)
     due_day: Mapped[int | None] = mapped_column(SmallInteger)
@@ -250,13 +252,12 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # reminder, thanks, notice, unreachable
+    kind: Mapped[str] = mapped_column(String(32))  # an OutboxKind
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[list[dict[str, str]]]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    # pending, sent, undeliverable, cancelled
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -317,7 +318,7 @@ class OutboxMessage(Base):
             chat_id=chat_id,
             text=text,
             buttons=buttons or [],
-            status="pending",
+            status=OutboxStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -390,7 +391,7 @@ class Extension(Base):
     requested_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     new_due: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # approved, refused
+    status: Mapped[str] = mapped_column(String(16), default=ExtensionStatus.PENDING)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -433,8 +434,7 @@ class DataRequest(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
-    # draft, open, closed, cancelled
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.DRAFT, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The walidata's live progress line: an outbox message, edited in place once sent.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import CursorResult, Result, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -137,7 +137,7 @@ class InvitationRepository:
             .values(used_at=now, person_id=person_id)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
 
 class GroupRepository:
@@ -171,7 +171,7 @@ class GroupRepository:
             .values(hinted_at=now)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
 
 class ScheduleRow(NamedTuple):
@@ -235,6 +235,9 @@ class DatasetRepository:
 
     async def by_code(self, code: str) -> Dataset | None:
         return await self.session.scalar(select(Dataset).where(Dataset.code == code))
+
+    async def get(self, dataset_id: int) -> Dataset | None:
+        return await self.session.get(Dataset, dataset_id)
 
     async def access_of(self, dataset_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
         """dataset → (classification, producing OPD) as stored now."""
@@ -331,6 +334,17 @@ CHASE_COLUMNS = (
 )
 
 
+class SendRecord(NamedTuple):
+    """One dataset period one outbox message chases at one step (a `ReminderSend` row)."""
+
+    dataset_id: int
+    period: str
+    step: str
+    person_id: int
+    outbox_id: int
+    created_at: datetime
+
+
 class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -343,7 +357,7 @@ class ReminderRepository:
             .where(Dataset.next_action_at <= now, Dataset.withdrawn_at.is_(None))
             .order_by(Dataset.next_action_at)
         )
-        return [ChaseRow(*row) for row in await self.session.execute(query)]
+        return [ChaseRow._make(row) for row in await self.session.execute(query)]
 
     async def scheduled(
         self, *, opd_id: int | None = None, dataset_id: int | None = None
@@ -359,7 +373,7 @@ class ReminderRepository:
             query = query.where(Dataset.opd_id == opd_id)
         if dataset_id is not None:
             query = query.where(Dataset.id == dataset_id)
-        return [ChaseRow(*row) for row in await self.session.execute(query)]
+        return [ChaseRow._make(row) for row in await self.session.execute(query)]
 
     async def sent_steps(self, dataset_ids: Sequence[int]) -> dict[int, dict[str, set[str]]]:
         """dataset → period → step keys already sent, for the given datasets."""
@@ -461,6 +475,17 @@ class ReminderRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def record_sends(self, sends: Sequence[SendRecord]) -> None:
+        """Plain rows in one batched insert, not ORM objects: a tick writes thousands and
+        never reads them back in the same transaction."""
+        if sends:
+            await self.session.execute(insert(ReminderSend), [send._asdict() for send in sends])
+
+    async def add_extension(self, extension: Extension) -> None:
+        """Written at once, so its id can go into the walidata's buttons."""
+        self.session.add(extension)
+        await self.session.flush()
+
 
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -472,6 +497,14 @@ class OutboxRepository:
 
     def add(self, message: OutboxMessage) -> None:
         self.session.add(message)
+
+    async def add_now(self, messages: Sequence[OutboxMessage]) -> None:
+        """Written at once, in batched inserts, so their ids can be referred to next."""
+        self.session.add_all(messages)
+        await self.session.flush()
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, message_id)
 
     async def file(self, name: str, content: bytes, now: datetime) -> OutboxFile:
         """The stored file with this content, stored now if it is new."""
@@ -551,6 +584,11 @@ class OutboxRepository:
         return (await self.session.scalars(query)).all()
 
 
+def _rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE matched: its result is a CursorResult, which the types do not say."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
     """Keep IN lists under the engines' parameter limits."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]
@@ -576,6 +614,12 @@ class SnapshotRepository:
 
     def add(self, snapshot: ComplianceSnapshot) -> None:
         self.session.add(snapshot)
+
+    async def add_week(self, snapshots: Sequence[ComplianceSnapshot]) -> None:
+        """Written at once: the region's row is unique per week, so a week another worker
+        already took fails here (IntegrityError), before anything is sent."""
+        self.session.add_all(snapshots)
+        await self.session.flush()
 
 
 class DeliveryCounts(NamedTuple):

@@ -37,7 +37,7 @@ async def bot(demo_db: Path, portal: FakeCkan) -> AsyncIterator[Runtime]:
     runtime = await build_runtime(settings_for(demo_db, CKAN_URL=portal.url), NOW)
     syncer = runtime.dispatcher.app.portal
     assert syncer is not None
-    syncer.client_factory = lambda: CkanClient(portal.url, timeout=0.3, attempts=2, backoff=0.01)
+    syncer.client_factory = lambda: CkanClient(portal.url, timeout=5, attempts=2, backoff=0.01)
     yield runtime
     await runtime.close()
 

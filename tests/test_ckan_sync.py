@@ -104,7 +104,7 @@ def syncer(
         uow,
         config,
         client_factory=lambda: CkanClient(
-            fake.url, token, timeout=0.3, attempts=4, backoff=0.01, sleep=sleep
+            fake.url, token, timeout=3, attempts=4, backoff=0.01, sleep=sleep
         ),
     )
 

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.wiring import Runtime, build_runtime
+from domain.callbacks import parse
+from domain.telegram_limits import CALLBACK_DATA_LIMIT
+from handlers.indicators import MAX_COMPARE, AnswerButton
 from handlers.messages import Button, Incoming, Reply
 
 from .conftest import CHAT_ID, NOW, Send, settings_for
@@ -396,6 +399,46 @@ async def test_button_with_a_garbage_period_gets_the_stale_button_answer(send: S
     data = tampered(await real_button_data(send), "period", "abc")
 
     assert only(await send(callback_data=data)).text == STALE
+
+
+@pytest.mark.usefixtures("no_logged_errors")
+@pytest.mark.parametrize("regions", ["1.2.3.4.5.6.7", "1..2", ".", "1.x", "1.-2"])
+async def test_buttons_with_unreadable_region_ids_get_the_stale_button_answer(
+    send: Send, regions: str
+) -> None:
+    data = tampered(await real_button_data(send), "regions", regions)
+
+    assert only(await send(callback_data=data)).text == STALE
+
+
+LONGEST_PERIOD = "2026-12-31"  # a daily period: the longest code a period has
+
+
+@pytest.mark.parametrize(
+    "button",
+    [
+        # Ids up to 10**12; region ids stay below 10 000 (Indonesia has some 550 BPS regions).
+        AnswerButton("en", "Rk40", 10**12, ".".join(["9999"] * MAX_COMPARE), LONGEST_PERIOD),
+        AnswerButton("id", "ck", 10**12, ".".join(["9999"] * MAX_COMPARE), "1950~2099"),
+        AnswerButton("id", "t", 10**12, "9999", "L40"),
+        AnswerButton("en", "v", 1),
+    ],
+    ids=lambda b: b.pack(),
+)
+def test_every_answer_button_fits_telegram_and_reads_back(button: AnswerButton) -> None:
+    data = button.pack()
+
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert AnswerButton.unpack(data) == button
+    assert parse(data) == button
+
+
+def test_answer_buttons_sent_before_payloads_were_typed_read_the_same() -> None:
+    assert AnswerButton.unpack("q:id:v:1:1:") == AnswerButton("id", "v", 1, "1")
+    assert AnswerButton.unpack("q:en:rk3:12:4.5:2020~2023") == AnswerButton(
+        "en", "rk3", 12, "4.5", "2020~2023"
+    )
+    assert AnswerButton.unpack("q:id:R:12::") == AnswerButton("id", "R", 12)
 
 
 async def test_a_pressed_button_still_answers_after_other_messages(send: Send) -> None:

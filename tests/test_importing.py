@@ -7,10 +7,7 @@ registry is read back with plain SQL.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +19,7 @@ from openpyxl import Workbook
 from storage import db
 from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
 from storage.uow import UnitOfWorkFactory
+from tests.cli_runner import satudata
 
 DATASET_HEADER = "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir"
 PEOPLE_HEADER = "nama,peran,opd,telegram_id"
@@ -576,24 +574,6 @@ async def test_people_errors_are_reported_by_row_and_change_nothing(
 
 
 # --- the command line ------------------------------------------------------------------------
-
-
-def satudata(*args: str, cwd: Path, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "SATUDATA_")) and key != "DATABASE_URL"
-    }
-    env["DATABASE_URL"] = f"sqlite:///{database}"
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_cli_import_prints_a_summary(demo_db: Path, tmp_path: Path) -> None:

@@ -21,8 +21,11 @@ import holidays
 import pytest
 
 from bot.wiring import Runtime, build_runtime
+from domain.callbacks import parse
 from domain.engine import ReminderSettings
+from domain.telegram_limits import CALLBACK_DATA_LIMIT
 from handlers.messages import Incoming, Reply
+from reminders.buttons import WITH_CHOICE, ReminderAction, ReminderButton
 from reminders.status import status_of
 from reminders.tick import plan_at, run_tick
 
@@ -541,6 +544,50 @@ async def test_forged_or_stale_buttons_get_the_stale_answer(
     assert (await press(bot, demo_db, walidata[0], "Agus Setiawan")).text == STALE
 
     assert snapshot(demo_db) == state
+
+
+async def test_buttons_of_the_wrong_shape_or_with_no_period_get_the_stale_answer(
+    bot: Runtime, demo_db: Path, ipm: int, no_logged_errors: None
+) -> None:
+    extension_id = add_extension(demo_db, "ipm", IPM_DUE + timedelta(days=7))
+    state = snapshot(demo_db)
+
+    for data in (
+        f"r:done:{ipm}:2025:7",  # a choice where none belongs
+        f"r:extok:{ipm}:2025",  # no extension named
+        f"r:move:{ipm}:2025:",
+        f"r:confirm:{ipm}:2025-q1",  # not how a period is written
+        f"r:confirm:{ipm}:2025-13",
+        f"r:confirm:{ipm}:9999x",
+        f"r:extok:{ipm}:x:{extension_id}",
+    ):
+        assert (await press(bot, demo_db, data, "Andi Prasetyo")).text == STALE, data
+
+    assert snapshot(demo_db) == state
+
+
+LONGEST_PERIOD = "2026-12-31"  # a daily period: the longest code a period has
+
+
+@pytest.mark.parametrize("action", list(ReminderAction))
+def test_every_reminder_button_fits_telegram_and_reads_back(action: ReminderAction) -> None:
+    choice = 10**12 if action in WITH_CHOICE else None
+    button = ReminderButton(action, 10**12, LONGEST_PERIOD, choice)
+    data = button.pack()
+
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert ReminderButton.unpack(data) == button
+    assert parse(data) == button
+
+
+def test_reminder_buttons_sent_before_payloads_were_typed_read_the_same() -> None:
+    assert ReminderButton.unpack("r:done:12:2025") == ReminderButton(
+        ReminderAction.DONE, 12, "2025"
+    )
+    assert ReminderButton.unpack("r:extd:12:2025-Q3:14") == ReminderButton(
+        ReminderAction.EXTEND_TO, 12, "2025-Q3", 14
+    )
+    assert ReminderButton(ReminderAction.MOVE, 12, "2025-W09", 3).pack() == "r:move:12:2025-W09:3"
 
 
 # --- /status --------------------------------------------------------------------------------------

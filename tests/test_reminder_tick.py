@@ -14,10 +14,7 @@ calendar (the `holidays` package), independently of the product's planner:
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,6 +34,7 @@ from storage.fulfilment import period_arrived
 from storage.importing import import_datasets, import_people
 from storage.models import Person
 from storage.uow import UnitOfWorkFactory
+from tests.cli_runner import satudata
 
 WIB = ZoneInfo("Asia/Jakarta")
 SETTINGS = ReminderSettings(WIB)
@@ -627,24 +625,6 @@ async def test_a_reminder_whose_datasets_all_arrived_is_cancelled(
 
 
 # --- the operator's dry run ----------------------------------------------------------------
-
-
-def satudata(*args: str, cwd: Path, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "SATUDATA_")) and key != "DATABASE_URL"
-    }
-    env["DATABASE_URL"] = f"sqlite:///{database}"
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_plan_json_from_the_command_line(demo_db: Path, tmp_path: Path) -> None:

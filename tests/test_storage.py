@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -223,3 +226,56 @@ async def test_demo_series_of_pasuruan_ipm_runs_2020_to_2025(loaded: UnitOfWorkF
     assert [o.period for o in series] == ["2020", "2021", "2022", "2023", "2024", "2025"]
     assert series[-1].value == pytest.approx(73.02)
     assert dataset.latest_period == "2025"
+
+
+async def test_a_database_at_an_unknown_revision_is_not_migrated(engine: AsyncEngine) -> None:
+    await db.upgrade(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '9999_baru'"))
+
+    with pytest.raises(db.StorageError) as raised:
+        await db.upgrade(engine)
+
+    assert raised.value.problem is db.StorageProblem.NEWER_SCHEMA
+    assert raised.value.detail == "9999_baru"
+
+
+async def test_set_up_on_sqlite_holds_a_lock_other_processes_wait_for(tmp_path: Path) -> None:
+    engine = db.create_engine(f"sqlite:///{tmp_path}/satudata.db")
+    lock = os.open(tmp_path / "satudata.db.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        async with db.migration_lock(engine):
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released on leaving
+    finally:
+        os.close(lock)
+        await engine.dispose()
+
+
+async def test_connection_failures_are_storage_errors_that_say_why(tmp_path: Path) -> None:
+    corrupt = tmp_path / "rusak.db"
+    corrupt.write_bytes(b"bukan basis data " * 300)
+    cases = {
+        "postgresql://postgres@127.0.0.1:1/satudata": db.StorageProblem.UNREACHABLE,
+        f"sqlite:///{corrupt}": db.StorageProblem.CORRUPT,
+        f"sqlite:///{corrupt}/satudata.db": db.StorageProblem.UNWRITABLE,  # under a file
+    }
+    found: dict[str, object] = {}
+    for url in cases:
+        try:
+            engine = db.create_engine(url)
+            try:
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            finally:
+                await engine.dispose()
+        except Exception as error:  # what the command line would see
+            problem = db.storage_error(error)
+            found[url] = problem.problem if problem else error
+    assert found == cases
+
+
+def test_errors_that_are_not_the_databases_are_left_alone() -> None:
+    assert db.storage_error(ConnectionRefusedError(111, "a portal, not the database")) is None
+    assert db.storage_error(ValueError("a bug")) is None

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 
 from domain.periods import parse_period
+from domain.terms import Periodicity
 from storage.ckan.fetch import Snapshot, Staged
 from storage.ckan.mapping import PortalMapping
 from storage.ckan.records import OrganizationRecord, PackageRecord
@@ -216,7 +217,7 @@ class Applier:
             note="",
             latest_period=None,
             last_updated_at=record.modified,
-            next_action_at=None if record.periodicity == "sewaktu-waktu" else self.now,
+            next_action_at=None if record.periodicity == Periodicity.SEWAKTU_WAKTU else self.now,
             indicators=[Indicator(code=record.name, name=record.title, unit=record.unit)],
         )
 

@@ -116,7 +116,7 @@ class CkanClient:
 
     def _delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, so retries of many clients do not align."""
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        ceiling = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     # -- the reads a sync needs --------------------------------------------------------------

@@ -227,17 +227,18 @@ class Fetcher:
             item.get(period_column), item.get(sub_column) if sub_column else None, periodicity
         )
         value, decimals = number(item.get(columns["value"]))
+        # Many rows repeat the same region and period strings: keep one copy of each.
         region = None
         if columns["region"] is not None:
             cell = item.get(columns["region"])
-            region = str(cell).strip() if cell is not None else ""
-            if not region:
+            name = str(cell).strip() if cell is not None else ""
+            if not name:
                 raise Malformed("wilayah kosong")
-        # Many rows repeat the same region and period strings: keep one copy of each.
-        return (self._intern(region), self._intern(period), value, decimals)
+            region = self._intern(name)
+        return (region, self._intern(period), value, decimals)
 
-    def _intern(self, text: str | None) -> str | None:
-        return None if text is None else self._strings.setdefault(text, text)
+    def _intern(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
 
     # -- removals and organizations -----------------------------------------------------------
 
@@ -303,6 +304,7 @@ def _older(raw: Any, since: datetime) -> bool:
 def _label(raw: Any) -> str:
     if isinstance(raw, dict):
         for key in ("name", "id", "title"):
-            if isinstance(raw.get(key), str) and raw[key]:
-                return raw[key][:100]
+            value = raw.get(key)
+            if isinstance(value, str) and value:
+                return value[:100]
     return "(catatan tanpa nama)"

@@ -10,15 +10,20 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from domain.terms import Classification, Periodicity
 
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.toml")
-PERIODICITIES = ("tahunan", "semesteran", "triwulanan", "bulanan", "mingguan", "harian")
-ALL_PERIODICITIES = (*PERIODICITIES, "sewaktu-waktu")
-CLASSIFICATIONS = ("terbuka", "terbatas", "tertutup")
+# What a package says when the mapping finds no word for it: no schedule to chase, and open
+# (a private package is made restricted by the sync whatever its words say).
+DEFAULTS = {"periodicity": Periodicity.SEWAKTU_WAKTU, "classification": Classification.TERBUKA}
 FIELDS = ("periodicity", "classification", "unit", "latest_period", "opd")
 COLUMNS = ("region", "period", "subperiod", "value")
+
+Word = TypeVar("Word", bound=StrEnum)  # one of the vocabularies of domain.terms
 
 
 class MappingError(ValueError):
@@ -55,10 +60,10 @@ class PortalMapping:
     datastore_page_size: int
     concurrency: int
     fields: dict[str, tuple[str, ...]]
-    default_periodicity: str
-    default_classification: str
-    periodicity_words: dict[str, str]
-    classification_words: dict[str, str]
+    default_periodicity: Periodicity
+    default_classification: Classification
+    periodicity_words: dict[str, Periodicity]
+    classification_words: dict[str, Classification]
     columns: Columns
     table_columns: dict[str, Columns]
     create_regions: bool
@@ -90,16 +95,16 @@ class PortalMapping:
             name: _columns(spec, f"datastore.tables.{name}", columns)
             for name, spec in _table(datastore, "tables").items()
         }
-        periodicity_words = _words(values, "periodicity", ALL_PERIODICITIES)
-        classification_words = _words(values, "classification", CLASSIFICATIONS)
+        periodicity_words = _words(values, "periodicity", Periodicity)
+        classification_words = _words(values, "classification", Classification)
         return cls(
             name=_text(portal, "name", ""),
             page_size=_int(portal, "page_size", 1000, 1, 1000),
             datastore_page_size=_int(portal, "datastore_page_size", 10000, 1, 32000),
             concurrency=_int(portal, "concurrency", 4, 1, 16),
             fields={name: _names(fields, name, "fields") for name in FIELDS},
-            default_periodicity=_choice(defaults, "periodicity", ALL_PERIODICITIES),
-            default_classification=_choice(defaults, "classification", CLASSIFICATIONS),
+            default_periodicity=_choice(defaults, "periodicity", Periodicity),
+            default_classification=_choice(defaults, "classification", Classification),
             periodicity_words=periodicity_words,
             classification_words=classification_words,
             columns=columns,
@@ -178,21 +183,24 @@ def _columns(data: dict[str, Any], section: str, inherit: Columns | None) -> Col
     return Columns(**names)
 
 
-def _words(values: dict[str, Any], name: str, allowed: tuple[str, ...]) -> dict[str, str]:
+def _words(values: dict[str, Any], name: str, vocabulary: type[Word]) -> dict[str, Word]:
     words = _table(values, name)
     for word, meaning in words.items():
-        if meaning not in allowed:
+        if meaning not in tuple(vocabulary):
             raise MappingError(
-                f"values.{name}: {word!r} = {meaning!r}, but it must be one of {', '.join(allowed)}"
+                f"values.{name}: {word!r} = {meaning!r}, but it must be one of "
+                f"{', '.join(vocabulary)}"
             )
-    return {word.strip().lower(): meaning for word, meaning in words.items()}
+    return {word.strip().lower(): vocabulary(meaning) for word, meaning in words.items()}
 
 
-def _choice(data: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
-    value = data.get(name, allowed[-1] if name == "periodicity" else allowed[0])
-    if value not in allowed:
-        raise MappingError(f"defaults.{name} must be one of {', '.join(allowed)} (got {value!r})")
-    return str(value)
+def _choice(data: dict[str, Any], name: str, vocabulary: type[Word]) -> Word:
+    value = data.get(name, DEFAULTS[name])
+    if value not in tuple(vocabulary):
+        raise MappingError(
+            f"defaults.{name} must be one of {', '.join(vocabulary)} (got {value!r})"
+        )
+    return vocabulary(value)
 
 
 def _text(data: dict[str, Any], name: str, default: str) -> str:

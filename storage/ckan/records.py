@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from domain.periods import parse_period
-from storage.ckan.mapping import PortalMapping
+from domain.terms import Classification, Periodicity
+from storage.ckan.mapping import PortalMapping, Word
 
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d|2100)(?!\d)")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -44,6 +45,15 @@ SUB_WORDS = re.compile(r"\b(?:triwulan|tw|kuartal|quarter|q|semester|smt|s|bulan
 MAX_TITLE = 300
 PLAIN = (str, int, float, type(None))  # cells that can be remembered
 MAX_CODE = 64
+# Periodicities whose period is a year: a range of years means its last.
+YEARLY = (Periodicity.TAHUNAN, Periodicity.SEWAKTU_WAKTU)
+# The sub-year periodicities: how many of their periods a year has.
+PERIODS_A_YEAR: dict[str, int] = {
+    Periodicity.SEMESTERAN: 2,
+    Periodicity.TRIWULANAN: 4,
+    Periodicity.BULANAN: 12,
+    Periodicity.MINGGUAN: 53,
+}
 
 
 class Malformed(ValueError):
@@ -67,8 +77,8 @@ class PackageRecord:
     private: bool
     organization: OrganizationRecord | None
     producer: str | None  # the OPD named in the metadata, when the mapping says where
-    periodicity: str
-    classification: str
+    periodicity: Periodicity
+    classification: Classification
     unit: str
     latest_period: str | None
     keywords: tuple[str, ...]
@@ -113,18 +123,19 @@ def parse_package(raw: dict[str, Any], mapping: PortalMapping) -> PackageRecord:
         "klasifikasi",
         warnings,
     )
-    if private and classification == "terbuka":
-        classification = "terbatas"  # a private package is never shown to the public
+    if private and classification is Classification.TERBUKA:
+        classification = Classification.TERBATAS  # a private package is never shown to the public
     organization = _organization(raw.get("organization"))
     producer = mapping.value(raw, "opd")
     if organization is None and producer is None:
         raise Malformed("tanpa organisasi (OPD produsen)")
     latest_text = mapping.value(raw, "latest_period")
+    notes = raw.get("notes")
     return PackageRecord(
         id=package_id,
         name=name,
         title=title,
-        notes=raw.get("notes") if isinstance(raw.get("notes"), str) else "",
+        notes=notes if isinstance(notes, str) else "",
         modified=modified,
         private=private,
         organization=organization,
@@ -168,8 +179,8 @@ def _organization(raw: Any) -> OrganizationRecord | None:
 
 
 def _word(
-    text: str | None, words: dict[str, str], default: str, what: str, warnings: list[str]
-) -> str:
+    text: str | None, words: dict[str, Word], default: Word, what: str, warnings: list[str]
+) -> Word:
     if not text:
         return default
     found = words.get(text.strip().lower())
@@ -211,7 +222,7 @@ def _tables(raw: Any) -> tuple[str, ...]:
 def latest_in_metadata(text: str, periodicity: str) -> str | None:
     """`2019-2023` → `2023`; a single period as written in a table cell otherwise."""
     years = [int(y) for y in YEAR.findall(text)]
-    if periodicity in ("tahunan", "sewaktu-waktu") and years:
+    if periodicity in YEARLY and years:
         return str(max(years))
     try:
         return row_period(text, None, periodicity)
@@ -245,21 +256,21 @@ def _period(cell: Any, sub_cell: Any, periodicity: str) -> str:
     if code is None:
         code = _loose_period(text, periodicity)
     kind = parse_period(code).kind
-    if periodicity != "sewaktu-waktu" and kind != periodicity:
+    if periodicity != Periodicity.SEWAKTU_WAKTU and kind != periodicity:
         raise Malformed(f"periode {text!r} bukan {periodicity}")
     return code
 
 
 def _loose_period(text: str, periodicity: str) -> str:
     lowered = text.lower()
-    if periodicity == "harian" or re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?", lowered):
+    if periodicity == Periodicity.HARIAN or re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?", lowered):
         try:
             day = date.fromisoformat(lowered[:10])
         except ValueError:
             raise Malformed(f"periode {text!r} tidak dikenali") from None
-        if periodicity == "bulanan":
+        if periodicity == Periodicity.BULANAN:
             return f"{day.year}-{day.month:02d}"
-        if periodicity == "mingguan":
+        if periodicity == Periodicity.MINGGUAN:
             year, week, _ = day.isocalendar()
             return f"{year}-W{week:02d}"
         return day.isoformat()
@@ -268,18 +279,18 @@ def _loose_period(text: str, periodicity: str) -> str:
         raise Malformed(f"periode {text!r} tidak dikenali")
     year = int(years[0])
     rest = SUB_WORDS.sub(" ", YEAR.sub(" ", lowered)).replace("-", " ").split()
-    if periodicity in ("tahunan", "sewaktu-waktu") and not rest:
+    if periodicity in YEARLY and not rest:
         return str(year)
     number = _sub_number(rest)
-    limits = {"semesteran": 2, "triwulanan": 4, "bulanan": 12, "mingguan": 53}
-    if periodicity not in limits or number is None or not 1 <= number <= limits[periodicity]:
+    limit = PERIODS_A_YEAR.get(periodicity)
+    if limit is None or number is None or not 1 <= number <= limit:
         raise Malformed(f"periode {text!r} tidak dikenali")
     match periodicity:
-        case "semesteran":
+        case Periodicity.SEMESTERAN:
             return f"{year}-S{number}"
-        case "triwulanan":
+        case Periodicity.TRIWULANAN:
             return f"{year}-Q{number}"
-        case "bulanan":
+        case Periodicity.BULANAN:
             return f"{year}-{number:02d}"
     return f"{year}-W{number:02d}"
 

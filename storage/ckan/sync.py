@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select
 
+from domain.terms import OutboxKind, Role
 from storage.ckan.apply import Applier
 from storage.ckan.client import CkanClient, PortalUnavailable
 from storage.ckan.fetch import Fetcher, Known, KnownPackage, Progress
@@ -195,11 +196,13 @@ async def _tell_walidata(
     assert state.outage_since is not None
     outage = state.outage_since.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
     for person in await uow.people.all():
-        if not person.active or "walidata" not in person.role_names:
+        if not person.active or Role.WALIDATA not in person.role_names:
             continue
         key = f"{message}:{state.id}:{outage}:{person.id}"
         if await uow.outbox.exists(key):
             continue
         text = texts(person.language or "id").t(message, **context)
-        uow.session.add(OutboxMessage.to_person(person, key=key, kind="notice", text=text, now=now))
+        uow.outbox.add(
+            OutboxMessage.to_person(person, key=key, kind=OutboxKind.NOTICE, text=text, now=now)
+        )
         report.notified += 1

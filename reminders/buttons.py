@@ -1,0 +1,66 @@
+"""The buttons of a reminder and of the walidata's questions about it.
+
+The tick puts them on reminders and the handlers answer them, so the payload lives here, below
+both. Reminders wait in a liaison's chat for weeks: the wire format is the one sent before
+payloads were typed, `r:<action>:<dataset id>:<period>[:<choice>]`, so those keep working.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Self
+
+from domain.callbacks import SEPARATOR, CallbackData
+from domain.periods import parse_period
+
+
+class ReminderAction(StrEnum):
+    DONE = "done"  # the liaison says the data is updated
+    EXTEND = "ext"  # the liaison asks which extension dates there are
+    EXTEND_TO = "extd"  # the liaison asks for one of them (choice: days)
+    NOT_OURS = "notours"  # the liaison says another OPD produces the dataset
+    DETAIL = "detail"  # the dataset's deadline and the reminders sent so far
+    CONFIRM = "confirm"  # the walidata confirms the liaison's claim
+    DENY = "deny"  # the walidata says the data did not arrive
+    APPROVE = "extok"  # the walidata approves an extension (choice: the extension's id)
+    REFUSE = "extno"  # the walidata refuses it (choice: the extension's id)
+    MOVE = "move"  # the walidata gives the dataset to another OPD (choice: the OPD's id)
+
+
+# The actions whose button carries a `choice`.
+WITH_CHOICE = frozenset(
+    {ReminderAction.EXTEND_TO, ReminderAction.APPROVE, ReminderAction.REFUSE, ReminderAction.MOVE}
+)
+
+
+@dataclass(frozen=True)
+class ReminderButton(CallbackData, prefix="r"):
+    """An action on one dataset period; `choice` is there exactly for the actions `WITH_CHOICE`
+    (left off the wire otherwise), and `period` is a canonical period code ("2025", "2025-Q3")."""
+
+    action: ReminderAction
+    dataset_id: int
+    period: str
+    choice: int | None = None
+
+    def pack(self) -> str:
+        return super().pack().rstrip(SEPARATOR)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        """As `CallbackData.unpack`, a left-off `choice` read as None; a choice where none
+        belongs (or none where one does), or a period that is no period, is no such button."""
+        padding = SEPARATOR * (len(dataclasses.fields(cls)) - data.count(SEPARATOR))
+        button = super().unpack(data + padding)
+        if button is None or (button.action in WITH_CHOICE) != (button.choice is not None):
+            return None
+        return button if _is_period(button.period) else None
+
+
+def _is_period(code: str) -> bool:
+    try:
+        return parse_period(code).code == code
+    except ValueError:
+        return False
