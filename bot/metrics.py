@@ -16,6 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.terms import OutboxStatus
 from reminders.delivery import (
     Delivered,
     DeliveryResult,
@@ -23,15 +24,17 @@ from reminders.delivery import (
     Transient,
     Undeliverable,
 )
+from reminders.outcomes import TokenRejected
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 DEPTH_CACHE_SECONDS = 5.0
-_RESULTS: dict[type, str] = {
+_RESULTS: dict[type[DeliveryResult], str] = {
     Delivered: "sent",
     RetryLater: "retry",
+    TokenRejected: "retry",  # the outbox holds the message for a long retry
     Transient: "transient",
     Undeliverable: "undeliverable",
 }
@@ -69,7 +72,7 @@ class Metrics:
         )
         for kind in ("message", "callback", "error"):
             self.updates.labels(kind)
-        for result in _RESULTS.values():
+        for result in set(_RESULTS.values()):
             self.deliveries.labels(result)
         self._depth_read_at = float("-inf")
 
@@ -89,7 +92,9 @@ class Metrics:
 
     async def _pending(self) -> int:
         query = (
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
         )
         async with self.engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())

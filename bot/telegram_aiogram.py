@@ -1,9 +1,10 @@
 """Telegram transport on aiogram 3 (TELEGRAM_LIBRARY=aiogram): long polling or webhook updates.
 
 It behaves like the python-telegram-bot transport: the same handlers, the same conversion of
-updates (`bot.updates`), the same reply splitting and retry rules, the same start-up contract.
-Deployments choose the library they can support; any Bot API server works
-(TELEGRAM_API_BASE_URL).
+updates and planning of replies (`bot.updates`), the same lifecycle, retry loop and answer to
+an update (`bot.transport`); this module adds what the library needs: its bot and session,
+its router and the meaning of its exceptions. Deployments choose the library they can
+support; any Bot API server works (TELEGRAM_API_BASE_URL).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -28,7 +27,13 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
@@ -39,41 +44,69 @@ from aiogram.types import (
     BotCommand,
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
 )
 
-from bot.background import Background
+from bot import transport
 from bot.config import Settings
-from bot.metrics import Metrics
-from bot.signals import stop_on_signals
-from bot.updates import callback_to_incoming, message_to_incoming, plan_sends, with_fetch
-from bot.webhook import Readiness, run_webhook
-from bot.wiring import Runtime, build_runtime
-from handlers.basic import menu
-from handlers.dispatcher import Dispatcher
+from bot.transport import ALLOWED_UPDATES, StartFailed
+from bot.updates import (
+    callback_to_incoming,
+    inline_keyboard,
+    message_to_incoming,
+    plan_sends,
+    with_fetch,
+)
+from bot.wiring import Runtime
+from handlers.commands import menu
 from handlers.messages import Incoming, Reply
+from reminders.outcomes import Failure, failure
 from reminders.send_budget import SendBudget, is_message
 from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-EXIT_BAD_TOKEN = 2
-EXIT_UNREACHABLE = 1
-SEND_ATTEMPTS = 4
-ALLOWED_UPDATES = ["message", "callback_query"]
-# Failures worth another try: timeouts, lost connections, 5xx (a file download included).
-TRANSIENT = (TelegramNetworkError, TelegramServerError, aiohttp.ClientConnectionError, TimeoutError)
+# The HTTP status each of the library's exceptions stands for (it keeps none itself), most
+# specific first: TelegramEntityTooLarge is a TelegramNetworkError, for one.
+STATUSES: tuple[tuple[type[TelegramAPIError], int], ...] = (
+    (TelegramEntityTooLarge, 413),
+    (TelegramBadRequest, 400),
+    (TelegramMigrateToChat, 400),
+    (TelegramUnauthorizedError, 401),
+    (TelegramForbiddenError, 403),
+    (TelegramNotFound, 404),
+    (TelegramConflictError, 409),
+    (TelegramServerError, 500),
+)
 
 
-class StartFailed(Exception):
-    """Telegram refused the token or could not be reached; the message is the line to print."""
+def failure_of(error: BaseException) -> Failure | None:
+    """The library's exception (or a file download's aiohttp error) as a Bot API outcome
+    (`reminders.outcomes`); None for any other exception."""
+    match error:
+        case TelegramAPIError():
+            return _failure(error)
+        case aiohttp.ClientResponseError():
+            return failure(error.status, error.message)
+        case aiohttp.ClientError() | TimeoutError():
+            return failure(None, repr(error))
+    return None
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+
+def _failure(error: TelegramAPIError) -> Failure:
+    if isinstance(error, TelegramRetryAfter):
+        return failure(429, error.message, float(error.retry_after))
+    if isinstance(error, TelegramNetworkError) and not isinstance(error, TelegramEntityTooLarge):
+        return failure(None, error.message)  # a timeout or a lost connection
+    status = next((s for kind, s in STATUSES if isinstance(error, kind)), 400)
+    return failure(status, error.message)  # 400: another client error, of no named kind
+
+
+async def _with_retry(call: Callable[[], Awaitable[T]]) -> T:
+    """The transports' retry loop with this library's exceptions."""
+    return await transport.with_retry(call, failure_of)
 
 
 class BudgetMiddleware(BaseRequestMiddleware):
@@ -107,61 +140,145 @@ def make_bot(settings: Settings, budget: SendBudget, *, request_timeout: float =
     return Bot(settings.telegram_token, session=session)
 
 
-def build_router(
-    dispatcher: Dispatcher, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> AiogramDispatcher:
-    """Messages and button presses go to the handlers; every other update is ignored."""
-    router = AiogramDispatcher()
+class AiogramTransport:
+    """A `bot.transport.Transport` on aiogram."""
 
-    async def on_message(message: Message, bot: Bot) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: Runtime,
+        *,
+        request_timeout: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.dispatcher = runtime.dispatcher
+        self.clock = clock
+        self.bot = make_bot(settings, runtime.budget, request_timeout=request_timeout)
+        self.router = AiogramDispatcher()  # messages and button presses; the rest is ignored
+        self.router.message.register(self._on_message)
+        self.router.callback_query.register(self._on_callback)
+        self.router.startup.register(self._on_startup)
+        self._polling: asyncio.Task[None] | None = None
+        self._polling_started = asyncio.Event()
+        # Updates being answered: polling hands each to a task of its own and, unlike the
+        # other library, does not wait for them when it stops; stopping does.
+        self._answering: set[asyncio.Task[Any]] = set()
+
+    async def identify(self) -> str:
+        try:
+            me = await self.bot.me()
+        except TelegramAPIError as error:
+            raise StartFailed.refused(_failure(error), self.settings) from None
+        return me.username or ""
+
+    async def register_commands(self) -> None:
+        await register_commands(self.bot)
+
+    async def start_polling(self, poll_timeout: float) -> None:
+        await _with_retry(self.bot.delete_webhook)  # no polling while a webhook is set
+        self._polling = asyncio.create_task(
+            self.router.start_polling(
+                self.bot,
+                polling_timeout=max(1, round(poll_timeout)),
+                allowed_updates=ALLOWED_UPDATES,
+                handle_signals=False,  # the signals set `stop`, here as in the other transport
+                close_bot_session=False,  # closed by `close`, with the rest of the transport
+            )
+        )
+        started = asyncio.create_task(self._polling_started.wait())
+        try:
+            await asyncio.wait([self._polling, started], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            started.cancel()
+        if self._polling.done():
+            self._polling.result()  # polling failed to start: its error
+
+    async def _on_startup(self) -> None:
+        self._polling_started.set()
+
+    async def stop_polling(self) -> None:
+        polling = self._polling
+        if polling is not None:
+            if not polling.done():
+                if self._polling_started.is_set():
+                    await self.router.stop_polling()
+                else:  # not started yet: nothing to wind down
+                    polling.cancel()
+            await asyncio.wait([polling])
+            if not polling.cancelled() and (error := polling.exception()) is not None:
+                log.error("polling failed: %r", error, exc_info=error)
+        await asyncio.gather(*self._answering, return_exceptions=True)
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await _with_retry(
+            lambda: self.bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        )
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        await self.router.feed_raw_update(self.bot, update)
+
+    async def send_reply(self, chat_id: int, reply: Reply) -> None:
+        await send_reply(self.bot, chat_id, reply)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+    async def _on_message(self, message: Message, bot: Bot) -> None:
         me = await bot.me()
         incoming = message_to_incoming(message, me.username or "")
-        if incoming is None:
-            return
-        document = message.document
-
-        async def fetch() -> bytes:
-            assert document is not None
-            file = await _with_retry(lambda: bot.get_file(document.file_id))
-            assert file.file_path is not None
-            content = await _with_retry(lambda: bot.download_file(str(file.file_path)))
-            assert content is not None
-            return content.read()
-
-        await _answer(bot, dispatcher, with_fetch(incoming, document, fetch), clock)
-
-    async def on_callback(query: CallbackQuery, bot: Bot) -> None:
-        try:
-            await _with_retry(query.answer)  # stops the button's spinner
-        except TelegramAPIError as error:
-            log.error("update for chat %s failed: %s", query.from_user.id, error)
-            return
-        incoming = callback_to_incoming(query)
         if incoming is not None:
-            await _answer(bot, dispatcher, incoming, clock)
+            await self._answer(with_fetcher(bot, message, incoming))
 
-    router.message.register(on_message)
-    router.callback_query.register(on_callback)
-    return router
+    async def _on_callback(self, query: CallbackQuery, bot: Bot) -> None:
+        await self._answer(callback_to_incoming(query), acknowledge=query.answer)
+
+    async def _answer(
+        self,
+        incoming: Incoming | None,
+        acknowledge: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._answering.add(task)
+        try:
+            await transport.answer(
+                self.dispatcher,
+                incoming,
+                self.clock(),
+                self.send_reply,
+                failure_of,
+                acknowledge=acknowledge,
+            )
+        finally:
+            self._answering.discard(task)
 
 
-async def _answer(
-    bot: Bot, dispatcher: Dispatcher, incoming: Incoming, clock: Callable[[], datetime]
-) -> None:
-    """Handle one action and send its replies; a failure is logged and the update dropped,
-    as with the other transport, so one blocked user or bad update never stops the bot."""
-    try:
-        for reply in await dispatcher.handle(incoming, clock()):
-            await send_reply(bot, incoming.chat_id, reply)
-    except TelegramAPIError as error:
-        log.error("update for chat %s failed: %s", incoming.chat_id, error)
-    except Exception:
-        log.exception("update for chat %s failed", incoming.chat_id)
+def with_fetcher(bot: Bot, message: Message, incoming: Incoming) -> Incoming:
+    """Let a conversation fetch a document sent in a private chat, within the size limit."""
+    document = message.document
+
+    async def fetch() -> bytes:
+        assert document is not None
+        file = await _with_retry(lambda: bot.get_file(document.file_id))
+        assert file.file_path is not None
+        path = file.file_path
+        content = await _with_retry(lambda: bot.download_file(path))
+        assert content is not None
+        return content.read()
+
+    return with_fetch(incoming, document, fetch)
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> list[Message]:
     """Send one reply, split to Telegram's limits; buttons go on the last message."""
-    markup = _markup(reply)
+    keyboard = inline_keyboard(reply.buttons)
+    markup = InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
     sent: list[Message] = []
     for part in plan_sends(reply):
         buttons = markup if part.buttons else None
@@ -195,108 +312,20 @@ def _file_call(
     return lambda: bot.send_document(chat_id, document=file, caption=caption, reply_markup=markup)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.data, url=b.url) for b in row]
-            for row in reply.buttons
-        ]
-    )
-
-
-async def _with_retry(call: Callable[[], Awaitable[T]]) -> T:
-    """Retry what Telegram asks to retry (429) and transient failures (5xx, timeouts).
-
-    403 (the user blocked the bot) and other client errors are not retried: the caller logs
-    them and drops the update.
-    """
-    delay = 0.5
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await call()
-        except TelegramRetryAfter as error:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            log.warning("Telegram asked to retry after %.1f s", error.retry_after)
-            await asyncio.sleep(error.retry_after)
-        except TRANSIENT:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
-
-
 async def register_commands(bot: Bot) -> None:
-    """The command menu in Indonesian by default and in English for English-language apps."""
-    for language in ("id", "en"):
+    """The command menu from the declarations in handlers.commands: Indonesian names and
+    descriptions by default, English ones for apps set to English."""
+
+    async def set_menu(language: str) -> None:
         commands = [
             BotCommand(command=name, description=description)
             for name, description in menu(texts(language))
         ]
-        await _with_retry(
-            lambda c=commands, lang=language: bot.set_my_commands(
-                c, language_code=None if lang == "id" else lang
-            )
-        )
+        code = None if language == "id" else language
+        await _with_retry(lambda: bot.set_my_commands(commands, language_code=code))
 
-
-@dataclass
-class AiogramUpdateSink:
-    """The running transport: `feed` hands one raw Bot API update (a webhook body) to the
-    handlers; `bot` is there for the Bot API calls a webhook server makes (setWebhook)."""
-
-    bot: Bot
-    router: AiogramDispatcher
-    runtime: Runtime
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        await self.router.feed_raw_update(self.bot, update)
-
-
-@contextlib.asynccontextmanager
-async def open_transport(
-    settings: Settings, *, request_timeout: float = 10.0, background: bool = True
-) -> AsyncIterator[AiogramUpdateSink]:
-    """Start everything but the update source: database, bot identity (the token is checked
-    here, `StartFailed` if refused), both command menus and, unless told not to, the
-    background jobs. Polling or a webhook server then feeds updates in."""
-    runtime = await build_runtime(settings, datetime.now(UTC))
-    bot = make_bot(settings, runtime.budget, request_timeout=request_timeout)
-    jobs: Background | None = None
-    try:
-        me = await _identify(bot, settings)
-        runtime.dispatcher.app.bot_username = me  # for invitation links
-        await register_commands(bot)
-        if background:
-            jobs = Background(runtime, settings)
-            await jobs.start()
-        yield AiogramUpdateSink(bot, build_router(runtime.dispatcher), runtime)
-    finally:
-        if jobs is not None:
-            await jobs.stop()
-        await bot.session.close()
-        await runtime.close()
-
-
-async def _identify(bot: Bot, settings: Settings) -> str:
-    try:
-        me = await bot.me()
-    except TelegramUnauthorizedError as error:
-        raise StartFailed(
-            "satudata: Telegram rejected TELEGRAM_BOT_TOKEN (wrong or revoked token: "
-            f"{error.message}). Get a valid token from @BotFather.",
-            EXIT_BAD_TOKEN,
-        ) from None
-    except TelegramAPIError as error:
-        raise StartFailed(
-            f"satudata: cannot reach the Telegram Bot API at {settings.telegram_api_base_url}"
-            f" ({error.message}).",
-            EXIT_UNREACHABLE,
-        ) from None
-    return me.username or ""
+    for language in ("id", "en"):
+        await set_menu(language)
 
 
 async def serve_polling_aiogram(
@@ -306,44 +335,14 @@ async def serve_polling_aiogram(
     poll_timeout: float = 10.0,
     request_timeout: float = 10.0,
 ) -> int:
-    """Serve until SIGINT/SIGTERM (or `stop` is set); exit code 2 for a rejected token."""
-    stop = stop or asyncio.Event()
-    try:
-        with stop_on_signals(stop):
-            async with open_transport(settings, request_timeout=request_timeout) as sink:
-                await _with_retry(sink.bot.delete_webhook)  # no polling while a webhook is set
-                log.info("serving @%s by long polling", sink.runtime.dispatcher.app.bot_username)
-                await _poll(sink, stop, poll_timeout)
-    except StartFailed as failure:
-        print(failure, file=sys.stderr)
-        return failure.exit_code
-    return 0
-
-
-async def _poll(sink: AiogramUpdateSink, stop: asyncio.Event, poll_timeout: float) -> None:
-    started = asyncio.Event()
-
-    async def on_startup() -> None:
-        started.set()
-
-    sink.router.startup.register(on_startup)
-    polling = asyncio.create_task(
-        sink.router.start_polling(
-            sink.bot,
-            polling_timeout=max(1, round(poll_timeout)),
-            allowed_updates=ALLOWED_UPDATES,
-            handle_signals=False,  # the signals set `stop`, here as in the other transport
-            close_bot_session=False,  # closed with the rest of the transport
-        )
+    """Serve by long polling until SIGINT/SIGTERM (or `stop`); exit code 2 for a refused token."""
+    return await transport.serve_polling(
+        AiogramTransport,
+        settings,
+        stop=stop,
+        poll_timeout=poll_timeout,
+        request_timeout=request_timeout,
     )
-    waiting = asyncio.create_task(stop.wait())
-    await asyncio.wait([polling, waiting], return_when=asyncio.FIRST_COMPLETED)
-    log.info("stopping")
-    waiting.cancel()
-    if not polling.done():
-        await started.wait()
-        await sink.router.stop_polling()
-    await polling
 
 
 async def serve_webhook_aiogram(
@@ -351,27 +350,6 @@ async def serve_webhook_aiogram(
 ) -> int:
     """Webhook mode through aiogram: the same server, health checks and metrics as with
     python-telegram-bot; the webhook is registered at start and left in place at stop."""
-    url, secret = settings.require_webhook()
-    stop = stop or asyncio.Event()
-    try:
-        with stop_on_signals(stop):
-            # run_webhook starts the background jobs itself (unless SATUDATA_BACKGROUND=off).
-            async with open_transport(
-                settings, request_timeout=request_timeout, background=False
-            ) as sink:
-                await _with_retry(
-                    lambda: sink.bot.set_webhook(
-                        url,
-                        secret_token=secret,
-                        allowed_updates=["message", "callback_query"],
-                        drop_pending_updates=False,
-                    )
-                )
-                readiness = Readiness(sink.runtime.engine)
-                readiness.bot_ok = True
-                metrics = Metrics(sink.runtime.engine)
-                await run_webhook(settings, sink.runtime, sink, readiness, metrics, stop)
-    except StartFailed as failure:
-        print(failure, file=sys.stderr)
-        return failure.exit_code
-    return 0
+    return await transport.serve_webhook(
+        AiogramTransport, settings, stop=stop, request_timeout=request_timeout
+    )

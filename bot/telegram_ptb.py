@@ -1,7 +1,11 @@
-"""Telegram transport on python-telegram-bot: long polling, replies within Telegram's limits.
+"""Telegram transport on python-telegram-bot: long polling or webhook updates, replies within
+Telegram's limits.
 
 The handlers never see Telegram objects: updates become `Incoming`, `Reply` becomes
-sendMessage / sendPhoto / sendDocument calls. Any Bot API server works (TELEGRAM_API_BASE_URL).
+sendMessage / sendPhoto / sendDocument calls (`bot.updates`). The lifecycle, the retry loop and
+the answer to an update are those of every transport (`bot.transport`); this module adds what
+the library needs: its application, its rate limiter and the meaning of its exceptions. Any
+Bot API server works (TELEGRAM_API_BASE_URL).
 """
 
 from __future__ import annotations
@@ -10,21 +14,21 @@ import asyncio
 import contextlib
 import logging
 import os
-import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    Update,
+from telegram import Bot, BotCommand, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
 )
-from telegram.constants import ChatType
-from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,16 +38,20 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.background import Background
+from bot import transport
 from bot.config import Settings
-from bot.metrics import Metrics
-from bot.signals import stop_on_signals
-from bot.updates import callback_to_incoming, message_to_incoming, plan_sends, with_fetch
-from bot.webhook import Readiness, run_webhook
-from bot.wiring import build_runtime
-from handlers.basic import menu
-from handlers.dispatcher import Dispatcher
+from bot.transport import ALLOWED_UPDATES, StartFailed
+from bot.updates import (
+    callback_to_incoming,
+    inline_keyboard,
+    message_to_incoming,
+    plan_sends,
+    with_fetch,
+)
+from bot.wiring import Runtime
+from handlers.commands import menu
 from handlers.messages import Incoming, Reply
+from reminders.outcomes import Failure, failure
 from reminders.send_budget import SendBudget, is_message
 from texts.i18n import texts
 
@@ -53,8 +61,39 @@ T = TypeVar("T")
 # Durations as timedelta, the behaviour the next major release of the library makes default.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-EXIT_BAD_TOKEN = 2
-SEND_ATTEMPTS = 4
+PtbApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def failure_of(error: BaseException) -> Failure | None:
+    """The library's exception as a Bot API outcome (`reminders.outcomes`); None for any other
+    exception."""
+    return _failure(error) if isinstance(error, TelegramError) else None
+
+
+def _failure(error: TelegramError) -> Failure:
+    """The library keeps no HTTP status, so the status each exception stands for is restored;
+    a plain `NetworkError` is a lost connection or a 5xx, passing failures alike."""
+    match error:
+        case RetryAfter():
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            return failure(429, error.message, seconds)
+        case Forbidden():
+            return failure(403, error.message)
+        case InvalidToken():
+            return failure(401, error.message)
+        case BadRequest() | ChatMigrated():  # BadRequest before TimedOut: both NetworkErrors
+            return failure(400, error.message)
+        case Conflict():
+            return failure(409, error.message)
+        case TimedOut():
+            return failure(None, f"timeout: {error.message}")
+    return failure(None, error.message)
+
+
+async def _with_retry(call: Callable[[], Awaitable[T]]) -> T:
+    """The transports' retry loop with this library's exceptions."""
+    return await transport.with_retry(call, failure_of)
 
 
 def to_incoming(update: Update, bot_username: str) -> Incoming | None:
@@ -63,12 +102,13 @@ def to_incoming(update: Update, bot_username: str) -> Incoming | None:
         return callback_to_incoming(update.callback_query)
     if update.message is None:
         return None
-    return message_to_incoming(update.message, bot_username)
+    incoming = message_to_incoming(update.message, bot_username)
+    return None if incoming is None else with_fetcher(update.message, incoming)
 
 
-def with_fetcher(update: Update, incoming: Incoming) -> Incoming:
+def with_fetcher(message: Message, incoming: Incoming) -> Incoming:
     """Let a conversation fetch a document sent in a private chat, within the size limit."""
-    document = update.message.document if update.message else None
+    document = message.document
 
     async def fetch() -> bytes:
         assert document is not None
@@ -78,7 +118,7 @@ def with_fetcher(update: Update, incoming: Incoming) -> Incoming:
     return with_fetch(incoming, document, fetch)
 
 
-class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
+class BudgetRateLimiter(BaseRateLimiter[int]):
     """Messages take a slot of the bot-wide budget (shared with the outbox and, on
     PostgreSQL, with the other workers); the library's own limiter keeps the 20 per minute of
     each group, its overall limit switched off in favour of the budget."""
@@ -100,7 +140,7 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: dict[str, Any] | None,
+        rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         slot = self.budget.slot() if is_message(endpoint) else contextlib.nullcontext()
         async with slot:
@@ -111,12 +151,13 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
 
 def build_application(
     settings: Settings,
-    dispatcher: Dispatcher,
     budget: SendBudget,
+    on_update: Callable[[Update], Awaitable[None]],
     *,
     request_timeout: float = 10.0,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> PtbApplication:
+    """The library's application around the Bot API server: polled updates go to
+    `on_update`, several at a time."""
     assert settings.telegram_token, "build_application needs a token"
     application = (
         ApplicationBuilder()
@@ -132,124 +173,153 @@ def build_application(
         .build()
     )
 
-    async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_polled(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
-            await answer_update(update, context.bot, dispatcher, clock())
+            await on_update(update)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("update %s failed: %s", getattr(update, "update_id", "?"), context.error)
+        number = getattr(update, "update_id", "?")
+        log.error("update %s failed: %s", number, context.error, exc_info=context.error)
 
-    application.add_handler(TypeHandler(Update, on_update))
+    application.add_handler(TypeHandler(Update, on_polled))
     application.add_error_handler(on_error)
     return application
 
 
-async def answer_update(update: Update, bot: Any, dispatcher: Dispatcher, now: datetime) -> None:
-    """One update in, its replies out: the same for long polling and for webhooks."""
-    if update.callback_query is not None:
-        await _with_retry(update.callback_query.answer)
-    incoming = to_incoming(update, bot.username)
-    if incoming is None:
-        return
-    if incoming.chat_type == ChatType.PRIVATE:
-        incoming = with_fetcher(update, incoming)
-    replies = await dispatcher.handle(incoming, now)
-    for reply in replies:
-        await send_reply(bot, incoming.chat_id, reply)
-
-
-class PtbSink:
-    """Webhook updates (JSON dicts) answered through an initialised application's bot.
-
-    Failures propagate to the webhook server, which counts and logs them.
-    """
+class PtbTransport:
+    """A `bot.transport.Transport` on python-telegram-bot."""
 
     def __init__(
         self,
-        application: Application[Any, Any, Any, Any, Any, Any],
-        dispatcher: Dispatcher,
+        settings: Settings,
+        runtime: Runtime,
+        *,
+        request_timeout: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.bot = application.bot
-        self.dispatcher = dispatcher
+        self.settings = settings
+        self.dispatcher = runtime.dispatcher
         self.clock = clock
-
-    async def feed(self, update: dict[str, Any]) -> None:
-        await answer_update(
-            Update.de_json(update, self.bot), self.bot, self.dispatcher, self.clock()
+        self.application = build_application(
+            settings, runtime.budget, self.answer_update, request_timeout=request_timeout
         )
 
+    async def identify(self) -> str:
+        try:
+            await self.application.initialize()  # getMe
+        except TelegramError as error:
+            raise StartFailed.refused(_failure(error), self.settings) from None
+        return str(self.application.bot.username)
 
-async def send_reply(bot: Any, chat_id: int, reply: Reply) -> list[Message]:
+    async def register_commands(self) -> None:
+        await register_commands(self.application.bot)
+
+    async def start_polling(self, poll_timeout: float) -> None:
+        updater = self.application.updater
+        assert updater is not None
+        await self.application.start()
+        # The library's start removes a webhook left behind (deleteWebhook) before polling.
+        await updater.start_polling(
+            timeout=timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def stop_polling(self) -> None:
+        """The updater, then the application (which waits for the updates in hand): each only
+        if running, so a cut-short start stops as cleanly as a full one."""
+        updater = self.application.updater
+        try:
+            if updater is not None and updater.running:
+                await updater.stop()
+        finally:
+            if self.application.running:
+                await self.application.stop()
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await _with_retry(
+            lambda: self.application.bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        )
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        bot = self.application.bot
+        await self.answer_update(Update.de_json(update, bot))
+
+    async def answer_update(self, update: Update) -> None:
+        """One update in, its replies out: the same for long polling and for webhooks."""
+        query = update.callback_query
+        await transport.answer(
+            self.dispatcher,
+            to_incoming(update, self.application.bot.username),
+            self.clock(),
+            self.send_reply,
+            failure_of,
+            acknowledge=query.answer if query is not None else None,
+        )
+
+    async def send_reply(self, chat_id: int, reply: Reply) -> None:
+        await send_reply(self.application.bot, chat_id, reply)
+
+    async def close(self) -> None:
+        """The application, then the bot's connections: an application whose start did not
+        get past getMe leaves them to the bot."""
+        try:
+            await self.application.shutdown()
+        finally:
+            await self.application.bot.shutdown()
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> list[Message]:
     """Send one reply, split to Telegram's limits; buttons go on the last message."""
-    markup = _markup(reply)
+    keyboard = inline_keyboard(reply.buttons)
+    markup = InlineKeyboardMarkup.de_json(keyboard, bot) if keyboard else None
     sent: list[Message] = []
     for part in plan_sends(reply):
-        kwargs: dict[str, Any] = {
-            "chat_id": chat_id,
-            "reply_markup": markup if part.buttons else None,
-        }
+        buttons = markup if part.buttons else None
         if part.kind == "message":
-            send: Callable[..., Awaitable[Message]] = bot.send_message
-            kwargs["text"] = part.text
+            call = _message_call(bot, chat_id, part.text or "", buttons)
         else:
-            assert reply.attachment is not None
-            send = bot.send_photo if part.kind == "photo" else bot.send_document
-            kwargs[part.kind] = InputFile(
-                reply.attachment.content, filename=reply.attachment.filename
-            )
-            kwargs["caption"] = part.text
-        sent.append(await _with_retry(lambda s=send, k=kwargs: s(**k)))
+            call = _file_call(bot, chat_id, reply, part.kind, part.text, buttons)
+        sent.append(await _with_retry(call))
     return sent
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
-            for row in reply.buttons
-        ]
-    )
+def _message_call(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> Callable[[], Awaitable[Message]]:
+    return lambda: bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
 
 
-async def _with_retry(call: Callable[[], Awaitable[T]]) -> T:
-    """Retry what Telegram asks to retry (429) and transient failures (5xx, timeouts).
-
-    403 (the user blocked the bot) and other client errors are not retried: they are logged
-    by the caller's error handler and the update is dropped.
-    """
-    delay = 0.5
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await call()
-        except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            if attempt == SEND_ATTEMPTS:
-                raise
-            log.warning("Telegram asked to retry after %.1f s", seconds)
-            await asyncio.sleep(seconds)
-        except Forbidden:
-            raise
-        except NetworkError:  # includes TimedOut and 5xx
-            if attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+def _file_call(
+    bot: Bot,
+    chat_id: int,
+    reply: Reply,
+    kind: str,
+    caption: str | None,
+    markup: InlineKeyboardMarkup | None,
+) -> Callable[[], Awaitable[Message]]:
+    attachment = reply.attachment
+    assert attachment is not None
+    file = InputFile(attachment.content, filename=attachment.filename)
+    if kind == "photo":
+        return lambda: bot.send_photo(chat_id, file, caption=caption, reply_markup=markup)
+    return lambda: bot.send_document(chat_id, file, caption=caption, reply_markup=markup)
 
 
 async def register_commands(bot: Any) -> None:
-    """The command menu in Indonesian by default and in English for English-language apps."""
-    for language in ("id", "en"):
+    """The command menu from the declarations in handlers.commands: Indonesian names and
+    descriptions by default, English ones for apps set to English."""
+
+    async def set_menu(language: str) -> None:
         commands = [BotCommand(name, description) for name, description in menu(texts(language))]
-        await _with_retry(
-            lambda c=commands, lang=language: bot.set_my_commands(
-                c, language_code=None if lang == "id" else lang
-            )
-        )
+        code = None if language == "id" else language
+        await _with_retry(lambda: bot.set_my_commands(commands, language_code=code))
+
+    for language in ("id", "en"):
+        await set_menu(language)
 
 
 async def serve_polling(
@@ -259,100 +329,20 @@ async def serve_polling(
     poll_timeout: float = 10.0,
     request_timeout: float = 10.0,
 ) -> int:
-    """Serve until SIGINT/SIGTERM (or `stop` is set); exit code 2 for a rejected token."""
-    runtime = await build_runtime(settings, datetime.now(UTC))
-    application = build_application(
-        settings, runtime.dispatcher, runtime.budget, request_timeout=request_timeout
+    """Serve by long polling until SIGINT/SIGTERM (or `stop`); exit code 2 for a refused token."""
+    return await transport.serve_polling(
+        PtbTransport,
+        settings,
+        stop=stop,
+        poll_timeout=poll_timeout,
+        request_timeout=request_timeout,
     )
-    stop = stop or asyncio.Event()
-    with stop_on_signals(stop):
-        try:
-            failed = await _initialize(application, settings)
-            if failed is not None:
-                return failed
-            runtime.dispatcher.app.bot_username = application.bot.username  # for invitation links
-            try:
-                await register_commands(application.bot)
-                await application.start()
-                assert application.updater is not None
-                await application.updater.start_polling(
-                    timeout=poll_timeout, allowed_updates=["message", "callback_query"]
-                )
-                background = Background(runtime, settings)
-                await background.start()
-                log.info("serving @%s by long polling", application.bot.username)
-                await stop.wait()
-                log.info("stopping")
-                await application.updater.stop()
-                await background.stop()
-                await application.stop()
-            finally:
-                await application.shutdown()
-        finally:
-            await runtime.close()
-    return 0
 
 
 async def serve_webhook(
     settings: Settings, *, stop: asyncio.Event | None = None, request_timeout: float = 10.0
 ) -> int:
-    """Serve Telegram's webhook posts until SIGINT/SIGTERM (or `stop`); 2 for a rejected token.
-
-    The webhook is registered at every start (with this deployment's URL and secret) and left
-    in place at stop: the other workers behind the same URL keep serving it.
-    """
-    url, secret = settings.require_webhook()
-    runtime = await build_runtime(settings, datetime.now(UTC))
-    application = build_application(
-        settings, runtime.dispatcher, runtime.budget, request_timeout=request_timeout
+    """Serve Telegram's webhook posts until SIGINT/SIGTERM (or `stop`); 2 for a refused token."""
+    return await transport.serve_webhook(
+        PtbTransport, settings, stop=stop, request_timeout=request_timeout
     )
-    readiness = Readiness(runtime.engine)
-    stop = stop or asyncio.Event()
-    with stop_on_signals(stop):
-        try:
-            failed = await _initialize(application, settings)
-            if failed is not None:
-                return failed
-            readiness.bot_ok = True
-            runtime.dispatcher.app.bot_username = application.bot.username
-            try:
-                await register_commands(application.bot)
-                await _with_retry(
-                    lambda: application.bot.set_webhook(
-                        url,
-                        secret_token=secret,
-                        allowed_updates=["message", "callback_query"],
-                        drop_pending_updates=False,
-                    )
-                )
-                sink = PtbSink(application, runtime.dispatcher)
-                metrics = Metrics(runtime.engine)
-                await run_webhook(settings, runtime, sink, readiness, metrics, stop)
-            finally:
-                await application.shutdown()
-        finally:
-            await runtime.close()
-    return 0
-
-
-async def _initialize(
-    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
-) -> int | None:
-    """getMe through `initialize`; an exit code, with one line said, when Telegram refuses."""
-    try:
-        await application.initialize()
-    except InvalidToken as error:
-        print(
-            "satudata: Telegram rejected TELEGRAM_BOT_TOKEN (wrong or revoked token: "
-            f"{error.message}). Get a valid token from @BotFather.",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_TOKEN
-    except TelegramError as error:
-        print(
-            f"satudata: cannot reach the Telegram Bot API at {settings.telegram_api_base_url}"
-            f" ({error.message}).",
-            file=sys.stderr,
-        )
-        return 1
-    return None

@@ -1,20 +1,21 @@
 """What every Telegram transport shares, whichever library speaks the Bot API.
 
-Updates become `Incoming` and replies become a plan of sends by the same rules, so the
-python-telegram-bot and aiogram transports cannot drift apart. Both libraries model the Bot
-API's objects with the same field names (`message.chat.type`, `from_user.full_name`,
-`document.file_size`…), which is all these functions read.
+Updates become `Incoming` and replies become a plan of sends and a keyboard by the same
+rules, so the python-telegram-bot and aiogram transports (and the outbox) cannot drift apart.
+Both libraries model the Bot API's objects with the same field names (`message.chat.type`,
+`from_user.full_name`, `document.file_size`…), which is all these functions read, and both
+parse the Bot API's own JSON for a keyboard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from domain.telegram_limits import CAPTION_LIMIT, split_text
 from handlers.dispatcher import MAX_FILE_BYTES
-from handlers.messages import Incoming, IncomingFile, Reply
+from handlers.messages import Button, Incoming, IncomingFile, Reply
 
 PRIVATE = "private"
 FILE_KINDS = ("document", "photo", "video", "audio", "voice", "animation", "video_note")
@@ -106,3 +107,19 @@ def plan_sends(reply: Reply) -> list[Send]:
         Send("message", chunk, has_buttons and number == len(chunks))
         for number, chunk in enumerate(chunks, start=1)
     ]
+
+
+def inline_keyboard(rows: Sequence[Sequence[Button]]) -> dict[str, Any] | None:
+    """Buttons as the Bot API's `InlineKeyboardMarkup` object; None when there are none."""
+    if not rows:
+        return None
+    return {"inline_keyboard": [[_button(button) for button in row] for row in rows]}
+
+
+def _button(button: Button) -> dict[str, str]:
+    fields = {"text": button.text}
+    if button.url is not None:
+        fields["url"] = button.url
+    if button.data is not None:
+        fields["callback_data"] = button.data
+    return fields

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.background import Background
 from bot.config import Settings
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.shutdown import Shutdown
 from bot.wiring import Runtime
 from storage import db
 
@@ -166,21 +167,26 @@ class WebhookServer:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
-async def run_webhook(
+async def start_webhook(
     settings: Settings,
     runtime: Runtime,
     sink: UpdateSink,
     readiness: Readiness,
     metrics: Metrics,
-    stop: asyncio.Event,
+    shutdown: Shutdown,
 ) -> None:
-    """Serve updates and run the background jobs until `stop` is set, then wind down.
+    """Start the background jobs (unless SATUDATA_BACKGROUND=off) and the server; `shutdown`
+    stops the server first, then the jobs.
 
     The caller has already initialised the bot (getMe) and registered the webhook; the webhook
     stays registered on stop, since other workers go on serving it.
     """
     secret = settings.webhook_secret
-    assert secret, "run_webhook needs WEBHOOK_SECRET (Settings.require_webhook)"
+    assert secret, "start_webhook needs WEBHOOK_SECRET (Settings.require_webhook)"
+    if settings.background:
+        background = Background(runtime, settings, on_delivery=metrics.delivery)
+        shutdown.push("background jobs", background.stop)
+        await background.start()
     server = WebhookServer(
         sink,
         secret,
@@ -190,23 +196,12 @@ async def run_webhook(
         workers=settings.webhook_workers,
     )
     host, port = settings.webhook_listen
-    background = (
-        Background(runtime, settings, on_delivery=metrics.delivery) if settings.background else None
-    )
+    shutdown.push("webhook server", server.stop)
     bound = await server.start(host, port)
-    try:
-        if background is not None:
-            await background.start()
-        log.info(
-            "listening on http://%s:%d%s (background jobs %s)",
-            host,
-            bound,
-            settings.webhook_path,
-            "on" if background else "off",
-        )
-        await stop.wait()
-        log.info("stopping")
-    finally:
-        await server.stop()
-        if background is not None:
-            await background.stop()
+    log.info(
+        "listening on http://%s:%d%s (background jobs %s)",
+        host,
+        bound,
+        settings.webhook_path,
+        "on" if settings.background else "off",
+    )

@@ -50,6 +50,10 @@ class Outgoing:
     file: OutgoingFile | None = None
 
 
+# What one send came to. `reminders.outcomes` says which Telegram answer means which, the
+# same for the outbox and the interactive transports.
+
+
 @dataclass(frozen=True)
 class Delivered:
     message_id: int
@@ -58,17 +62,23 @@ class Delivered:
 
 @dataclass(frozen=True)
 class RetryLater:
+    """Try again after `seconds`: Telegram's 429, or a refused token (`TokenRejected`)."""
+
     seconds: float
     reason: str
 
 
 @dataclass(frozen=True)
 class Transient:
+    """A passing failure (no answer, 5xx): try again after a backoff, a few times."""
+
     reason: str
 
 
 @dataclass(frozen=True)
 class Undeliverable:
+    """Retrying cannot help: the user blocked the bot, the chat is gone, a bad request."""
+
     reason: str
 
 
@@ -272,7 +282,7 @@ class OutboxSender:
             self.on_result(result)
         now = self.clock()
         async with self.uow() as uow:
-            row = await uow.session.get(OutboxMessage, message.id)
+            row = await uow.outbox.get(message.id)
             if row is None or row.status != "pending":
                 return
             row.attempts += 1
@@ -332,7 +342,7 @@ class OutboxSender:
                 message.reported_at = now
             for walidata in (p for p in people.values() if "walidata" in p.role_names and p.active):
                 language = walidata.language or "id"
-                uow.session.add(
+                uow.outbox.add(
                     OutboxMessage.to_person(
                         walidata,
                         key=f"unreachable:{walidata.id}:{failed[0].id}-{failed[-1].id}",

@@ -1,4 +1,5 @@
-"""The aiogram transport fed by a webhook: raw update bodies in, answers at the fake Bot API."""
+"""Each transport fed by hand, as the webhook server feeds it: raw update bodies in, answers at
+the fake Bot API. Written for aiogram first; python-telegram-bot must behave alike."""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ from typing import Any
 
 import pytest
 
-from bot.telegram_aiogram import AiogramUpdateSink, StartFailed, open_transport
+from bot.telegram_aiogram import AiogramTransport
+from bot.telegram_ptb import PtbTransport
+from bot.transport import StartFailed, Transport, TransportFactory, open_transport
 from tests.fake_bot_api import FakeBotApi
-from tests.test_telegram_transport import OTHER_TOKEN, TOKEN, settings_for, texts_to
+from tests.test_telegram_transport import (
+    OTHER_TOKEN,
+    REQUEST_TIMEOUT,
+    TOKEN,
+    settings_for,
+    texts_to,
+)
 
+TRANSPORTS: dict[str, TransportFactory] = {"aiogram": AiogramTransport, "ptb": PtbTransport}
 CHAT = 501
 _ids = itertools.count(1)
 
@@ -41,22 +51,26 @@ def press(data: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN}, timeout_delay=2.0)
+    server = FakeBotApi(tokens={TOKEN})
     await server.start()
     yield server
     await server.stop()
 
 
+@pytest.fixture(params=sorted(TRANSPORTS))
+def library(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def sink(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[AiogramUpdateSink]:
-    settings = settings_for(api, tmp_path, library="aiogram")
-    async with open_transport(settings, request_timeout=1, background=False) as transport:
+async def sink(api: FakeBotApi, tmp_path: Path, library: str) -> AsyncIterator[Transport]:
+    settings = settings_for(api, tmp_path, library=library)
+    make = TRANSPORTS[library]
+    async with open_transport(make, settings, request_timeout=REQUEST_TIMEOUT) as transport:
         yield transport
 
 
-async def test_fed_updates_are_answered_at_the_bot_api(
-    sink: AiogramUpdateSink, api: FakeBotApi
-) -> None:
+async def test_fed_updates_are_answered_at_the_bot_api(sink: Transport, api: FakeBotApi) -> None:
     await sink.feed(message("/start"))
     await sink.feed(message("IPM Pasuruan 2022"))
     markup = api.sent_to(CHAT)[-1].params["reply_markup"]
@@ -71,16 +85,14 @@ async def test_fed_updates_are_answered_at_the_bot_api(
 
 
 async def test_what_the_bot_ignores_is_accepted_without_an_answer(
-    sink: AiogramUpdateSink, api: FakeBotApi
+    sink: Transport, api: FakeBotApi
 ) -> None:
     await sink.feed(message("IPM Kota Batu", chat_id=-100123, chat_type="supergroup"))
     await sink.feed({"update_id": next(_ids), "edited_message": message("x")["message"]})
     assert api.sent_to(-100123) == [] and api.sent_to(CHAT) == []
 
 
-async def test_a_failed_send_does_not_escape_the_sink(
-    sink: AiogramUpdateSink, api: FakeBotApi
-) -> None:
+async def test_a_failed_send_does_not_escape_the_sink(sink: Transport, api: FakeBotApi) -> None:
     api.inject("sendMessage", "403")
     await sink.feed(message("/start"))  # the user blocked the bot: logged, not raised
     api.inject("sendMessage", "429", retry_after=1)
@@ -88,10 +100,12 @@ async def test_a_failed_send_does_not_escape_the_sink(
     assert len([t for t in texts_to(api) if "Selamat datang" in t]) == 1
 
 
-async def test_a_rejected_token_stops_the_start(api: FakeBotApi, tmp_path: Path) -> None:
-    settings = settings_for(api, tmp_path, OTHER_TOKEN, library="aiogram")
+async def test_a_rejected_token_stops_the_start(
+    api: FakeBotApi, tmp_path: Path, library: str
+) -> None:
+    settings = settings_for(api, tmp_path, OTHER_TOKEN, library=library)
     with pytest.raises(StartFailed) as failed:
-        async with open_transport(settings, request_timeout=1, background=False):
+        async with open_transport(TRANSPORTS[library], settings, request_timeout=REQUEST_TIMEOUT):
             pass
     assert failed.value.exit_code == 2
     assert "TELEGRAM_BOT_TOKEN" in str(failed.value)

@@ -6,10 +6,10 @@ Every test runs for both libraries (python-telegram-bot and aiogram): they must 
 from __future__ import annotations
 
 import asyncio
-import os
+import logging
 import signal
 import sqlite3
-import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,20 +18,30 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import Bot
 
-from bot import telegram_aiogram, telegram_ptb
+from bot import telegram_aiogram, telegram_ptb, transport
 from bot.config import Settings
+from bot.telegram_aiogram import AiogramTransport
+from bot.telegram_ptb import PtbTransport
+from bot.transport import Transport, TransportFactory
+from bot.wiring import Runtime
 from domain.calendar import WorkCalendar
 from domain.telegram_limits import TEXT_LIMIT
 from handlers.messages import Button, Reply
 from reminders.send_budget import LocalBudget
 from reports.digest_schedule import DigestSchedule
+from tests.cli_runner import STARTUP, STOP, Processes, cli_env
+from tests.conftest import copy_database
 from tests.fake_bot_api import FakeBotApi
+from tests.fake_server import WAIT
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 OTHER_TOKEN = "654321:revoked-token-the-server-rejects"
 CHAT = 501
+# Far longer than an answered request takes on a starved machine: only a lost one times out.
+REQUEST_TIMEOUT = 3
 LIBRARIES = ["ptb", "aiogram"]
 SERVE = {"ptb": telegram_ptb.serve_polling, "aiogram": telegram_aiogram.serve_polling_aiogram}
+TRANSPORTS: dict[str, TransportFactory] = {"ptb": PtbTransport, "aiogram": AiogramTransport}
 
 
 @pytest.fixture(params=LIBRARIES)
@@ -41,7 +51,7 @@ def library(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN}, timeout_delay=2.0)
+    server = FakeBotApi(tokens={TOKEN})  # a lost request stays lost longer than clients wait
     await server.start()
     yield server
     await server.stop()
@@ -67,13 +77,19 @@ async def serving(api: FakeBotApi, tmp_path: Path, library: str) -> AsyncIterato
     stop = asyncio.Event()
     settings = settings_for(api, tmp_path, library=library)
     task = asyncio.create_task(
-        SERVE[library](settings, stop=stop, poll_timeout=1, request_timeout=1)
+        SERVE[library](settings, stop=stop, poll_timeout=1, request_timeout=REQUEST_TIMEOUT)
     )
-    # Both command menus (Indonesian, English) are registered before polling starts.
-    await api.wait_for(lambda: len(api.calls_to("setMyCommands")) >= 2, within=20)
+    # Both command menus (Indonesian, English) are registered before polling starts; first
+    # the demo registry is loaded, which a starved machine takes a while to do.
+    await api.wait_for(
+        lambda: len(api.calls_to("setMyCommands")) >= 2 or task.done(),
+        within=STARTUP,
+        what="both command menus",
+    )
+    assert not task.done(), task.result()
     yield api
     stop.set()
-    assert await asyncio.wait_for(task, 15) == 0
+    assert await asyncio.wait_for(task, STOP) == 0
 
 
 @pytest.fixture
@@ -110,6 +126,9 @@ async def test_command_menu_is_registered_in_both_languages(serving: FakeBotApi)
     assert {c["command"] for c in by_language[None]} >= {"start", "bantuan", "data"}
     assert any(c["description"] == "how to use the bot" for c in by_language["en"])
     assert any(c["description"] == "panduan penggunaan" for c in by_language[None])
+    # Indonesian names in the default menu, English names for apps set to English.
+    assert {c["command"] for c in by_language["en"]} >= {"start", "help", "compliance", "me"}
+    assert not {c["command"] for c in by_language[None]} & {"help", "compliance", "me"}
     # A webhook left behind would keep updates from polling: it is removed.
     await serving.wait_for(lambda: bool(serving.calls_to("deleteWebhook")))
 
@@ -132,7 +151,7 @@ async def test_ambiguous_region_offers_buttons_and_a_press_answers(serving: Fake
 
 async def test_a_trend_question_gets_a_chart_photo_with_caption(serving: FakeBotApi) -> None:
     serving.push_message("tren IPM Kota Batu 5 tahun terakhir")
-    await serving.wait_for(lambda: bool(serving.calls_to("sendPhoto")), within=20)
+    await serving.wait_for(lambda: bool(serving.calls_to("sendPhoto")))
     photo = serving.calls_to("sendPhoto")[0]
     assert photo.files["photo"].startswith(b"\x89PNG")
     caption = photo.params["caption"]
@@ -146,9 +165,7 @@ async def test_replies_survive_429_5xx_and_timeouts_without_duplicates(serving: 
     serving.inject("sendMessage", "500")
     serving.inject("sendMessage", "timeout")
     serving.push_message("TPT Kota Surabaya 2023")
-    await serving.wait_for(
-        lambda: any("Kota Surabaya (3578)" in t for t in texts_to(serving)), within=20
-    )
+    await serving.wait_for(lambda: any("Kota Surabaya (3578)" in t for t in texts_to(serving)))
     await asyncio.sleep(0.5)
     answers = [t for t in texts_to(serving) if "Kota Surabaya (3578)" in t]
     assert len(answers) == 1
@@ -266,40 +283,29 @@ async def test_rejected_token_exits_2_with_one_line(
 
 
 async def test_satudata_run_serves_telegram_and_stops_on_sigterm(
-    api: FakeBotApi, tmp_path: Path, library: str
+    api: FakeBotApi, tmp_path: Path, library: str, processes: Processes
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env |= {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
-        "TELEGRAM_LIBRARY": library,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    env = cli_env(
+        tmp_path / "run.db",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_LIBRARY=library,
     )
-    try:
-        await api.wait_for(lambda: bool(api.calls_to("setMyCommands")), within=30)
-        api.push_message("/start")
-        api.push_message("jumlah penduduk miskin Jember 2021")
-        await api.wait_for(lambda: any("257,09" in t for t in texts_to(api)), within=20)
-        assert any("Selamat datang" in t for t in texts_to(api))
-        await api.wait_for(lambda: bool(digest_weeks(tmp_path / "run.db")), within=20)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 20)
-        assert process.returncode == 0, stderr.decode()
-        assert b"Traceback" not in stderr
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+    bot = await processes.satudata("run", cwd=tmp_path, env=env, name="run")
+    # A first start migrates and loads the demo registry before it registers the menus.
+    await api.wait_for(
+        lambda: bool(api.calls_to("setMyCommands")) or bot.returncode is not None,
+        within=STARTUP,
+        what="the command menus of `satudata run`",
+    )
+    assert bot.returncode is None, bot.tail()
+    api.push_message("/start")
+    api.push_message("jumlah penduduk miskin Jember 2021")
+    await api.wait_for(lambda: any("257,09" in t for t in texts_to(api)), what="the answer")
+    assert any("Selamat datang" in t for t in texts_to(api))
+    await api.wait_for(lambda: bool(digest_weeks(tmp_path / "run.db")), what="the digest")
+    assert await bot.stop(signal.SIGTERM) == 0, bot.tail()
+    assert "Traceback" not in bot.errors()
     # The weekly digest job ran at start: the latest digest week has its snapshot.
     week, _ = DigestSchedule().latest(datetime.now(UTC), ZoneInfo("Asia/Jakarta"), WorkCalendar())
     assert digest_weeks(tmp_path / "run.db") == {week.isoformat()}
@@ -344,3 +350,152 @@ async def test_an_invitation_link_names_the_bot_and_binds_whoever_opens_it(
     await serving.wait_for(
         lambda: any("Selamat datang, Budi Santoso!" in t for t in texts_to(serving, invited))
     )
+
+
+class Made:
+    """Makes the bot's transport of one library, counting the stop steps it is given."""
+
+    def __init__(self, library: str) -> None:
+        self.library = library
+        self.transports: list[Transport] = []
+        self.steps: Counter[str] = Counter()
+        self.polling = asyncio.Event()
+
+    def __call__(
+        self, settings: Settings, runtime: Runtime, *, request_timeout: float
+    ) -> Transport:
+        made = TRANSPORTS[self.library](settings, runtime, request_timeout=request_timeout)
+        wrapped = {
+            "start_polling": self._announced(made.start_polling),
+            "stop_polling": self._counted("stop_polling", made.stop_polling),
+            "close": self._counted("close", made.close),
+        }
+        for name, method in wrapped.items():
+            setattr(made, name, method)
+        self.transports.append(made)
+        return made
+
+    def _announced(
+        self, start: Callable[[float], Awaitable[None]]
+    ) -> Callable[[float], Awaitable[None]]:
+        async def started(poll_timeout: float) -> None:
+            await start(poll_timeout)
+            self.polling.set()
+
+        return started
+
+    def _counted(
+        self, name: str, step: Callable[[], Awaitable[None]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def counted() -> None:
+            self.steps[name] += 1
+            await step()
+
+        return counted
+
+
+async def assert_stopped(made: Made, caplog: pytest.LogCaptureFixture) -> None:
+    """Each stop step ran once, the library neither runs nor polls, nothing went wrong."""
+    (made_transport,) = made.transports
+    assert made.steps["close"] == 1 and made.steps["stop_polling"] <= 1
+    if isinstance(made_transport, PtbTransport):
+        application = made_transport.application
+        assert not application.running
+        assert application.updater is not None and not application.updater.running
+    else:
+        assert isinstance(made_transport, AiogramTransport)
+        with pytest.raises(RuntimeError, match="not started"):
+            await made_transport.router.stop_polling()
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not problems, problems
+
+
+def polling_on_demo(api: FakeBotApi, tmp_path: Path, library: str, demo_template: Path) -> Settings:
+    """Settings for a bot on a copy of the demo registry: it starts without loading it."""
+    copy_database(demo_template, tmp_path / "bot.db")
+    return settings_for(api, tmp_path, library=library)
+
+
+@pytest.mark.parametrize("how", ["cancel", "stop"])
+@pytest.mark.parametrize("held", ["getMe", "setMyCommands", "deleteWebhook"])
+async def test_a_start_cut_short_while_telegram_answers_stops_cleanly(
+    api: FakeBotApi,
+    tmp_path: Path,
+    library: str,
+    demo_template: Path,
+    caplog: pytest.LogCaptureFixture,
+    held: str,
+    how: str,
+) -> None:
+    """Cancelled (the caller gave up) or stopped (SIGTERM) while a start-up call is on its way:
+    what had started is stopped, once each; a cancellation is re-raised, a stop exits 0."""
+    settings = polling_on_demo(api, tmp_path, library, demo_template)
+    api.inject(held, "hang")
+    made, stop = Made(library), asyncio.Event()
+    task = asyncio.create_task(
+        transport.serve_polling(made, settings, stop=stop, poll_timeout=1, request_timeout=WAIT)
+    )
+    await api.wait_for(
+        lambda: bool(api.hanging.get(held)) or task.done(), within=STARTUP, what=held
+    )
+    assert not task.done(), task.result()
+    if how == "cancel":
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, STOP)
+    else:
+        stop.set()
+        assert await asyncio.wait_for(task, STOP) == 0
+    await assert_stopped(made, caplog)
+    assert not made.polling.is_set()
+
+
+async def test_a_stop_cancelled_while_a_reply_is_on_its_way_still_delivers_it(
+    api: FakeBotApi,
+    tmp_path: Path,
+    library: str,
+    demo_template: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stopping waits for the answers in hand; cancelling the stop half-way changes nothing but
+    the cancellation re-raised at the end."""
+    settings = polling_on_demo(api, tmp_path, library, demo_template)
+    made, stop = Made(library), asyncio.Event()
+    task = asyncio.create_task(
+        transport.serve_polling(made, settings, stop=stop, poll_timeout=1, request_timeout=WAIT)
+    )
+    await api.wait_for(lambda: made.polling.is_set() or task.done(), within=STARTUP, what="polling")
+    assert not task.done(), task.result()
+    api.inject("sendMessage", "hang")
+    api.push_message("/start")
+    await api.wait_for(lambda: bool(api.hanging.get("sendMessage")), what="the reply")
+    stop.set()
+    await api.wait_for(lambda: made.steps["stop_polling"] == 1, what="the stop of polling")
+    task.cancel()
+    api.release()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, STOP)
+    assert any("Selamat datang" in t for t in texts_to(api))
+    await assert_stopped(made, caplog)
+
+
+async def test_sigterm_while_telegram_keeps_the_start_waiting_exits_0(
+    api: FakeBotApi, tmp_path: Path, library: str, demo_template: Path, processes: Processes
+) -> None:
+    database = copy_database(demo_template, tmp_path / "run.db")
+    api.inject("getMe", "hang")
+    env = cli_env(
+        database,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_LIBRARY=library,
+    )
+    bot = await processes.satudata("run", cwd=tmp_path, env=env, name="run")
+    await api.wait_for(
+        lambda: bool(api.hanging.get("getMe")) or bot.returncode is not None,
+        within=STARTUP,
+        what="getMe of `satudata run`",
+    )
+    assert await bot.stop(signal.SIGTERM) == 0, bot.tail()
+    assert "Traceback" not in bot.errors() and "still running" not in bot.errors()
+    assert api.calls_to("setMyCommands") == []  # it stopped instead of starting on

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
+import logging
+import re
 import shutil
 import signal
-import socket
 import sqlite3
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,15 +18,18 @@ from typing import Any
 import httpx
 import pytest
 
+from bot import transport
 from bot.config import ConfigError, Settings
 from bot.metrics import Metrics
 from bot.telegram_aiogram import serve_webhook_aiogram
 from bot.telegram_ptb import serve_webhook
 from bot.webhook import SECRET_HEADER, Readiness, WebhookServer
 from storage import db
+from tests.cli_runner import STARTUP, STOP, Processes, cli_env, satudata_async
 from tests.fake_bot_api import FakeBotApi
+from tests.fake_server import WAIT
+from tests.test_telegram_transport import Made, assert_stopped
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 SECRET = "rahasia_webhook-42"
 URL = "https://bot.example.go.id/hook/telegram"
@@ -35,10 +37,7 @@ CHAT = 501
 _update_ids = itertools.count(1)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
 
 def message_update(text: str, chat_id: int = CHAT) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def texts_to(api: FakeBotApi, chat_id: int = CHAT) -> list[str]:
     return [c.params.get("text") or c.params.get("caption") or "" for c in api.sent_to(chat_id)]
 
 
-async def until_listening(base: str, within: float = 60.0) -> None:
+async def until_listening(base: str, within: float = STARTUP) -> None:
     deadline = time.monotonic() + within
     async with httpx.AsyncClient() as client:
         while True:
@@ -104,7 +103,7 @@ class Serving:
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN}, timeout_delay=2.0)
+    server = FakeBotApi(tokens={TOKEN})
     await server.start()
     yield server
     await server.stop()
@@ -115,21 +114,35 @@ SERVE = {"ptb": serve_webhook, "aiogram": serve_webhook_aiogram}
 
 @pytest.fixture(params=sorted(SERVE))
 async def serving(
-    request: pytest.FixtureRequest, api: FakeBotApi, demo_db: Path
+    request: pytest.FixtureRequest,
+    api: FakeBotApi,
+    demo_db: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[Serving]:
     """The webhook server of each Telegram library in this event loop on a copy of the demo
-    registry, stopped cleanly."""
-    port = free_port()
-    env = webhook_env(api, demo_db, port, TELEGRAM_LIBRARY=request.param)
+    registry, on a port the system chose, stopped cleanly."""
+    caplog.set_level(logging.INFO, logger="bot")
+    env = webhook_env(api, demo_db, 0, TELEGRAM_LIBRARY=request.param)
     settings = Settings.from_env(environ=env, env_file=None)
     stop = asyncio.Event()
-    task = asyncio.create_task(SERVE[request.param](settings, stop=stop, request_timeout=2))
-    base = f"http://127.0.0.1:{port}"
+    task = asyncio.create_task(SERVE[request.param](settings, stop=stop, request_timeout=3))
+    base = f"http://127.0.0.1:{await logged_port(caplog, task)}"
     await until_listening(base)
     async with httpx.AsyncClient(timeout=10) as client:
         yield Serving(api, base, client, demo_db)
     stop.set()
-    assert await asyncio.wait_for(task, 30) == 0
+    assert await asyncio.wait_for(task, STOP) == 0
+
+
+async def logged_port(caplog: pytest.LogCaptureFixture, server: asyncio.Task[int]) -> int:
+    """The port the server chose for WEBHOOK_LISTEN's port 0, from its "listening on" line."""
+    deadline = time.monotonic() + STARTUP
+    while not server.done() and time.monotonic() < deadline:
+        for record in caplog.records:
+            if found := LISTENING.search(record.getMessage()):
+                return int(found[1])
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the server never said where it listens: {server}")
 
 
 async def test_the_webhook_is_registered_with_the_url_and_the_secret(serving: Serving) -> None:
@@ -208,12 +221,12 @@ async def test_outbox_deliveries_and_depth_are_measured(serving: Serving) -> Non
         conn.close()
 
     await asyncio.to_thread(enqueue)
-    await serving.api.wait_for(lambda: "pesan uji" in texts_to(serving.api, 601), within=20)
+    await serving.api.wait_for(lambda: "pesan uji" in texts_to(serving.api, 601))
     metrics = await wait_for_metric(serving, 'satudata_deliveries_total{result="sent"} 1.0')
     assert "satudata_outbox_depth 0.0" in metrics or "satudata_outbox_depth 1.0" in metrics
 
 
-async def wait_for_metric(serving: Serving, line: str, within: float = 20.0) -> str:
+async def wait_for_metric(serving: Serving, line: str, within: float = WAIT) -> str:
     deadline = time.monotonic() + within
     while True:
         text = (await serving.client.get(f"{serving.base}/metrics")).text
@@ -306,51 +319,73 @@ def test_the_webhook_path_follows_the_public_url() -> None:
     assert settings.background
 
 
-async def satudata_process(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        "--webhook",
-        cwd=cwd,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 @pytest.mark.parametrize("missing", ["WEBHOOK_URL", "WEBHOOK_SECRET"])
 async def test_serve_webhook_without_its_settings_is_one_line_exit_2(
     api: FakeBotApi, demo_db: Path, tmp_path: Path, missing: str
 ) -> None:
-    env = webhook_env(api, demo_db, free_port())
+    env = webhook_env(api, demo_db, 0)
     del env[missing]
-    process = await satudata_process(env, tmp_path)
-    _, err = await asyncio.wait_for(process.communicate(), 120)
-    lines = err.decode().strip().splitlines()
-    assert process.returncode == 2
+    result = await satudata_async("serve", "--webhook", cwd=tmp_path, env=cli_env(**env))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2
     assert len(lines) == 1 and lines[0].startswith(f"satudata: {missing} is required")
 
 
 async def test_the_command_serves_and_exits_0_on_sigterm(
-    api: FakeBotApi, demo_db: Path, tmp_path: Path
+    api: FakeBotApi, demo_db: Path, tmp_path: Path, processes: Processes
 ) -> None:
-    port = free_port()
-    process = await satudata_process(webhook_env(api, demo_db, port), tmp_path)
-    try:
-        await until_listening(f"http://127.0.0.1:{port}", within=120)
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(
-                f"http://127.0.0.1:{port}/hook/telegram",
-                json=message_update("IPM Kabupaten Pasuruan"),
-                headers={SECRET_HEADER: SECRET},
-            )
-        assert response.status_code == 200
-        await api.wait_for(lambda: any("73,02" in t for t in texts_to(api)), within=30)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode()
-    assert b"Traceback" not in err
+    env = cli_env(**webhook_env(api, demo_db, 0))
+    bot = await processes.satudata("serve", "--webhook", cwd=tmp_path, env=env, name="serve")
+    port = int((await bot.line(LISTENING.pattern))[1])
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            f"http://127.0.0.1:{port}/hook/telegram",
+            json=message_update("IPM Kabupaten Pasuruan"),
+            headers={SECRET_HEADER: SECRET},
+        )
+    assert response.status_code == 200
+    await api.wait_for(lambda: any("73,02" in t for t in texts_to(api)), what="the answer")
+    assert await bot.stop(signal.SIGTERM) == 0, bot.tail()
+    assert "Traceback" not in bot.errors()
     assert api.calls_to("deleteWebhook") == []
+
+
+@pytest.mark.parametrize("library", sorted(SERVE))
+async def test_a_stop_cancelled_while_the_server_drains_still_answers(
+    api: FakeBotApi, demo_db: Path, caplog: pytest.LogCaptureFixture, library: str
+) -> None:
+    """The update taken before the stop is answered, though the stop itself is cancelled
+    meanwhile; then every step has stopped once and the cancellation is re-raised."""
+    caplog.set_level(logging.INFO, logger="bot")
+    env = webhook_env(api, demo_db, 0, TELEGRAM_LIBRARY=library)
+    settings = Settings.from_env(environ=env, env_file=None)
+    made, stop = Made(library), asyncio.Event()
+    task = asyncio.create_task(
+        transport.serve_webhook(made, settings, stop=stop, request_timeout=WAIT)
+    )
+    url = f"http://127.0.0.1:{await logged_port(caplog, task)}/hook/telegram"
+    api.inject("sendMessage", "hang")
+    async with httpx.AsyncClient(timeout=10) as client:
+
+        async def post() -> int:
+            update = message_update("/start")
+            response = await client.post(url, json=update, headers={SECRET_HEADER: SECRET})
+            return response.status_code
+
+        assert await post() == 200
+        await api.wait_for(lambda: bool(api.hanging.get("sendMessage")), what="the reply")
+        stop.set()
+        accepted = 1
+        for _ in range(int(WAIT / 0.02)):  # until refused: stopping, Telegram retries elsewhere
+            if await post() == 503:
+                break
+            accepted += 1  # taken before the stop began: it is answered too
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the server never began to stop")
+    task.cancel()
+    api.release()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, STOP)
+    assert len([t for t in texts_to(api) if "Selamat datang" in t]) == accepted
+    await assert_stopped(made, caplog)
