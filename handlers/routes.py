@@ -15,6 +15,7 @@ from handlers import (
 from handlers.commands import COMMANDS
 from handlers.context import App
 from handlers.dispatcher import Dispatcher
+from reminders.buttons import ReminderButton
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -22,8 +23,8 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.guard(groups.gate)
     for command in COMMANDS:
         dispatcher.command(command)
-    dispatcher.callback("q")(indicators.answer_button)
-    dispatcher.callback("r")(reminder_actions.on_button)
+    dispatcher.button(indicators.AnswerButton)(indicators.answer_button)
+    dispatcher.button(ReminderButton)(reminder_actions.on_button)
     dispatcher.callback("s")(broadcast.on_button)
     dispatcher.callback("d")(data_requests.on_button)
     dispatcher.intercept(broadcast.compose)

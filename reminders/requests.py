@@ -13,8 +13,8 @@ from datetime import datetime
 
 from domain.cadence import LIAISON, current, plan, sending_allowed
 from domain.engine import WEEKLY_HORIZON, ReminderSettings
+from domain.terms import REGION_WIDE_ROLES
 from reminders.audience import answer_buttons
-from reminders.tick import REGION_WIDE_ROLES
 from storage.models import DataRequest, OutboxMessage, Person
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import texts
