@@ -96,7 +96,7 @@ async def main(recipients: int, fault_rate: float) -> None:
             sender = OutboxSender(runtime.uow, deliverer)
             progress = ProgressReporter(runtime.uow, deliverer, pacing=sender.budget.slot)
             stop = asyncio.Event()
-            reporting = asyncio.create_task(progress.run(stop, poll=0.5))
+            reporting = asyncio.create_task(progress.run(stop, sender.clock, poll=0.5))
             started = time.perf_counter()
             report = await sender.drain_all()
             elapsed = time.perf_counter() - started

@@ -36,7 +36,7 @@ from reminders.delivery import DeliveryResult, OutboxSender
 from reminders.request_progress import ProgressReporter
 from reminders.requests import run_request_tick
 from reminders.tick import run_tick
-from reports.weekly_digest import run_weekly_digest
+from reports.weekly_digest import DigestOutcome, run_weekly_digest
 
 log = logging.getLogger(__name__)
 CATALOG_REFRESH_MINUTES = 10
@@ -145,7 +145,9 @@ class Background:
                 return
             except TimeoutError:
                 pass
-        await asyncio.gather(self.sender.run(stop, idle_poll=2.0), self.progress.run(stop))
+        await asyncio.gather(
+            self.sender.run(stop, idle_poll=2.0), self.progress.run(stop, self.sender.clock)
+        )
 
     async def _step_down(self) -> None:
         """Leadership lost (or stopping): no new leader-only work starts here; sends in flight
@@ -206,7 +208,7 @@ class Background:
                 replace_existing=True,
             )
             return
-        if run.outcome != "already":
+        if run.outcome is not DigestOutcome.ALREADY:
             log.info("weekly digest: %s", run)
             self.sender.wake.set()
 

@@ -28,7 +28,7 @@ from reminders.delivery import OutboxSender
 from reminders.tick import plan_at, run_tick
 from reports.digest import build_digest
 from reports.portal_sync import render_sync_report
-from reports.weekly_digest import run_weekly_digest
+from reports.weekly_digest import DigestOutcome, run_weekly_digest
 from storage import db
 from storage.ckan.sync import PortalSyncer
 from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
@@ -163,9 +163,13 @@ async def digest_run(settings: Settings, at: datetime) -> str:
             uow, at, settings.digest_schedule, WorkCalendar(), digest_place(settings)
         )
     outcomes = {
-        "sent": f"{run.messages} pesan ringkasan mingguan masuk antrean",
-        "already": "ringkasan pekan ini sudah dibuat sebelumnya; tidak ada yang dikirim",
-        "stale": "jadwal ringkasan sudah lewat lebih dari 3 hari: angka disimpan, tidak dikirim",
+        DigestOutcome.SENT: f"{run.messages} pesan ringkasan mingguan masuk antrean",
+        DigestOutcome.ALREADY: (
+            "ringkasan pekan ini sudah dibuat sebelumnya; tidak ada yang dikirim"
+        ),
+        DigestOutcome.STALE: (
+            "jadwal ringkasan sudah lewat lebih dari 3 hari: angka disimpan, tidak dikirim"
+        ),
     }
     return f"pekan {run.week.isoformat()}: {outcomes[run.outcome]}"
 

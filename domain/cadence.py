@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from domain.calendar import WorkCalendar
+from domain.terms import LIAISON as LIAISON  # re-exported: reminders/requests.py reads it here
+from domain.terms import Role
 
-LIAISON = "produsen"
-ROLES = frozenset({"produsen", "kepala_opd", "walidata", "pimpinan"})
 _STEP = re.compile(r"^H(?:([+-])(\d+))?(?::([a-z_+]+))?$")
 
 
@@ -24,13 +24,13 @@ _STEP = re.compile(r"^H(?:([+-])(\d+))?(?::([a-z_+]+))?$")
 class Step:
     name: str  # "H-14", "H", "H+3", "weekly"
     offset: int  # days from the due date
-    audience: tuple[str, ...]  # roles that receive it
+    audience: tuple[Role, ...]  # roles that receive it
 
 
 @dataclass(frozen=True)
 class Cadence:
     steps: tuple[Step, ...]
-    weekly_audience: tuple[str, ...] = (LIAISON,)
+    weekly_audience: tuple[Role, ...] = (LIAISON,)
 
     @classmethod
     def parse(cls, text: str) -> Cadence:
@@ -46,14 +46,14 @@ class Cadence:
             sign, days, roles = match.groups()
             offset = (-1 if sign == "-" else 1) * int(days or 0)
             name = part.split(":")[0]
-            audience = tuple(roles.split("+")) if roles else (LIAISON,)
-            unknown = [role for role in audience if role not in ROLES]
+            names = roles.split("+") if roles else [LIAISON]
+            unknown = [role for role in names if role not in frozenset(Role)]
             if unknown:
                 raise ValueError(
                     f"bad cadence step {part!r}: unknown role {unknown[0]!r}; roles are "
-                    f"{', '.join(sorted(ROLES))}"
+                    f"{', '.join(sorted(Role))}"
                 )
-            steps.append(Step(name, offset, audience))
+            steps.append(Step(name, offset, tuple(Role(role) for role in names)))
         if not steps:
             raise ValueError("a cadence needs at least one step")
         return cls(tuple(sorted(steps, key=lambda s: s.offset)))

@@ -11,9 +11,18 @@ is not exactly such a payload, which the dispatcher answers with "this button ha
         action: ReminderAction
         dataset_id: int
         period: str
+        choice: int | None = None
+
+        def valid(self) -> bool:
+            return (self.action in WITH_CHOICE) == (self.choice is not None)
 
 Fields may be `int`, `str` (no `:`), a `StrEnum`, or any of these `| None` (packed as empty).
-A prefix belongs to one class; defining it twice is an error at import time.
+Trailing fields that are None are left off the wire (`r:done:12:2025`), and a payload that
+leaves off trailing optional fields reads them as None; a class whose buttons were always sent
+with every separator says `fixed_width=True` and keeps writing them (`q:id:v:1::`).
+`valid` is the hook for what the field types cannot say (which fields an action carries, the
+shape of a string): `unpack` calls it on every payload it reads, and one it returns False for
+reads as None. A prefix belongs to one class; defining it twice is an error at import time.
 """
 
 from __future__ import annotations
@@ -39,21 +48,34 @@ class CallbackDataError(ValueError):
 
 class CallbackData:
     prefix: ClassVar[str]
+    fixed_width: ClassVar[bool]
     _fields: ClassVar[tuple[tuple[str, type, bool], ...]]
 
-    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, prefix: str, fixed_width: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not _PREFIX.fullmatch(prefix):
             raise TypeError(f"callback prefix {prefix!r}: lower-case letters and digits, ≤ 8")
         if prefix in _PREFIXES:
             raise TypeError(f"callback prefix {prefix!r} is already {_PREFIXES[prefix].__name__}")
         cls.prefix = prefix
+        cls.fixed_width = fixed_width
         _PREFIXES[prefix] = cls
 
+    def valid(self) -> bool:
+        """Whether this payload, well typed field by field, is also one the bot writes.
+
+        `unpack` calls it, so a subclass checks here what a forged or stale press could get
+        wrong beyond the field types; the default accepts every well-typed payload.
+        """
+        return True
+
     def pack(self) -> str:
+        values = [getattr(self, name) for name, _, _ in self._field_types()]
+        if not self.fixed_width:
+            while values and values[-1] is None:
+                values.pop()
         parts = [self.prefix]
-        for name, _, _ in self._field_types():
-            value = getattr(self, name)
+        for (name, _, _), value in zip(self._field_types(), values, strict=False):
             text = "" if value is None else str(value)  # a StrEnum's str() is its value
             if SEPARATOR in text:
                 raise CallbackDataError(f"{type(self).__name__}.{name} contains {SEPARATOR!r}")
@@ -69,13 +91,15 @@ class CallbackData:
     @classmethod
     def unpack(cls, data: str) -> Self | None:
         """The payload `data` encodes, or None when it is not one of this class (wrong prefix,
-        wrong number of fields, a value of the wrong type or outside its enum)."""
-        parts = data.split(SEPARATOR)
+        too many fields, a required field left off, a value of the wrong type or outside its
+        enum, or one `valid` refuses)."""
+        prefix, *texts = data.split(SEPARATOR)
         fields = cls._field_types()
-        if parts[0] != cls.prefix or len(parts) != len(fields) + 1:
+        if prefix != cls.prefix or len(texts) > len(fields):
             return None
         values: dict[str, object] = {}
-        for (name, kind, optional), text in zip(fields, parts[1:], strict=True):
+        for index, (name, kind, optional) in enumerate(fields):
+            text = texts[index] if index < len(texts) else ""
             if text == "" and optional:
                 values[name] = None
                 continue
@@ -83,7 +107,8 @@ class CallbackData:
             if value is None:
                 return None
             values[name] = value
-        return cls(**values)
+        button = cls(**values)
+        return button if button.valid() else None
 
     @classmethod
     def _field_types(cls) -> tuple[tuple[str, type, bool], ...]:

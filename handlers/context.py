@@ -33,8 +33,9 @@ class Viewer:
 
     `in_group`: the reply goes to a group chat, where anyone may read it.
     `language`: the person's own, stored with them (when they accepted their invitation, the
-    language they were answered in); None for the public, whose Telegram app's language or
-    the deployment's default is used instead.
+    language they were answered in; or the `bahasa` of an imported list); None for the public
+    and for a person who has not chosen one (imported without it), whose Telegram app's
+    language or the deployment's default is used instead.
     """
 
     person_id: int | None

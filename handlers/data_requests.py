@@ -1,33 +1,41 @@
 """Answers to a data request, and /permintaan where the walidata follows them up.
 
-Buttons are `d:<action>:<request id>[:<value>]`. A recipient answers (`a`: rcv, prm, snt, no;
-`pd`: the promised date); the walidata views (`v`), reminds the silent (`r`), exports (`x`),
-closes (`c`) or cancels (`k`). Messages to other people go through the outbox with keys that
-make each one go once, however often a button is pressed.
+Buttons are `RequestButton`s (see `reminders.request_buttons`, which the broadcast and the
+reminders build them with). A recipient answers (received, a promised date, sent, not ours);
+the walidata views the answers, reminds the silent, exports, closes or cancels (`FOLLOW_UPS`).
+Messages to other people go through the outbox with keys that make each one go once, however
+often a button is pressed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
+from domain.terms import OutboxKind, OutboxStatus, RequestAnswer, RequestStatus, Role
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
 from reminders.audience import answer_buttons
+from reminders.request_buttons import (
+    RECIPIENT_ACTIONS,
+    RECORDED,
+    AnswerChoice,
+    RequestAction,
+    RequestButton,
+)
 from reports.xlsx import write_sheet
 from storage.models import DataRequest, DataRequestRecipient, OutboxMessage, Person
 from storage.uow import UnitOfWork
 from texts.i18n import Texts, texts
 
-ANSWERS = {"rcv": "received", "snt": "sent", "no": "not_ours"}
 PROMISE_DAYS = (1, 3, 5, 10)  # working days from today offered as promise dates
 MAX_LISTED = 20
 XLSX_WIDTHS = (34, 28, 14, 16, 16, 20, 8)
 
 
 def _is_walidata(request: Request) -> bool:
-    return "walidata" in request.viewer.roles
+    return Role.WALIDATA in request.viewer.roles
 
 
 async def permintaan(request: Request) -> list[Reply]:
@@ -35,49 +43,43 @@ async def permintaan(request: Request) -> list[Reply]:
     if not _is_walidata(request):
         return [Reply(t.t("permintaan_walidata_only"))]
     async with request.app.uow() as uow:
-        open_requests = list(await uow.requests.with_status("open"))
+        open_requests = list(await uow.requests.with_status(RequestStatus.OPEN))
     if not open_requests:
         return [Reply(t.t("req_none_open"))]
     buttons = [
-        [Button(f"#{r.id} · {_headline(r.text)}", f"d:v:{r.id}")]
+        [Button(f"#{r.id} · {_headline(r.text)}", _follow_up(RequestAction.VIEW, r.id))]
         for r in reversed(open_requests[-MAX_LISTED:])
     ]
     return [Reply(t.t("req_list"), buttons=buttons)]
 
 
-async def on_button(request: Request) -> list[Reply]:
+async def on_button(request: Request, button: RequestButton) -> list[Reply]:
+    """A recipient's answer, or one of the walidata's follow-ups; the button is well formed
+    (the dispatcher answered any other), but its request may be gone or still a draft."""
     t = request.texts
-    parts = (request.incoming.callback_data or "").split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
-        return [Reply(t.t("stale_button"))]
-    action, request_id, value = parts[1], int(parts[2]), parts[3] if len(parts) > 3 else ""
     async with request.app.uow() as uow:
-        data_request = await uow.requests.get(request_id)
-        if data_request is None or data_request.status == "draft":
+        data_request = await uow.requests.get(button.request_id)
+        if data_request is None or data_request.status == RequestStatus.DRAFT:
             return [Reply(t.t("stale_button"))]
-        if action in ("a", "pd"):
-            replies = await _answer(request, uow, data_request, action, value)
+        if button.action in RECIPIENT_ACTIONS:
+            replies = await _answer(request, uow, data_request, button)
         elif not _is_walidata(request):
             return [Reply(t.t("walidata_only"))]
-        elif action == "v":
-            replies = [await _detail(request, uow, data_request)]
-        elif action == "r":
-            replies = await _remind(request, uow, data_request)
-        elif action == "x":
-            replies = [await _export(request, uow, data_request)]
-        elif action in ("c", "k"):
-            replies = await _close(request, uow, data_request, action == "c")
         else:
-            return [Reply(t.t("stale_button"))]
+            replies = await FOLLOW_UPS[button.action](request, uow, data_request)
         await uow.commit()
     return replies
 
 
+def _follow_up(action: RequestAction, request_id: int) -> str:
+    return RequestButton.follow_up(action, request_id).pack()
+
+
 async def _answer(
-    request: Request, uow: UnitOfWork, data_request: DataRequest, action: str, value: str
+    request: Request, uow: UnitOfWork, data_request: DataRequest, button: RequestButton
 ) -> list[Reply]:
     t = request.texts
-    if data_request.status != "open":
+    if data_request.status != RequestStatus.OPEN:
         return [Reply(t.t("req_closed", id=data_request.id, status=data_request.status))]
     person_id = request.viewer.person_id
     recipient = (
@@ -86,33 +88,20 @@ async def _answer(
     if recipient is None:
         return [Reply(t.t("req_not_yours"))]
     today = request.now.astimezone(request.app.deployment.timezone).date()
-    if action == "a" and value == "prm":
-        calendar = request.app.reminders.calendar
-        buttons = []
-        for days in PROMISE_DAYS:
-            day = today
-            for _ in range(days):
-                day = calendar.on_or_after(day + timedelta(days=1))
-            buttons.append(
-                [
-                    Button(
-                        t.t("btn_extend_to", date=day),
-                        f"d:pd:{data_request.id}:{day.strftime('%Y%m%d')}",
-                    )
-                ]
-            )
-        return [Reply(t.t("req_choose_date"), buttons=buttons)]
-    if action == "pd":
-        promised = _parse_day(value)
-        if promised is None or promised < today:
+    if button.choice is AnswerChoice.PROMISE:
+        return [_promise_dates(request, data_request, today)]
+    if button.action is RequestAction.PROMISE:
+        promised = button.promised
+        assert promised is not None  # RequestButton.unpack checked the shape
+        if promised < today:
             return [Reply(t.t("stale_button"))]
-        recipient.answer, recipient.promised_date = "promised", promised
+        recipient.answer, recipient.promised_date = RequestAnswer.PROMISED, promised
         reply = t.t("req_answer_promised", id=data_request.id, date=promised)
-    elif value in ANSWERS:
-        recipient.answer, recipient.promised_date = ANSWERS[value], None
-        reply = t.t(f"req_answer_{ANSWERS[value]}", id=data_request.id)
     else:
-        return [Reply(t.t("stale_button"))]
+        assert button.choice is not None  # RequestButton.unpack checked the shape
+        answer = RECORDED[button.choice]
+        recipient.answer, recipient.promised_date = answer, None
+        reply = t.t(f"req_answer_{answer}", id=data_request.id)
     recipient.answered_at = request.now
     uow.audit.record(
         at=request.now,
@@ -122,6 +111,20 @@ async def _answer(
         detail={"request": data_request.id, "answer": recipient.answer or ""},
     )
     return [Reply(reply)]
+
+
+def _promise_dates(request: Request, data_request: DataRequest, today: date) -> Reply:
+    """The working days a recipient may promise the data for."""
+    t = request.texts
+    calendar = request.app.reminders.calendar
+    buttons = []
+    for days in PROMISE_DAYS:
+        day = today
+        for _ in range(days):
+            day = calendar.on_or_after(day + timedelta(days=1))
+        data = RequestButton.promise(data_request.id, day).pack()
+        buttons.append([Button(t.t("btn_extend_to", date=day), data)])
+    return Reply(t.t("req_choose_date"), buttons=buttons)
 
 
 async def attach_answer_file(request: Request) -> list[Reply] | None:
@@ -137,8 +140,7 @@ async def attach_answer_file(request: Request) -> list[Reply] | None:
         if document is None:
             return None
         stored = await uow.outbox.file(document.filename, document.content, request.now)
-        await uow.session.flush()
-        recipient.answer_file_id = stored.id
+        await uow.requests.attach_answer_file(recipient, stored)
         await uow.commit()
     name, request_id = document.filename, recipient.request_id
     return [Reply(request.texts.t("req_file_received", name=name, id=request_id))]
@@ -155,7 +157,7 @@ class OpdAnswers:
     promised_dates: list[date] = field(default_factory=list)
 
 
-async def _detail(request: Request, uow: UnitOfWork, data_request: DataRequest) -> Reply:
+async def _detail(request: Request, uow: UnitOfWork, data_request: DataRequest) -> list[Reply]:
     t = request.texts
     opd_names = {o.id: o.name for o in await uow.opds.all()}
     per_opd: dict[str, OpdAnswers] = {}
@@ -176,25 +178,24 @@ async def _detail(request: Request, uow: UnitOfWork, data_request: DataRequest) 
         text=_headline(data_request.text, 300),
         rows=sorted(per_opd.values(), key=lambda r: r.opd),
     )
-    ref = data_request.id
-    buttons = (
-        [[Button(t.t("btn_req_remind"), f"d:r:{ref}")]] if data_request.status == "open" else []
-    )
-    buttons.append([Button(t.t("btn_req_export"), f"d:x:{ref}")])
-    if data_request.status == "open":
+    ref, is_open = data_request.id, data_request.status == RequestStatus.OPEN
+    remind = Button(t.t("btn_req_remind"), _follow_up(RequestAction.REMIND, ref))
+    buttons = [[remind]] if is_open else []
+    buttons.append([Button(t.t("btn_req_export"), _follow_up(RequestAction.EXPORT, ref))])
+    if is_open:
         buttons.append(
             [
-                Button(t.t("btn_req_close"), f"d:c:{ref}"),
-                Button(t.t("btn_req_cancel"), f"d:k:{ref}"),
+                Button(t.t("btn_req_close"), _follow_up(RequestAction.CLOSE, ref)),
+                Button(t.t("btn_req_cancel"), _follow_up(RequestAction.CANCEL, ref)),
             ]
         )
-    return Reply(text, buttons=buttons)
+    return [Reply(text, buttons=buttons)]
 
 
 async def _remind(request: Request, uow: UnitOfWork, data_request: DataRequest) -> list[Reply]:
     """Once a day at most per person: the key carries the local date."""
     t = request.texts
-    if data_request.status != "open":
+    if data_request.status != RequestStatus.OPEN:
         return [Reply(t.t("req_already_closed", id=data_request.id, status=data_request.status))]
     today = request.now.astimezone(request.app.deployment.timezone).date()
     silent = await silent_people(uow, data_request)
@@ -205,7 +206,7 @@ async def _remind(request: Request, uow: UnitOfWork, data_request: DataRequest) 
         key = f"request:{data_request.id}:remind:{person.id}:{today.isoformat()}"
         if await uow.outbox.exists(key):
             continue
-        uow.session.add(reminder_message(data_request, person, key, request.now))
+        uow.outbox.add(reminder_message(data_request, person, key, request.now))
         count += 1
     return [Reply(t.t("req_reminded", count=count))]
 
@@ -227,7 +228,7 @@ def reminder_message(
     return OutboxMessage.to_person(
         person,
         key=key,
-        kind="notice",
+        kind=OutboxKind.NOTICE,
         text=texts(language).t(
             "req_reminder",
             id=data_request.id,
@@ -239,19 +240,28 @@ def reminder_message(
     )
 
 
-async def _close(
-    request: Request, uow: UnitOfWork, data_request: DataRequest, closed: bool
+async def _close(request: Request, uow: UnitOfWork, data_request: DataRequest) -> list[Reply]:
+    return await _end(request, uow, data_request, RequestStatus.CLOSED)
+
+
+async def _cancel(request: Request, uow: UnitOfWork, data_request: DataRequest) -> list[Reply]:
+    return await _end(request, uow, data_request, RequestStatus.CANCELLED)
+
+
+async def _end(
+    request: Request, uow: UnitOfWork, data_request: DataRequest, status: RequestStatus
 ) -> list[Reply]:
     """Close (done) or cancel (withdrawn): unsent messages are dropped, the others told once."""
     t = request.texts
-    if data_request.status != "open":
+    if data_request.status != RequestStatus.OPEN:
         return [Reply(t.t("req_already_closed", id=data_request.id, status=data_request.status))]
-    status = "closed" if closed else "cancelled"
     data_request.status, data_request.closed_at = status, request.now
     for message in await uow.requests.pending_messages(data_request.id):
-        message.status, message.error = "cancelled", f"request {status}"
+        message.status, message.error = OutboxStatus.CANCELLED, f"request {status}"
     # Only those the request reached hear that it ended.
-    delivered = {m.id for m in await uow.requests.messages(data_request.id) if m.status == "sent"}
+    delivered = {
+        m.id for m in await uow.requests.messages(data_request.id) if m.status == OutboxStatus.SENT
+    }
     people = {p.id: p for p in await uow.people.all()}
     count = 0
     for recipient in await uow.requests.recipients(data_request.id):
@@ -261,11 +271,11 @@ async def _close(
         key = f"request:{data_request.id}:end:{person.id}"
         if await uow.outbox.exists(key):
             continue
-        uow.session.add(
+        uow.outbox.add(
             OutboxMessage.to_person(
                 person,
                 key=key,
-                kind="notice",
+                kind=OutboxKind.NOTICE,
                 text=texts(person.language or "id").t(
                     "req_closed_notice", id=data_request.id, status=status
                 ),
@@ -283,7 +293,7 @@ async def _close(
     return [Reply(t.t("req_closed_walidata", id=data_request.id, status=status, count=count))]
 
 
-async def _export(request: Request, uow: UnitOfWork, data_request: DataRequest) -> Reply:
+async def _export(request: Request, uow: UnitOfWork, data_request: DataRequest) -> list[Reply]:
     t = request.texts
     content = answers_sheet(
         t,
@@ -294,10 +304,19 @@ async def _export(request: Request, uow: UnitOfWork, data_request: DataRequest) 
         request.app.deployment.timezone,
     )
     name = t.t("req_xlsx_name", id=data_request.id)
-    return Reply(
-        t.t("req_xlsx_caption", id=data_request.id),
-        attachment=Attachment("document", name, content),
-    )
+    caption = t.t("req_xlsx_caption", id=data_request.id)
+    return [Reply(caption, attachment=Attachment("document", name, content))]
+
+
+FollowUp = Callable[[Request, UnitOfWork, DataRequest], Awaitable[list[Reply]]]
+# What each of the walidata's buttons does.
+FOLLOW_UPS: dict[RequestAction, FollowUp] = {
+    RequestAction.VIEW: _detail,
+    RequestAction.REMIND: _remind,
+    RequestAction.EXPORT: _export,
+    RequestAction.CLOSE: _close,
+    RequestAction.CANCEL: _cancel,
+}
 
 
 def answers_sheet(
@@ -310,13 +329,14 @@ def answers_sheet(
 ) -> bytes:
     """One row per recipient: who, whether it reached them, what they answered and when."""
     rows = []
+    deliveries: dict[str | None, str] = {
+        None: t.t("delivery_unreachable"),
+        OutboxStatus.SENT: t.t("delivery_sent"),
+        OutboxStatus.PENDING: t.t("delivery_pending"),
+    }
     for r in recipients:
         status = delivery.get(r.outbox_id) if r.outbox_id is not None else None
-        delivered = {
-            None: t.t("delivery_unreachable"),
-            "sent": t.t("delivery_sent"),
-            "pending": t.t("delivery_pending"),
-        }.get(status, t.t("delivery_failed"))
+        delivered = deliveries.get(status, t.t("delivery_failed"))
         answered = (
             r.answered_at.astimezone(timezone).strftime("%Y-%m-%d %H:%M") if r.answered_at else None
         )
@@ -339,10 +359,3 @@ def answers_sheet(
 def _headline(text: str, limit: int = 40) -> str:
     line = text.strip().split("\n", 1)[0]
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _parse_day(value: str) -> date | None:
-    try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-    except ValueError:
-        return None

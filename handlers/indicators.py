@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Self
 
 from domain.callbacks import CallbackData
 from domain.terms import Classification
@@ -67,12 +66,13 @@ class Ask:
 
 
 @dataclass(frozen=True)
-class AnswerButton(CallbackData, prefix="q"):
+class AnswerButton(CallbackData, prefix="q", fixed_width=True):
     """A question to answer again: `q:<language>:<shape>:<dataset id>:<region ids>:<period>`,
-    as sent before payloads were typed. `shape` is the intent letter, the level letter and the
-    ranking's length ("v", "rk3"); `region_ids` the regions' ids joined by "." (None: no region
-    named); `period` a `PeriodAsk.encode()` (None: the latest). A press that does not read as
-    such is stale; one naming a dataset or region the catalog lacks is too (`ask`).
+    as sent before payloads were typed, empty fields included (`fixed_width`). `shape` is the
+    intent letter, the level letter and the ranking's length ("v", "rk3"); `region_ids` the
+    regions' ids joined by "." (None: no region named); `period` a `PeriodAsk.encode()` (None:
+    the latest). A press that does not read as such is stale; one naming a dataset or region
+    the catalog lacks is too (`ask`).
 
     Fits Telegram's 64 bytes with a dataset id up to 10**12, the longest period and
     `MAX_COMPARE` region ids below 10 000 (BPS counts some 550 regions in all of Indonesia).
@@ -97,22 +97,19 @@ class AnswerButton(CallbackData, prefix="q"):
             ask.period.encode() or None,
         )
 
-    @classmethod
-    def unpack(cls, data: str) -> Self | None:
-        """As `CallbackData.unpack`, each field also checked against what `of` writes."""
-        button = super().unpack(data)
+    def valid(self) -> bool:
+        """Each field as `of` writes it."""
         if (
-            button is None
-            or button.language not in LANGUAGES
-            or SHAPE.fullmatch(button.shape) is None
-            or region_ids(button.region_ids) is None
+            self.language not in LANGUAGES
+            or SHAPE.fullmatch(self.shape) is None
+            or region_ids(self.region_ids) is None
         ):
-            return None
+            return False
         try:
-            PeriodAsk.decode(button.period or "")
+            PeriodAsk.decode(self.period or "")
         except ValueError:
-            return None
-        return button
+            return False
+        return True
 
     def ask(self, catalog: Catalog) -> Ask | None:
         """The question again, with the catalog's entries; None when it lacks one of them."""

@@ -25,7 +25,6 @@ walidata who started it, for `DRAFT_LIFETIME`; anyone else's press is stale.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import re
@@ -34,9 +33,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Self
 
-from domain.callbacks import SEPARATOR, CallbackData
+from domain.callbacks import CallbackData
 from domain.terms import OPD_ROLES, Role
 from handlers.access import admin_refusal
 from handlers.audit import record
@@ -157,19 +155,8 @@ class InviteButton(CallbackData, prefix="u"):
     def opd_id(self) -> int | None:
         return button_id(self.value) if self.action is InviteAction.OPD and self.value else None
 
-    def pack(self) -> str:
-        return super().pack().rstrip(SEPARATOR)
-
-    @classmethod
-    def unpack(cls, data: str) -> Self | None:
-        """As `CallbackData.unpack`, the unused trailing fields left off being empty."""
-        padding = SEPARATOR * (len(dataclasses.fields(cls)) - data.count(SEPARATOR))
-        button = super().unpack(data + padding)
-        if button is None or not button._well_formed():
-            return None
-        return button
-
-    def _well_formed(self) -> bool:
+    def valid(self) -> bool:
+        """A role for ROLE, an OPD's id for OPD, nothing for REVOKE."""
         if self.action is InviteAction.ROLE:
             return self.value in ROLES
         if self.action is InviteAction.OPD:

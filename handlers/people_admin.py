@@ -8,15 +8,13 @@ can always invite a new one).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
 
 from rapidfuzz import fuzz, process
 
-from domain.callbacks import SEPARATOR, CallbackData
+from domain.callbacks import CallbackData
 from domain.terms import OPD_ROLES, Role
 from handlers.access import admin_refusal
 from handlers.audit import record
@@ -62,20 +60,9 @@ class PeopleButton(CallbackData, prefix="p"):
     role: Role | None = None
     opd_id: int | None = None
 
-    def pack(self) -> str:
-        return super().pack().rstrip(SEPARATOR)
-
-    @classmethod
-    def unpack(cls, data: str) -> Self | None:
-        """As `CallbackData.unpack`, the unused trailing fields left off being empty."""
-        padding = SEPARATOR * (len(dataclasses.fields(cls)) - data.count(SEPARATOR))
-        button = super().unpack(data + padding)
-        if button is None or SHAPES[button.action] != (
-            button.role is not None,
-            button.opd_id is not None,
-        ):
-            return None
-        return button
+    def valid(self) -> bool:
+        """The action's `SHAPES`: a role and an OPD exactly where it carries them."""
+        return SHAPES[self.action] == (self.role is not None, self.opd_id is not None)
 
 
 async def peran(request: Request) -> list[Reply]:

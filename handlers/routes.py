@@ -16,6 +16,7 @@ from handlers.commands import COMMANDS
 from handlers.context import App
 from handlers.dispatcher import Dispatcher
 from reminders.buttons import ReminderButton
+from reminders.request_buttons import RequestButton
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -25,8 +26,8 @@ def build_dispatcher(app: App) -> Dispatcher:
         dispatcher.command(command)
     dispatcher.button(indicators.AnswerButton)(indicators.answer_button)
     dispatcher.button(ReminderButton)(reminder_actions.on_button)
-    dispatcher.callback("s")(broadcast.on_button)
-    dispatcher.callback("d")(data_requests.on_button)
+    dispatcher.button(broadcast.SiaranButton)(broadcast.on_button)
+    dispatcher.button(RequestButton)(data_requests.on_button)
     dispatcher.intercept(broadcast.compose)
     dispatcher.intercept(data_requests.attach_answer_file)
     dispatcher.button(invites.InviteButton)(invites.on_button)

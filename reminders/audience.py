@@ -6,22 +6,38 @@ reminders, so the count in the preview is exactly the number of messages written
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from domain.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
+from domain.terms import DeadlineStatus, Role
+from reminders.request_buttons import AnswerChoice, RequestButton
 from reminders.status import dataset_statuses
 from storage.models import DataRequest, Person
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
-AUDIENCES = ("liaisons", "opds", "overdue", "heads", "officials")
+
+class AudienceKind(StrEnum):
+    """Who a request goes to, as the walidata chooses it (stored in the request's audience)."""
+
+    LIAISONS = "liaisons"  # every liaison
+    OPDS = "opds"  # the liaisons of the OPDs chosen
+    OVERDUE = "overdue"  # the liaisons of OPDs with an overdue dataset
+    HEADS = "heads"  # every head of an OPD
+    OFFICIALS = "officials"  # the officials
+
+
+AUDIENCES = tuple(AudienceKind)
+KIND_VALUES = frozenset(AudienceKind)
 ROLE_OF = {
-    "liaisons": "produsen",
-    "opds": "produsen",
-    "overdue": "produsen",
-    "heads": "kepala_opd",
-    "officials": "pimpinan",
+    AudienceKind.LIAISONS: Role.PRODUSEN,
+    AudienceKind.OPDS: Role.PRODUSEN,
+    AudienceKind.OVERDUE: Role.PRODUSEN,
+    AudienceKind.HEADS: Role.KEPALA_OPD,
+    AudienceKind.OFFICIALS: Role.PIMPINAN,
 }
 MAX_NAMED = 30  # names of unreachable people shown in a preview
 # The walidata's own words: one Telegram message, with room for the header and footer in
@@ -42,18 +58,30 @@ class Audience:
         return [p for p in self.people if p.telegram_user_id is None]
 
 
-async def resolve(uow: UnitOfWork, audience: dict[str, object], today: date) -> Audience:
+def kind_of(audience: Mapping[str, object]) -> AudienceKind | None:
+    """The kind an audience description names; None for one not (yet) chosen."""
+    kind = audience.get("kind")
+    return AudienceKind(kind) if isinstance(kind, str) and kind in KIND_VALUES else None
+
+
+def chosen_opds(audience: Mapping[str, object]) -> list[int]:
+    """The OPDs an audience description names, in the order they were chosen."""
+    opds = audience.get("opds")
+    return [int(o) for o in opds] if isinstance(opds, list) else []
+
+
+async def resolve(uow: UnitOfWork, audience: Mapping[str, object], today: date) -> Audience:
     """The active people an audience description names, each once, by id."""
-    kind = str(audience.get("kind", ""))
-    role = ROLE_OF.get(kind)
-    if role is None:
+    kind = kind_of(audience)
+    if kind is None:
         return Audience([])
+    role = ROLE_OF[kind]
     opds: set[int] | None = None
-    if kind == "opds":
-        opds = {int(o) for o in audience.get("opds", []) or []}  # type: ignore[union-attr]
-    elif kind == "overdue":
+    if kind is AudienceKind.OPDS:
+        opds = set(chosen_opds(audience))
+    elif kind is AudienceKind.OVERDUE:
         late = await dataset_statuses(uow, today)
-        opds = {s.row.opd_id for s in late if s.deadline.status == "terlambat"}
+        opds = {s.row.opd_id for s in late if s.deadline.status == DeadlineStatus.TERLAMBAT}
     people = [
         p
         for p in await uow.people.all()
@@ -62,14 +90,14 @@ async def resolve(uow: UnitOfWork, audience: dict[str, object], today: date) -> 
     return Audience(people)
 
 
-def describe(audience: dict[str, object], opd_names: dict[int, str], language: str) -> str:
+def describe(audience: Mapping[str, object], opd_names: dict[int, str], language: str) -> str:
     """ "Semua penghubung data", or the chosen OPDs' names."""
     t = texts(language)
-    kind = str(audience.get("kind", ""))
-    if kind == "opds":
-        chosen = [opd_names.get(int(o), "?") for o in audience.get("opds", []) or []]  # type: ignore[union-attr]
+    kind = kind_of(audience)
+    if kind is AudienceKind.OPDS:
+        chosen = [opd_names.get(o, "?") for o in chosen_opds(audience)]
         return f"{t.t('aud_opds')}: {', '.join(chosen)}"
-    return t.t(f"aud_{kind}") if kind in AUDIENCES else ""
+    return t.t(f"aud_{kind}") if kind is not None else ""
 
 
 def request_text(request: DataRequest, language: str, sender: str, dataset: str | None) -> str:
@@ -88,15 +116,19 @@ def caption_fits(text: str) -> bool:
 
 
 def answer_buttons(request_id: int, language: str) -> list[list[dict[str, str]]]:
+    """The recipient's four answers, as an outbox message stores its buttons."""
     t = texts(language)
-    ref = f"d:a:{request_id}"
+
+    def button(key: str, choice: AnswerChoice) -> dict[str, str]:
+        return {"text": t.t(key), "data": RequestButton.answer(request_id, choice).pack()}
+
     return [
         [
-            {"text": t.t("btn_req_received"), "data": f"{ref}:rcv"},
-            {"text": t.t("btn_req_promise"), "data": f"{ref}:prm"},
+            button("btn_req_received", AnswerChoice.RECEIVED),
+            button("btn_req_promise", AnswerChoice.PROMISE),
         ],
         [
-            {"text": t.t("btn_req_sent"), "data": f"{ref}:snt"},
-            {"text": t.t("btn_req_not_ours"), "data": f"{ref}:no"},
+            button("btn_req_sent", AnswerChoice.SENT),
+            button("btn_req_not_ours", AnswerChoice.NOT_OURS),
         ],
     ]

@@ -7,12 +7,10 @@ payloads were typed, `r:<action>:<dataset id>:<period>[:<choice>]`, so those kee
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Self
 
-from domain.callbacks import SEPARATOR, CallbackData
+from domain.callbacks import CallbackData
 from domain.periods import parse_period
 
 
@@ -45,18 +43,9 @@ class ReminderButton(CallbackData, prefix="r"):
     period: str
     choice: int | None = None
 
-    def pack(self) -> str:
-        return super().pack().rstrip(SEPARATOR)
-
-    @classmethod
-    def unpack(cls, data: str) -> Self | None:
-        """As `CallbackData.unpack`, a left-off `choice` read as None; a choice where none
-        belongs (or none where one does), or a period that is no period, is no such button."""
-        padding = SEPARATOR * (len(dataclasses.fields(cls)) - data.count(SEPARATOR))
-        button = super().unpack(data + padding)
-        if button is None or (button.action in WITH_CHOICE) != (button.choice is not None):
-            return None
-        return button if _is_period(button.period) else None
+    def valid(self) -> bool:
+        """A choice where one belongs and none elsewhere, and a period that is a period."""
+        return (self.action in WITH_CHOICE) == (self.choice is not None) and _is_period(self.period)
 
 
 def _is_period(code: str) -> bool:

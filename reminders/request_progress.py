@@ -4,7 +4,8 @@
 a restart too. Each line is edited at most every `min_interval` seconds, never with unchanged
 text (Telegram refuses that), and after a 429 not before Telegram allows; `pacing` lets the
 caller take the edit out of the same overall budget as the sends. When nothing is pending
-the line becomes the summary, with the names of those it did not reach. `now` is passed in.
+the line becomes the summary, with the names of those it did not reach. The time is passed
+in: `step` takes `now`, and `run` reads the clock its caller gives it.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from domain.terms import OutboxStatus
 from reminders.delivery import Delivered, DeliveryResult, RetryLater, Undeliverable
-from storage.models import DataRequest, OutboxMessage
+from storage.models import DataRequest
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 MIN_INTERVAL = 3.0  # seconds between two edits of one line
 MAX_FAILURES_NAMED = 60
+# A line whose message is in one of these will never be shown: there is nothing to edit.
+GONE = frozenset({OutboxStatus.UNDELIVERABLE, OutboxStatus.CANCELLED})
 
 
 class Editor(Protocol):
@@ -65,10 +69,13 @@ class ProgressReporter:
                 await self._store(line, now, gone=True)
         return edits
 
-    async def run(self, stop: asyncio.Event, poll: float = 1.0) -> None:
+    async def run(
+        self, stop: asyncio.Event, clock: Callable[[], datetime], poll: float = 1.0
+    ) -> None:
+        """Step every `poll` seconds, at the time `clock` says, until `stop` is set."""
         while not stop.is_set():
             try:
-                await self.step(datetime.now(UTC))
+                await self.step(clock())
             except Exception:
                 log.exception("progress update failed; trying again")
             with contextlib.suppress(TimeoutError):
@@ -84,11 +91,12 @@ class ProgressReporter:
             for request in await uow.requests.showing_progress():
                 if not self._due(request.id, now):
                     continue
-                shown = await uow.session.get(OutboxMessage, request.progress_outbox_id)
-                if shown is None or shown.status in ("undeliverable", "cancelled"):
+                assert request.progress_outbox_id is not None  # as `showing_progress` selects
+                shown = await uow.outbox.get(request.progress_outbox_id)
+                if shown is None or shown.status in GONE:
                     request.progress_done_at = now  # nothing to edit
                     continue
-                if shown.status != "sent" or shown.telegram_message_id is None:
+                if shown.status != OutboxStatus.SENT or shown.telegram_message_id is None:
                     continue  # the line itself has not reached the walidata yet
                 text, final = await self._text(uow, request)
                 if text == request.progress_text and not final:

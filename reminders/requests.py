@@ -13,13 +13,13 @@ from datetime import datetime
 
 from domain.cadence import LIAISON, current, plan, sending_allowed
 from domain.engine import WEEKLY_HORIZON, ReminderSettings
-from domain.terms import REGION_WIDE_ROLES
+from domain.terms import REGION_WIDE_ROLES, OutboxKind, RequestAnswer, RequestStatus
 from reminders.audience import answer_buttons
 from storage.models import DataRequest, OutboxMessage, Person
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import texts
 
-SETTLED = frozenset({"sent", "not_ours"})
+SETTLED = frozenset({RequestAnswer.SENT, RequestAnswer.NOT_OURS})
 TEXT_EXCERPT = 600
 
 
@@ -35,7 +35,7 @@ async def run_request_tick(
     async with uow_factory() as uow:
         people = {p.id: p for p in await uow.people.all() if p.active}
         opd_names = {o.id: o.name for o in await uow.opds.all()}
-        for request in await uow.requests.with_status("open"):
+        for request in await uow.requests.with_status(RequestStatus.OPEN):
             if request.deadline is None:
                 continue
             planned = plan(
@@ -73,7 +73,7 @@ async def run_request_tick(
                     if await uow.outbox.exists(key):
                         continue
                     reminder = role == LIAISON
-                    uow.session.add(_message(request, person, key, now, reminder, late_opds))
+                    uow.outbox.add(_message(request, person, key, now, reminder, late_opds))
                     written += 1
         await uow.commit()
     return written
@@ -103,7 +103,7 @@ def _message(
     return OutboxMessage.to_person(
         person,
         key=key,
-        kind="request_reminder" if reminder else "notice",
+        kind=OutboxKind.REQUEST_REMINDER if reminder else OutboxKind.NOTICE,
         text=text,
         now=now,
         buttons=buttons,

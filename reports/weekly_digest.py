@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
@@ -25,10 +26,18 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
+class DigestOutcome(StrEnum):
+    """What a run did about its week; the scheduler and the command line tell them apart."""
+
+    SENT = "sent"  # the snapshots were stored and the digest queued
+    ALREADY = "already"  # the week was done before (by this process, another, or a restart)
+    STALE = "stale"  # too late to send (past CATCH_UP): the snapshots only
+
+
 @dataclass(frozen=True)
 class DigestRun:
     week: date
-    outcome: str  # sent, already, stale (snapshot only), not_yet
+    outcome: DigestOutcome
     messages: int = 0
 
 
@@ -42,7 +51,7 @@ async def run_weekly_digest(
     week, moment = schedule.latest(now, place.zone, calendar)
     async with uow_factory() as uow:
         if await uow.snapshots.has_week(week):
-            return DigestRun(week, "already")
+            return DigestRun(week, DigestOutcome.ALREADY)
         stale = now - moment > CATCH_UP
         try:
             digest = await build_digest(uow, now, week, place)
@@ -51,10 +60,10 @@ async def run_weekly_digest(
             await uow.commit()
         except IntegrityError:
             log.info("digest of week %s was written by another worker", week)
-            return DigestRun(week, "already")
+            return DigestRun(week, DigestOutcome.ALREADY)
     if stale:
         log.warning("digest of week %s is %s late: snapshot kept, nothing sent", week, now - moment)
-    return DigestRun(week, "stale" if stale else "sent", messages)
+    return DigestRun(week, DigestOutcome.STALE if stale else DigestOutcome.SENT, messages)
 
 
 def snapshots_of(report: ComplianceReport, week: date, now: datetime) -> list[ComplianceSnapshot]:

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LOCK_POLL_SECONDS = 0.05  # how often a process waiting for another's set-up looks again
@@ -194,9 +194,43 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         config = _alembic_config(connection)
         _refuse_unknown_revisions(connection, config)
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
 
-    async with engine.begin() as conn:
+    async with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
         await conn.run_sync(run)
+
+
+@asynccontextmanager
+async def _sqlite_foreign_keys_off(conn: AsyncConnection) -> AsyncIterator[None]:
+    """SQLite changes a column by rebuilding its table (Alembic's batch mode): copy, drop the
+    old table, rename the copy. With foreign keys on, the drop first deletes every row, which
+    deletes the rows referring to them (ON DELETE CASCADE: a person's roles) or fails on them;
+    so migrations run with foreign keys off and are checked after (`_check_foreign_keys`), as
+    SQLite documents for ALTER TABLE. The pragma is ignored inside a transaction, hence its
+    own commit."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    await conn.commit()
+    try:
+        yield
+    finally:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        await conn.commit()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """On SQLite, a migration that left a reference dangling is undone rather than committed."""
+    if connection.dialect.name != "sqlite":
+        return
+    if dangling := connection.exec_driver_sql("PRAGMA foreign_key_check").all():
+        table, row, parent, _ = dangling[0]
+        raise StorageError(
+            StorageProblem.FAILED,
+            f"a migration left {len(dangling)} dangling reference(s), e.g. {table} row {row}"
+            f" to {parent}",
+        )
 
 
 def _refuse_unknown_revisions(connection: Connection, config: Config) -> None:

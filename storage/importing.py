@@ -21,6 +21,7 @@ from storage.fulfilment import period_arrived
 from storage.models import Dataset, Indicator, Opd, Person, PersonRole
 from storage.people import OPD_ROLES, ROLES, replan_for
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from texts.i18n import LANGUAGES
 
 # Each periodicity by its own word, and by the English words and spellings spreadsheets use.
 PERIODICITIES: dict[str, Periodicity] = {p.value: p for p in Periodicity} | {
@@ -37,6 +38,14 @@ PERIODICITIES: dict[str, Periodicity] = {p.value: p for p in Periodicity} | {
 CLASSIFICATIONS: dict[str, Classification] = {c.value: c for c in Classification}
 DATASET_COLUMNS = ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir")
 PEOPLE_COLUMNS = ("nama", "peran", "opd", "telegram_id")
+# The optional `bahasa` column of the list of people: each language by its code and its names.
+LANGUAGE_WORDS: dict[str, str] = {code: code for code in LANGUAGES} | {
+    "indonesia": "id",
+    "bahasa indonesia": "id",
+    "inggris": "en",
+    "bahasa inggris": "en",
+    "english": "en",
+}
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 MAX_ROWS = 50_000
 EXTRA = "\0extra"  # cells beyond the header: usually an unquoted comma in a CSV value
@@ -340,6 +349,16 @@ async def _ensure_opds(
 # -- people --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    row: int
+    name: str
+    roles: list[Role]
+    opd: Opd | None
+    telegram_id: int | None
+    language: str | None  # None: not given, so a new person has not chosen one
+
+
 async def import_people(
     uow_factory: UnitOfWorkFactory, path: Path, now: datetime, *, dry_run: bool = False
 ) -> ImportReport:
@@ -349,7 +368,7 @@ async def import_people(
     async with uow_factory() as uow:
         opds = list(await uow.opds.all())
         people = list(await uow.people.all())
-        parsed: list[tuple[int, str, list[Role], Opd | None, int | None]] = []
+        parsed: list[PersonRow] = []
         for number, row in _numbered(table):
             errors: list[str] = []
             name = row["nama"].strip()
@@ -381,50 +400,68 @@ async def import_people(
                     f"telegram_id {telegram_id} sudah dipakai oleh {holder.name}; "
                     "periksa kembali nomornya"
                 )
+            language = _language(row.get("bahasa", ""), errors)
             for message in errors:
                 report.errors.append((number, message))
             if not errors:
-                parsed.append((number, name, [Role(r) for r in named], opd, telegram_id))
-        _duplicates([(p[0], str(p[4])) for p in parsed if p[4]], "telegram_id", report)
+                roles = [Role(r) for r in named]
+                parsed.append(PersonRow(number, name, roles, opd, telegram_id, language))
+        _duplicates(
+            [(p.row, str(p.telegram_id)) for p in parsed if p.telegram_id], "telegram_id", report
+        )
         if report.errors or dry_run:
             return report
         touched: list[Person] = []
-        for _, name, roles, opd, telegram_id in parsed:
-            person = next(
-                (p for p in people if telegram_id and p.telegram_user_id == telegram_id), None
-            ) or next((p for p in people if p.name.casefold() == name.casefold()), None)
-            if person is None:
-                person = Person(
-                    name=name,
-                    created_at=now,
-                    language="id",
-                    active=True,
-                    telegram_user_id=telegram_id,
-                    opd_id=opd.id if opd else None,
-                    roles=[PersonRole(role=r) for r in roles],
-                )
-                uow.session.add(person)
-                people.append(person)
+        for item in parsed:
+            if (person := await _apply_person(uow, people, item, now, report)) is not None:
                 touched.append(person)
-                report.created += 1
-                continue
-            before = (person.name, person.telegram_user_id, person.opd_id, person.role_names)
-            old_opd = person.opd_id
-            person.name, person.opd_id = name, opd.id if opd else None
-            person.telegram_user_id = telegram_id or person.telegram_user_id
-            if set(roles) != person.role_names:
-                person.roles = [PersonRole(role=r) for r in roles]
-            after = (person.name, person.telegram_user_id, person.opd_id, frozenset(roles))
-            report.updated += before != after
-            report.unchanged += before == after
-            if before != after:
-                touched.append(person)
-                if old_opd is not None and old_opd != person.opd_id:
-                    await uow.reminders.replan({old_opd}, now)
         await replan_for(uow, touched, now)
         _audit(uow, "people_imported", path, now, report)
         await uow.commit()
     return report
+
+
+async def _apply_person(
+    uow: UnitOfWork, people: list[Person], item: PersonRow, now: datetime, report: ImportReport
+) -> Person | None:
+    """The person the row creates or changes; None when it changes nothing. A person is found
+    by Telegram id, else by name; an empty `bahasa` cell keeps the language they have."""
+    person = next(
+        (p for p in people if item.telegram_id and p.telegram_user_id == item.telegram_id), None
+    ) or next((p for p in people if p.name.casefold() == item.name.casefold()), None)
+    if person is None:
+        person = Person(
+            name=item.name,
+            created_at=now,
+            language=item.language,
+            active=True,
+            telegram_user_id=item.telegram_id,
+            opd_id=item.opd.id if item.opd else None,
+            roles=[PersonRole(role=r) for r in item.roles],
+        )
+        uow.session.add(person)
+        people.append(person)
+        report.created += 1
+        return person
+    before = _person_state(person)
+    old_opd = person.opd_id
+    person.name, person.opd_id = item.name, item.opd.id if item.opd else None
+    person.telegram_user_id = item.telegram_id or person.telegram_user_id
+    person.language = item.language or person.language
+    if set(item.roles) != person.role_names:
+        person.roles = [PersonRole(role=r) for r in item.roles]
+    if _person_state(person) == before:
+        report.unchanged += 1
+        return None
+    report.updated += 1
+    if old_opd is not None and old_opd != person.opd_id:
+        await uow.reminders.replan({old_opd}, now)
+    return person
+
+
+def _person_state(person: Person) -> tuple[object, ...]:
+    """What an import may change about a person."""
+    return (person.name, person.telegram_user_id, person.opd_id, person.role_names, person.language)
 
 
 def _audit(uow: UnitOfWork, action: str, path: Path, now: datetime, report: ImportReport) -> None:
@@ -470,6 +507,16 @@ def _duplicates(keys: list[tuple[int, str]], column: str, report: ImportReport) 
             report.errors.append((number, f"{column} {key!r} sudah ada di baris {seen[key]}"))
         else:
             seen[key] = number
+
+
+def _language(text: str, errors: list[str]) -> str | None:
+    """A language code from a `bahasa` cell; None for an empty cell (or no such column)."""
+    given = " ".join(text.split()).lower()
+    if not given:
+        return None
+    if given not in LANGUAGE_WORDS:
+        errors.append(f"bahasa {text!r} tidak dikenal; gunakan {' atau '.join(LANGUAGES)}")
+    return LANGUAGE_WORDS.get(given)
 
 
 def _int(text: str, low: int, high: int, column: str, errors: list[str]) -> int | None:

@@ -98,7 +98,9 @@ class Person(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    language: Mapped[str] = mapped_column(String(2), default="id")
+    # The language the person chose (at their invitation, or in an imported list); None: not
+    # chosen, so their Telegram app's language or the deployment's default is used instead.
+    language: Mapped[str | None] = mapped_column(String(2))
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opds.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

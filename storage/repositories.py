@@ -740,3 +740,18 @@ class DataRequestRepository:
             (OutboxMessage.id.in_(ids)) | (OutboxMessage.key.like(f"request:{request_id}:%:file")),
         )
         return (await self.session.scalars(query)).all()
+
+    def add(self, request: DataRequest) -> None:
+        self.session.add(request)
+
+    async def delete(self, request: DataRequest) -> None:
+        """A draft given up: its recipients (none yet) go with it."""
+        await self.session.delete(request)
+
+    def add_recipients(self, recipients: Sequence[DataRequestRecipient]) -> None:
+        self.session.add_all(recipients)
+
+    async def attach_answer_file(self, recipient: DataRequestRecipient, file: OutboxFile) -> None:
+        """Written at once, so a file stored in this transaction has the id to refer to."""
+        await self.session.flush()
+        recipient.answer_file_id = file.id

@@ -19,7 +19,29 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.wiring import Runtime, build_runtime
+from domain.callbacks import parse
+from domain.telegram_limits import CALLBACK_DATA_LIMIT
+from handlers import broadcast
+from handlers.broadcast import (
+    MAX_DEADLINE_DAYS,
+    ON_PRESS,
+    ON_TYPED,
+    TRANSITIONS,
+    DraftStep,
+    Moved,
+    SiaranAction,
+    SiaranButton,
+    Typed,
+)
+from handlers.data_requests import FOLLOW_UPS
 from handlers.messages import Attachment, Incoming, Reply
+from reminders.audience import AudienceKind
+from reminders.request_buttons import (
+    RECIPIENT_ACTIONS,
+    AnswerChoice,
+    RequestAction,
+    RequestButton,
+)
 from reminders.requests import run_request_tick
 
 from .conftest import CHAT_ID, NOW, settings_for
@@ -398,3 +420,197 @@ async def test_a_request_with_a_deadline_is_chased_on_the_dataset_cadence_once_p
     )
     assert escalation == 1  # Wahyu Hidayat, head of Bappeda, is not on Telegram
     assert sql(demo_db, "SELECT reminded_steps FROM data_requests") == [('["H-1", "H+3"]',)]
+
+
+# --- buttons: what they carry, and what a forged or outdated one gets -----------------------
+
+STALE = "Tombol ini sudah tidak berlaku. Silakan ketik pertanyaan Anda lagi."
+BIGGEST_ID = 10**12
+
+
+@pytest.mark.parametrize(
+    "button",
+    [
+        *(SiaranButton.audience(kind) for kind in AudienceKind),
+        SiaranButton.opd(BIGGEST_ID),
+        SiaranButton.deadline(MAX_DEADLINE_DAYS),
+        SiaranButton.deadline(0),
+        *(SiaranButton.plain(a) for a in (SiaranAction.OPDS_DONE, SiaranAction.SEND)),
+        SiaranButton.plain(SiaranAction.CANCEL),
+        *(RequestButton.answer(BIGGEST_ID, choice) for choice in AnswerChoice),
+        RequestButton.promise(BIGGEST_ID, datetime(9999, 12, 31).date()),
+        *(
+            RequestButton.follow_up(action, BIGGEST_ID)
+            for action in RequestAction
+            if action not in RECIPIENT_ACTIONS
+        ),
+    ],
+    ids=lambda b: b.pack(),
+)
+def test_every_broadcast_and_request_button_fits_telegram_and_reads_back(
+    button: SiaranButton | RequestButton,
+) -> None:
+    data = button.pack()
+
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert type(button).unpack(data) == button
+    assert parse(data) == button
+
+
+def test_buttons_sent_before_payloads_were_typed_read_the_same() -> None:
+    assert SiaranButton.unpack("s:a:liaisons") == SiaranButton.audience(AudienceKind.LIAISONS)
+    assert SiaranButton.unpack("s:o:12") == SiaranButton.opd(12)
+    assert SiaranButton.unpack("s:d:9") == SiaranButton.deadline(9)
+    assert SiaranButton.unpack("s:od") == SiaranButton.plain(SiaranAction.OPDS_DONE)
+    assert RequestButton.unpack("d:a:7:prm") == RequestButton.answer(7, AnswerChoice.PROMISE)
+    assert RequestButton.unpack("d:pd:7:20261127") == RequestButton.promise(
+        7, datetime(2026, 11, 27).date()
+    )
+    assert RequestButton.unpack("d:k:7") == RequestButton.follow_up(RequestAction.CANCEL, 7)
+
+
+def snapshot(database: Path) -> list[list[tuple[Any, ...]]]:
+    return [
+        sql(database, f"SELECT * FROM {table} ORDER BY id")
+        for table in ("data_requests", "data_request_recipients", "outbox", "outbox_files")
+    ]
+
+
+FORGED = [
+    "s", "s:", "s:a", "s:a:", "s:a:everyone", "s:o", "s:o:x", "s:o:-1", "s:o:1.5", "s:d",
+    "s:d:-3", f"s:d:{MAX_DEADLINE_DAYS + 1}", "s:d:99999999999999", "s:ok:1", "s:od:2", "s:zz",
+    "s:a:liaisons:x", "s:no::",
+    "d", "d:", "d:a", "d:a:1", "d:a:1:", "d:a:1:yes", "d:a:x:rcv", "d:pd:1", "d:pd:1:2026112",
+    "d:pd:1:20261340", "d:pd:1:2026-11-27", "d:v", "d:v:x", "d:v:1:9", "d:r:1::", "d:q:1",
+    "d:a:1:rcv:1",
+]  # fmt: skip
+
+
+@pytest.mark.usefixtures("no_logged_errors")
+async def test_forged_or_truncated_buttons_are_stale_and_change_nothing(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await sent_request(bot, demo_db)
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    await act(bot, demo_db, WALIDATA, "Permintaan kedua.")  # a draft waiting for its audience
+    state = snapshot(demo_db)
+
+    for data in FORGED:
+        for who in (WALIDATA, "Agus Setiawan"):
+            (reply,) = await act(bot, demo_db, who, data=data)
+            assert reply.text == STALE, (data, who)
+    for data in ("d:v:999", "d:a:999:rcv", "d:a:2:rcv"):  # no such request; #2 is a draft
+        (reply,) = await act(bot, demo_db, WALIDATA, data=data)
+        assert reply.text == STALE, data
+
+    assert snapshot(demo_db) == state
+
+
+async def test_a_promise_for_a_day_already_past_is_stale(bot: Runtime, demo_db: Path) -> None:
+    await sent_request(bot, demo_db)
+    state = snapshot(demo_db)
+
+    (reply,) = await act(bot, demo_db, "Agus Setiawan", data="d:pd:1:20261123")
+
+    assert reply.text == STALE
+    assert snapshot(demo_db) == state
+
+
+# --- the /siaran steps -----------------------------------------------------------------------
+
+WRONG_STEP = "Tombol ini bukan untuk langkah draf siaran Anda saat ini; draf menunggu"
+
+
+async def test_a_button_of_a_step_the_draft_has_left_is_answered_and_changes_nothing(
+    bot: Runtime, demo_db: Path
+) -> None:
+    link(demo_db, "Agus Setiawan", "Siti Rahmawati")
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    (early,) = await act(bot, demo_db, WALIDATA, data="s:ok")  # the text is not written yet
+    await act(bot, demo_db, WALIDATA, "Mohon kirim data stunting 2025.")
+    (opds,) = await act(bot, demo_db, WALIDATA, data="s:a:opds")
+    opd_button = datas(opds)[0]
+    await act(bot, demo_db, WALIDATA, data="s:a:liaisons")  # another audience instead
+    (deadlines,) = await act(bot, demo_db, WALIDATA, data="s:a:liaisons")
+    seven = [d for d in datas(deadlines) if d != "s:d:0"][1]
+    (preview,) = await act(bot, demo_db, WALIDATA, data=seven)
+    state = snapshot(demo_db)
+
+    (old_deadline,) = await act(bot, demo_db, WALIDATA, data="s:d:0")
+    (old_opd,) = await act(bot, demo_db, WALIDATA, data=opd_button)
+    (old_done,) = await act(bot, demo_db, WALIDATA, data="s:od")
+
+    assert early.text.startswith(WRONG_STEP) and "pesan permintaan data" in early.text
+    assert old_deadline.text == (f"{WRONG_STEP} konfirmasi pada pratinjau. Tidak ada yang diubah.")
+    assert old_opd.text == old_done.text == old_deadline.text
+    assert snapshot(demo_db) == state
+    assert "Batas waktu: 3 Desember 2026" in preview.text
+    (sent,) = await act(bot, demo_db, WALIDATA, data="s:ok")
+    assert sent.text.startswith("Siaran #1 dikirim ke 2 penerima.")
+
+
+async def test_the_audience_can_be_chosen_again_from_the_preview(
+    bot: Runtime, demo_db: Path
+) -> None:
+    link(demo_db, "Agus Setiawan", "Siti Rahmawati", "Sri Wahyuni")
+    await compose(bot, demo_db, "Mohon kirim data.")
+
+    (deadlines,) = await act(bot, demo_db, WALIDATA, data="s:a:officials")
+    (preview,) = await act(bot, demo_db, WALIDATA, data="s:d:0")
+
+    assert "s:d:0" in datas(deadlines)
+    assert "(Pimpinan)" in preview.text
+    assert "Batas waktu: tidak ada" in preview.text
+
+
+async def test_english_walidata_is_told_the_step_in_english(bot: Runtime, demo_db: Path) -> None:
+    sql(demo_db, "UPDATE people SET language = 'en' WHERE name = ?", WALIDATA)
+    await act(bot, demo_db, WALIDATA, "/broadcast")
+    await act(bot, demo_db, WALIDATA, "Please send the stunting data.")
+
+    (reply,) = await act(bot, demo_db, WALIDATA, data="s:ok")
+
+    assert reply.text == (
+        "This button is not for the step your broadcast draft is at; the draft is waiting for "
+        "the choice of recipients. Nothing was changed."
+    )
+
+
+def test_every_step_takes_cancel_and_every_event_has_its_handler() -> None:
+    assert set(TRANSITIONS) == set(DraftStep)
+    for step, events in TRANSITIONS.items():
+        assert SiaranAction.CANCEL in events, step
+        assert sum(isinstance(e, Typed) for e in events) <= 1, step  # typing means one thing
+        for event, targets in events.items():
+            assert event in (ON_TYPED if isinstance(event, Typed) else ON_PRESS), event
+            assert targets, (step, event)
+    reachable = {to for events in TRANSITIONS.values() for t in events.values() for to in t}
+    assert reachable == {*DraftStep, None} - {DraftStep.TEXT}  # TEXT: /siaran alone
+
+
+async def test_a_move_the_table_does_not_allow_is_rolled_back_whole(
+    bot: Runtime, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handler that went astray (a bug) leaves the draft as it was, not half-changed."""
+    link(demo_db, "Agus Setiawan")
+    await act(bot, demo_db, WALIDATA, "/siaran")
+    await act(bot, demo_db, WALIDATA, "Mohon kirim data.")
+    await act(bot, demo_db, WALIDATA, data="s:a:liaisons")
+    state = snapshot(demo_db)
+
+    async def astray(request: Any, uow: Any, draft: Any, button: SiaranButton) -> Moved:
+        draft.text = "half-changed"
+        return Moved(DraftStep.TEXT, [])
+
+    monkeypatch.setitem(broadcast.ON_PRESS, SiaranAction.DEADLINE, astray)
+    incoming = Incoming(CHAT_ID, None, callback_data="s:d:0",
+                        person_id=person_id(demo_db, WALIDATA))  # fmt: skip
+    (reply,) = await bot.dispatcher.handle(incoming, TUESDAY)
+
+    assert reply.text.startswith(INTERNAL_ERROR)
+    assert snapshot(demo_db) == state
+
+
+def test_every_button_of_the_walidata_s_follow_up_does_something() -> None:
+    assert set(FOLLOW_UPS) | RECIPIENT_ACTIONS == set(RequestAction)
+    assert not set(FOLLOW_UPS) & RECIPIENT_ACTIONS

@@ -20,6 +20,7 @@ from handlers.context import Request
 from handlers.dispatcher import Command, Dispatcher
 from handlers.language import from_language_code
 from handlers.messages import Incoming, Reply
+from storage.importing import import_people
 from texts.i18n import texts
 
 from .conftest import NOW, settings_for
@@ -265,6 +266,26 @@ async def test_a_person_s_own_language_wins_over_their_app_s(bot: Runtime) -> No
     reply = only(await say(bot, "/start", user=WALIDATA, language_code="en"))
 
     assert reply.text.startswith("Selamat datang, Andi Prasetyo!")
+
+
+async def test_an_imported_person_without_a_language_gets_their_app_s(
+    bot: Runtime, tmp_path: Path
+) -> None:
+    people = tmp_path / "pengguna.csv"
+    people.write_text(
+        "nama,peran,opd,telegram_id,bahasa\n"
+        "Budi Santoso,produsen,dindik,6001,\n"
+        "Rina Marlina,produsen,dinsos,6002,id\n"
+    )
+    assert (await import_people(bot.uow, people, NOW)).ok
+
+    unchosen = only(await say(bot, "/start", user=6001, language_code="en"))
+    chosen = only(await say(bot, "/start", user=6002, language_code="en"))
+    default = only(await say(bot, "/start", user=6001, language_code="id"))
+
+    assert unchosen.text.startswith("Welcome, Budi Santoso!")
+    assert chosen.text.startswith("Selamat datang, Rina Marlina!")
+    assert default.text.startswith("Selamat datang, Budi Santoso!")
 
 
 async def test_the_words_of_a_question_win_over_the_app_s_language(bot: Runtime) -> None:

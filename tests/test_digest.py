@@ -42,7 +42,7 @@ from handlers.messages import Incoming
 from reminders.delivery import OutboxSender
 from reports.digest import DigestPlace
 from reports.digest_schedule import DigestSchedule
-from reports.weekly_digest import run_weekly_digest
+from reports.weekly_digest import DigestOutcome, run_weekly_digest
 from storage import db
 from storage.importing import import_datasets, import_people
 from storage.models import (
@@ -132,7 +132,7 @@ def snapshot(week: date, scope: str, percent: float) -> ComplianceSnapshot:
     )
 
 
-async def run(uow_factory: UnitOfWorkFactory, at: datetime) -> str:
+async def run(uow_factory: UnitOfWorkFactory, at: datetime) -> DigestOutcome:
     result = await run_weekly_digest(uow_factory, at, SCHEDULE, WorkCalendar(), PLACE)
     return result.outcome
 
@@ -156,7 +156,7 @@ async def test_snapshots_hold_the_figures_worked_out_by_hand(
     migrated: UnitOfWorkFactory, tmp_path: Path
 ) -> None:
     await build_registry(migrated, tmp_path)
-    assert await run(migrated, MOMENT) == "sent"
+    assert await run(migrated, MOMENT) is DigestOutcome.SENT
 
     async with migrated() as uow:
         stored = {s.name: s for s in await uow.snapshots.since(WEEK)}
@@ -268,17 +268,18 @@ async def test_sent_once_per_week_across_restarts(
     migrated: UnitOfWorkFactory, tmp_path: Path
 ) -> None:
     await build_registry(migrated, tmp_path)
-    assert await run(migrated, MOMENT - timedelta(minutes=1)) == "already"  # last week's
+    last_weeks = await run(migrated, MOMENT - timedelta(minutes=1))
+    assert last_weeks is DigestOutcome.ALREADY
     assert await outbox_count(migrated) == 0
-    assert await run(migrated, MOMENT) == "sent"
+    assert await run(migrated, MOMENT) is DigestOutcome.SENT
     sent = await outbox_count(migrated)
     assert sent == 4 + 3 + 1 + 1
     for later in (MOMENT + timedelta(minutes=5), MOMENT + timedelta(days=4)):
-        assert await run(migrated, later) == "already"
+        assert await run(migrated, later) is DigestOutcome.ALREADY
     assert await outbox_count(migrated) == sent
 
     next_monday = MOMENT + timedelta(weeks=1)
-    assert await run(migrated, next_monday) == "sent"
+    assert await run(migrated, next_monday) is DigestOutcome.SENT
     assert await outbox_count(migrated) == 2 * sent
 
 
@@ -296,7 +297,7 @@ async def test_two_workers_at_the_same_moment_send_once(
     finally:
         for engine in engines:
             await engine.dispose()
-    assert sorted(outcomes) == ["already", "already", "sent"]
+    assert sorted(outcomes) == [DigestOutcome.ALREADY, DigestOutcome.ALREADY, DigestOutcome.SENT]
     assert await outbox_count(migrated) == 9
 
 
@@ -304,7 +305,7 @@ async def test_a_digest_missed_for_days_keeps_the_figures_but_sends_nothing(
     migrated: UnitOfWorkFactory, tmp_path: Path
 ) -> None:
     await build_registry(migrated, tmp_path)
-    assert await run(migrated, MOMENT + timedelta(days=3, hours=1)) == "stale"
+    assert await run(migrated, MOMENT + timedelta(days=3, hours=1)) is DigestOutcome.STALE
     assert await outbox_count(migrated) == 0
     async with migrated() as uow:
         assert await uow.snapshots.has_week(WEEK)
@@ -358,7 +359,7 @@ async def test_sixty_agencies_fit_telegram_limits(
     assert (await import_datasets(migrated, tmp_path / "besar.csv", MOMENT)).ok
     (tmp_path / "p.csv").write_text("nama,peran,opd,telegram_id\nW,walidata,,1\n", "utf-8")
     assert (await import_people(migrated, tmp_path / "p.csv", MOMENT)).ok
-    assert await run(migrated, MOMENT) == "sent"
+    assert await run(migrated, MOMENT) is DigestOutcome.SENT
 
     async with migrated() as uow:
         messages = list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -414,18 +415,23 @@ async def test_kepatuhan_on_demand_gives_the_same_figures(
     runtime = await build_runtime(Settings.from_env(environ, env_file=None), MOMENT)
     try:
 
-        async def kepatuhan(who: str) -> str:
-            incoming = Incoming(1, None, text="/kepatuhan", person_id=ids[who])
+        async def ask(command: str, who: str) -> str:
+            incoming = Incoming(1, None, text=command, person_id=ids[who])
             [reply] = await runtime.dispatcher.handle(incoming, MOMENT)
             return reply.text
 
-        official = await kepatuhan("Pak Pimpinan")
-        walidata = await kepatuhan("Wati Walidata")
+        # The English name answers in English, the Indonesian one in Indonesian, whatever the
+        # person's own language (the official's is English).
+        official = await ask("/compliance", "Pak Pimpinan")
+        official_id = await ask("/kepatuhan", "Pak Pimpinan")
+        walidata = await ask("/kepatuhan", "Wati Walidata")
     finally:
         await runtime.close()
     assert "Kabupaten Uji on 23 November 2026: 57,1% (▲ 7,1 points from last week)" in official
     assert "2. Dinas Alfa: 75,0% (3/4) · 1 overdue, average 237 days (▼ 25,0 points" in official
     assert "Rahasia" not in official
+    assert "Kabupaten Uji per 23 November 2026: 57,1% (▲ 7,1 poin dari pekan lalu)" in official_id
+    assert "Rahasia" not in official_id
     assert "• Data Beta Rahasia (beta_rahasia): periode Triwulan III 2026, 8 hari" in walidata
 
 

@@ -536,6 +536,52 @@ async def test_people_from_a_semicolon_file_and_from_xlsx(
     assert person(demo_db, "Sri Wahyuni") == ({"pimpinan"}, None, 6001)
 
 
+def language(database: Path, name: str) -> str | None:
+    ((chosen,),) = sql(database, "SELECT language FROM people WHERE name = ?", name)
+    return chosen
+
+
+async def test_a_language_is_stored_only_where_the_file_gives_one(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    without = write(tmp_path, "pengguna.csv", PEOPLE_HEADER, "Budi Santoso,produsen,dindik,6001")
+    with_column = write(
+        tmp_path,
+        "bahasa.csv",
+        PEOPLE_HEADER + ",bahasa",
+        "Rina Marlina,produsen,dinsos,6002,en",
+        "Dewi Lestari,walidata,,6003,Bahasa Indonesia",
+        "Citra Dewi,produsen,dinkes,6004,",
+        "Agus Setiawan,produsen,bappeda,,English",  # already registered, in Indonesian
+        "Budi Santoso,produsen,dindik,6001,",  # an empty cell keeps what he has
+    )
+
+    first = await import_people(uow_factory, without, LATER)
+    second = await import_people(uow_factory, with_column, LATER)
+
+    assert first.ok and second.ok, (first.errors, second.errors)
+    assert (second.created, second.updated, second.unchanged) == (3, 1, 1)
+    assert language(demo_db, "Budi Santoso") is None
+    assert language(demo_db, "Rina Marlina") == "en"
+    assert language(demo_db, "Dewi Lestari") == "id"
+    assert language(demo_db, "Citra Dewi") is None
+    assert language(demo_db, "Agus Setiawan") == "en"
+
+
+async def test_an_unknown_language_is_reported_by_row_and_changes_nothing(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    state = snapshot(demo_db)
+    path = write(
+        tmp_path, "pengguna.csv", PEOPLE_HEADER + ",bahasa", "Budi Santoso,produsen,dindik,6001,fr"
+    )
+
+    report = await import_people(uow_factory, path, LATER)
+
+    assert report.errors == [(2, "bahasa 'fr' tidak dikenal; gunakan id atau en")]
+    assert snapshot(demo_db) == state
+
+
 async def test_people_errors_are_reported_by_row_and_change_nothing(
     uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
 ) -> None:

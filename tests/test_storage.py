@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db
@@ -65,6 +65,56 @@ async def test_upgrading_a_current_database_again_is_harmless(engine: AsyncEngin
     await db.upgrade(engine)
 
     assert await db.is_current(engine)
+
+
+BEFORE_OPTIONAL_LANGUAGE = "0007"  # people.language was NOT NULL up to this revision
+
+
+async def test_making_the_language_optional_keeps_people_and_what_refers_to_them(
+    engine: AsyncEngine,
+) -> None:
+    """SQLite rebuilds the people table for this: nothing that refers to a person may go."""
+    await db.upgrade(engine, BEFORE_OPTIONAL_LANGUAGE)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO people (id, name, language, active, created_at) VALUES"
+                " (1, 'Andi', 'en', true, :at), (2, 'Budi', 'id', true, :at)"
+            ),
+            {"at": NOW.replace(tzinfo=None)},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO person_roles (person_id, role) VALUES (1, 'walidata'), (2, 'produsen')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO invitations (id, name, role, person_id, created_by, created_at)"
+                " VALUES (1, 'Budi', 'produsen', 2, 1, :at)"
+            ),
+            {"at": NOW.replace(tzinfo=None)},
+        )
+
+    await db.upgrade(engine)
+
+    async with engine.begin() as conn:
+        people = await conn.execute(text("SELECT id, name, language FROM people ORDER BY id"))
+        roles = await conn.execute(text("SELECT person_id, role FROM person_roles ORDER BY 1"))
+        invitations = await conn.execute(text("SELECT person_id, created_by FROM invitations"))
+        assert people.all() == [(1, "Andi", "en"), (2, "Budi", "id")]
+        assert roles.all() == [(1, "walidata"), (2, "produsen")]
+        assert invitations.all() == [(2, 1)]
+        await conn.execute(
+            text(
+                "INSERT INTO people (id, name, language, active, created_at)"
+                " VALUES (3, 'Citra', NULL, true, :at)"
+            ),
+            {"at": NOW.replace(tzinfo=None)},
+        )
+    with pytest.raises(IntegrityError):  # foreign keys are enforced again after migrating
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO person_roles (person_id, role) VALUES (9, 'x')"))
 
 
 async def test_demo_load_fills_the_registry(migrated: UnitOfWorkFactory) -> None:
