@@ -38,7 +38,10 @@ from domain.telegram_limits import CALLBACK_DATA_LIMIT
 
 SEPARATOR = ":"
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,7}")
-_INT = re.compile(r"-?[0-9]{1,18}")
+_INT = re.compile(r"-?[0-9]{1,10}")
+# Ids in buttons are database keys: INTEGER on PostgreSQL is 32-bit, so a forged id beyond it
+# would reach the database as an error instead of reading as a stale button.
+INT_RANGE = range(-(2**31), 2**31)
 _PREFIXES: dict[str, type[CallbackData]] = {}
 
 
@@ -79,6 +82,8 @@ class CallbackData:
             text = "" if value is None else str(value)  # a StrEnum's str() is its value
             if SEPARATOR in text:
                 raise CallbackDataError(f"{type(self).__name__}.{name} contains {SEPARATOR!r}")
+            if isinstance(value, int) and value not in INT_RANGE:
+                raise CallbackDataError(f"{type(self).__name__}.{name} is beyond a database id")
             parts.append(text)
         packed = SEPARATOR.join(parts)
         if len(packed.encode()) > CALLBACK_DATA_LIMIT:
@@ -138,7 +143,7 @@ def _kind(hint: Any) -> tuple[type, bool]:
 
 def _parse(kind: type, text: str) -> object | None:
     if kind is int:
-        return int(text) if _INT.fullmatch(text) else None
+        return int(text) if _INT.fullmatch(text) and int(text) in INT_RANGE else None
     if kind is str:
         return text if text else None
     if issubclass(kind, StrEnum):

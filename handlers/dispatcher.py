@@ -84,7 +84,6 @@ class Dispatcher:
     def __init__(self, app: App) -> None:
         self.app = app
         self._commands: dict[str, Command] = {}
-        self._callbacks: dict[str, Handler] = {}
         self._buttons: dict[str, tuple[type[CallbackData], ButtonHandler[Any]]] = {}
         self._text: Handler | None = None
         self._guards: list[Guard] = []
@@ -97,22 +96,13 @@ class Dispatcher:
                 raise ValueError(f"command /{name} registered twice")
             self._commands[name] = declared
 
-    def callback(self, prefix: str) -> Callable[[Handler], Handler]:
-        """Button presses whose data starts with `prefix:`."""
-
-        def register(handler: Handler) -> Handler:
-            self._callbacks[prefix] = handler
-            return handler
-
-        return register
-
     def button(self, payload: type[P]) -> Callable[[ButtonHandler[P]], ButtonHandler[P]]:
         """Presses of buttons carrying `payload`; the handler gets it parsed. A press whose
         data does not parse (forged, truncated, from an older version) gets the stale-button
         answer without reaching the handler."""
 
         def register(handler: ButtonHandler[P]) -> ButtonHandler[P]:
-            if payload.prefix in self._buttons or payload.prefix in self._callbacks:
+            if payload.prefix in self._buttons:
                 raise ValueError(f"button prefix {payload.prefix!r} registered twice")
             self._buttons[payload.prefix] = (payload, handler)
             return handler
@@ -179,16 +169,11 @@ class Dispatcher:
         incoming = request.incoming
         if incoming.callback_data is not None:
             prefix = incoming.callback_data.split(":", 1)[0]
-            if prefix in self._buttons:
-                payload_type, button_handler = self._buttons[prefix]
-                payload = payload_type.unpack(incoming.callback_data)
-                if payload is None:
-                    return [Reply(request.texts.t("stale_button"))]
-                return await button_handler(request, payload)
-            handler = self._callbacks.get(prefix)
-            if handler is None:
+            registered = self._buttons.get(prefix)
+            payload = registered[0].unpack(incoming.callback_data) if registered else None
+            if registered is None or payload is None:
                 return [Reply(request.texts.t("stale_button"))]
-            return await handler(request)
+            return await registered[1](request, payload)
         command = incoming.command
         if command is not None:
             declared = self._commands.get(command[0])

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.wiring import Runtime, build_runtime
-from domain.callbacks import parse
+from domain.callbacks import INT_RANGE, parse
 from domain.telegram_limits import CALLBACK_DATA_LIMIT
 from handlers import broadcast
 from handlers.broadcast import (
@@ -425,7 +425,7 @@ async def test_a_request_with_a_deadline_is_chased_on_the_dataset_cadence_once_p
 # --- buttons: what they carry, and what a forged or outdated one gets -----------------------
 
 STALE = "Tombol ini sudah tidak berlaku. Silakan ketik pertanyaan Anda lagi."
-BIGGEST_ID = 10**12
+BIGGEST_ID = INT_RANGE.stop - 1  # the largest database id (PostgreSQL INTEGER)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import pytest
 
-from domain.callbacks import CallbackData, CallbackDataError, parse
+from domain.callbacks import INT_RANGE, CallbackData, CallbackDataError, parse
 from domain.telegram_limits import CALLBACK_DATA_LIMIT
 
 
@@ -142,3 +142,12 @@ def test_a_prefix_must_be_short_lower_case_letters_and_digits(prefix: str) -> No
 
         class Bad(CallbackData, prefix=prefix):
             pass
+
+
+@pytest.mark.parametrize("value", [INT_RANGE.stop, INT_RANGE.start - 1, 10**12])
+def test_an_id_beyond_the_database_reads_as_none_and_cannot_be_packed(value: int) -> None:
+    """A forged id too large for PostgreSQL's INTEGER must be a stale button, not a query error."""
+    assert Sample.unpack(f"tsample:red:{value}:w") is None
+    assert Sample.unpack(f"tsample:red:{INT_RANGE.stop - 1}:w") is not None
+    with pytest.raises(CallbackDataError):
+        Sample(Colour.RED, value, "w").pack()

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.wiring import Runtime, build_runtime
-from domain.callbacks import parse
+from domain.callbacks import INT_RANGE, parse
 from domain.telegram_limits import CALLBACK_DATA_LIMIT
 from handlers.indicators import MAX_COMPARE, AnswerButton
 from handlers.messages import Button, Incoming, Reply
 
 from .conftest import CHAT_ID, NOW, Send, settings_for
+
+BIGGEST_ID = INT_RANGE.stop - 1  # the largest database id (PostgreSQL INTEGER)
 
 
 def only(replies: list[Reply]) -> Reply:
@@ -417,10 +419,10 @@ LONGEST_PERIOD = "2026-12-31"  # a daily period: the longest code a period has
 @pytest.mark.parametrize(
     "button",
     [
-        # Ids up to 10**12; region ids stay below 10 000 (Indonesia has some 550 BPS regions).
-        AnswerButton("en", "Rk40", 10**12, ".".join(["9999"] * MAX_COMPARE), LONGEST_PERIOD),
-        AnswerButton("id", "ck", 10**12, ".".join(["9999"] * MAX_COMPARE), "1950~2099"),
-        AnswerButton("id", "t", 10**12, "9999", "L40"),
+        # The largest database ids; region ids below 10 000 (Indonesia has ~550 BPS regions).
+        AnswerButton("en", "Rk40", BIGGEST_ID, ".".join(["9999"] * MAX_COMPARE), LONGEST_PERIOD),
+        AnswerButton("id", "ck", BIGGEST_ID, ".".join(["9999"] * MAX_COMPARE), "1950~2099"),
+        AnswerButton("id", "t", BIGGEST_ID, "9999", "L40"),
         AnswerButton("en", "v", 1),
     ],
     ids=lambda b: b.pack(),

@@ -21,7 +21,7 @@ import holidays
 import pytest
 
 from bot.wiring import Runtime, build_runtime
-from domain.callbacks import parse
+from domain.callbacks import INT_RANGE, parse
 from domain.engine import ReminderSettings
 from domain.telegram_limits import CALLBACK_DATA_LIMIT
 from handlers.messages import Incoming, Reply
@@ -30,6 +30,8 @@ from reminders.status import status_of
 from reminders.tick import plan_at, run_tick
 
 from .conftest import CHAT_ID, NOW, USER_ID, settings_for
+
+BIGGEST_ID = INT_RANGE.stop - 1  # the largest database id (PostgreSQL INTEGER)
 
 WIB = ZoneInfo("Asia/Jakarta")
 TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
@@ -571,8 +573,8 @@ LONGEST_PERIOD = "2026-12-31"  # a daily period: the longest code a period has
 
 @pytest.mark.parametrize("action", list(ReminderAction))
 def test_every_reminder_button_fits_telegram_and_reads_back(action: ReminderAction) -> None:
-    choice = 10**12 if action in WITH_CHOICE else None
-    button = ReminderButton(action, 10**12, LONGEST_PERIOD, choice)
+    choice = BIGGEST_ID if action in WITH_CHOICE else None
+    button = ReminderButton(action, BIGGEST_ID, LONGEST_PERIOD, choice)
     data = button.pack()
 
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
