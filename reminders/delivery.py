@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from domain.terms import OutboxKind, OutboxStatus, Role
 from reminders.send_budget import LocalBudget, SendBudget
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
@@ -283,12 +284,16 @@ class OutboxSender:
         now = self.clock()
         async with self.uow() as uow:
             row = await uow.outbox.get(message.id)
-            if row is None or row.status != "pending":
+            if row is None or row.status != OutboxStatus.PENDING:
                 return
             row.attempts += 1
             match result:
                 case Delivered(message_id, file_id):
-                    row.status, row.sent_at, row.telegram_message_id = "sent", now, message_id
+                    row.status, row.sent_at, row.telegram_message_id = (
+                        OutboxStatus.SENT,
+                        now,
+                        message_id,
+                    )
                     if row.file_id is not None and file_id:
                         self._file_ids[row.file_id] = file_id
                         if row.file is not None and not row.file.telegram_file_id:
@@ -305,7 +310,7 @@ class OutboxSender:
                     row.error = reason
                     report.retried += 1
                 case Transient(reason) | Undeliverable(reason):
-                    row.status, row.error = "undeliverable", reason
+                    row.status, row.error = OutboxStatus.UNDELIVERABLE, reason
                     report.undeliverable += 1
             await uow.commit()
 
@@ -340,13 +345,15 @@ class OutboxSender:
                 datasets = await uow.reminders.datasets_in(message.id)
                 lines.append((person, message, datasets))
                 message.reported_at = now
-            for walidata in (p for p in people.values() if "walidata" in p.role_names and p.active):
+            for walidata in (
+                p for p in people.values() if Role.WALIDATA in p.role_names and p.active
+            ):
                 language = walidata.language or "id"
                 uow.outbox.add(
                     OutboxMessage.to_person(
                         walidata,
                         key=f"unreachable:{walidata.id}:{failed[0].id}-{failed[-1].id}",
-                        kind="unreachable",
+                        kind=OutboxKind.UNREACHABLE,
                         text=texts(language).render("unreachable", lines=lines),
                         now=now,
                     )

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import CursorResult, Result, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.terms import OutboxStatus, RequestAnswer
 from storage.models import (
     AuditEntry,
     ComplianceSnapshot,
@@ -518,7 +519,9 @@ class OutboxRepository:
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+            )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
@@ -540,7 +543,7 @@ class OutboxRepository:
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.id.in_(ids),
-                OutboxMessage.status == "pending",
+                OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
             )
             .with_for_update(skip_locked=True)
@@ -556,7 +559,7 @@ class OutboxRepository:
 
     async def next_attempt(self) -> datetime | None:
         query = select(func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == "pending"
+            OutboxMessage.status == OutboxStatus.PENDING
         )
         return await self.session.scalar(query)
 
@@ -564,7 +567,7 @@ class OutboxRepository:
         query = (
             select(OutboxMessage)
             .where(
-                OutboxMessage.status == "undeliverable",
+                OutboxMessage.status == OutboxStatus.UNDELIVERABLE,
                 OutboxMessage.reported_at.is_(None),
                 # Broadcasts report their own failures on the walidata's progress line.
                 OutboxMessage.kind.not_in(("unreachable", *REQUEST_KINDS)),
@@ -579,7 +582,7 @@ class OutboxRepository:
             ReminderSend.dataset_id == dataset_id, ReminderSend.period == period
         )
         query = select(OutboxMessage).where(
-            OutboxMessage.id.in_(naming), OutboxMessage.status == "pending"
+            OutboxMessage.id.in_(naming), OutboxMessage.status == OutboxStatus.PENDING
         )
         return (await self.session.scalars(query)).all()
 
@@ -674,7 +677,7 @@ class DataRequestRepository:
             .join(DataRequest, DataRequest.id == DataRequestRecipient.request_id)
             .where(
                 DataRequestRecipient.person_id == person_id,
-                DataRequestRecipient.answer == "sent",
+                DataRequestRecipient.answer == RequestAnswer.SENT,
                 DataRequestRecipient.answer_file_id.is_(None),
                 DataRequest.status == "open",
             )
@@ -693,9 +696,9 @@ class DataRequestRepository:
         )
         counts = dict((await self.session.execute(query)).all())
         return DeliveryCounts(
-            counts.get("sent", 0),
-            counts.get("undeliverable", 0) + counts.get("cancelled", 0),
-            counts.get("pending", 0),
+            counts.get(OutboxStatus.SENT, 0),
+            counts.get(OutboxStatus.UNDELIVERABLE, 0) + counts.get(OutboxStatus.CANCELLED, 0),
+            counts.get(OutboxStatus.PENDING, 0),
         )
 
     async def failed_names(self, request_id: int) -> list[str]:
@@ -706,7 +709,7 @@ class DataRequestRepository:
             .join(OutboxMessage, OutboxMessage.id == DataRequestRecipient.outbox_id)
             .where(
                 DataRequestRecipient.request_id == request_id,
-                OutboxMessage.status.in_(("undeliverable", "cancelled")),
+                OutboxMessage.status.in_((OutboxStatus.UNDELIVERABLE, OutboxStatus.CANCELLED)),
             )
             .order_by(Person.name)
         )
@@ -736,7 +739,7 @@ class DataRequestRepository:
             DataRequestRecipient.request_id == request_id
         )
         query = select(OutboxMessage).where(
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             (OutboxMessage.id.in_(ids)) | (OutboxMessage.key.like(f"request:{request_id}:%:file")),
         )
         return (await self.session.scalars(query)).all()
