@@ -2,23 +2,25 @@
 
 It implements the methods the bot uses, records every call, queues updates for getUpdates
 (long polling included), and injects failures on demand: 429 with retry_after, 5xx,
-timeouts (a response slower than the client waits) and 403 (user blocked the bot).
+timeouts (a response slower than the client waits), 403 (user blocked the bot) and calls held
+open until the test lets them go (to stop or cancel the bot while it waits for one). The
+lifecycle, fault queues and `wait_for` come from `tests.fake_server.FakeServer`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import itertools
 import json
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fake_server import FakeServer, Fault
 
 BOT_USER = {
     "id": 7000000001,
@@ -31,6 +33,9 @@ BOT_USER = {
 }
 
 
+HANG_SECONDS = 3600.0  # a "hang" lasts until released: this is only a backstop
+
+
 @dataclass
 class Call:
     method: str
@@ -40,54 +45,42 @@ class Call:
 
 
 @dataclass
-class Fault:
-    kind: str  # "429", "500", "502", "timeout" (lost request), "403"
-    retry_after: int = 1
+class FakeBotApi(FakeServer):
+    """Fault kinds: "429", "500", "502", "timeout" (a lost request), "403", and "hang": no
+    answer until `release()` (or the fake stops), then the usual one."""
 
-
-@dataclass
-class FakeBotApi:
     tokens: set[str]
-    timeout_delay: float = 3.0
+    # A "timeout" holds the answer this long (or until the fake stops): longer than any client
+    # waits, so the client gives up, as it would on a lost request.
+    timeout_delay: float = 60.0
     send_delay: float = 0.0  # how long each send takes, so a test can interrupt mid-batch
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
     random_faults: dict[str, tuple[str, float]] = field(default_factory=dict)
     _random: random.Random = field(default_factory=lambda: random.Random(7))
     calls: list[Call] = field(default_factory=list)
     _updates: list[dict[str, Any]] = field(default_factory=list)
-    _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file_id → content
-    _runner: web.AppRunner | None = None
-    port: int = 0
+    hanging: dict[str, int] = field(default_factory=dict)  # method → calls held open now
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> None:
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+    def application(self) -> web.Application:
+        return web.Application(client_max_size=60 * 1024 * 1024)
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/_calls", self._calls)
         app.router.add_get("/file/bot{token}/documents/{file_id}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"{self.origin}/bot"
 
     # -- what tests drive ----------------------------------------------------------------------
-
-    def inject(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
-        self._faults.setdefault(method, []).extend(Fault(kind, retry_after) for _ in range(count))
 
     def push_message(
         self,
@@ -167,8 +160,9 @@ class FakeBotApi:
             }
         )
 
-    def pending_faults(self, method: str) -> int:
-        return len(self._faults.get(method, []))
+    def release(self) -> None:
+        """Let every call held open by a "hang" fault, and every later one, be answered."""
+        self._release.set()
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -181,12 +175,8 @@ class FakeBotApi:
             if c.method in sending and str(c.params.get("chat_id")) == str(chat_id)
         ]
 
-    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
-        deadline = time.monotonic() + within
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
-            await asyncio.sleep(0.02)
+    def describe_calls(self) -> str:
+        return str([c.method for c in self.calls])
 
     # -- the API ---------------------------------------------------------------------------------
 
@@ -201,10 +191,17 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         params, files = await _read_params(request)
         fault = self._next_fault(method)
+        if fault is not None and fault.kind == "hang":
+            self.hanging[method] = self.hanging.get(method, 0) + 1
+            try:
+                await self.hold(HANG_SECONDS, wake=self._release)
+            finally:
+                self.hanging[method] -= 1
+            fault = None
         if fault is not None:
             if fault.kind == "timeout":
                 # The request is lost: the client gives up first and nothing was delivered.
-                await asyncio.sleep(self.timeout_delay)
+                await self.hold(self.timeout_delay)
                 return _error(504, "Gateway Timeout")
             if fault.kind == "429":
                 return _error(
@@ -239,9 +236,9 @@ class FakeBotApi:
         )
 
     def _next_fault(self, method: str) -> Fault | None:
-        queue = self._faults.get(method)
-        if queue:
-            return queue.pop(0)
+        queued = super()._next_fault(method)
+        if queued is not None:
+            return queued
         kind, probability = self.random_faults.get(method, ("", 0.0))
         return Fault(kind) if kind and self._random.random() < probability else None
 
@@ -249,10 +246,9 @@ class FakeBotApi:
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if not self._updates and timeout > 0:
+        if not self._updates and timeout > 0 and not self.stopping:
             self._new_update.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), timeout)
+            await self.hold(timeout, wake=self._new_update)
         limit = int(params.get("limit", 100) or 100)
         return [u for u in self._updates if u["update_id"] >= offset][:limit]
 

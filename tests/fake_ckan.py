@@ -5,12 +5,12 @@ table) and implements the actions the connector uses with CKAN's envelopes, pagi
 `metadata_modified` filter of `package_search`, private packages behind a token, and errors
 shaped like the recorded ones. Tests change its data (an agency publishes, a package is
 deleted) and inject failures: 429 with Retry-After, 500/503, timeouts, dropped connections,
-answers that are not JSON, or a portal that is down altogether.
+answers that are not JSON, or a portal that is down altogether. The lifecycle, fault queues
+and `wait_for` come from `tests.fake_server.FakeServer`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import re
@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from tests.fake_server import FakeServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ckan"
 SOLR_RANGE = re.compile(r"metadata_modified:\[(\S+) TO \*\]")
@@ -35,24 +37,19 @@ def ckan_time(moment: datetime) -> str:
 
 
 @dataclass
-class Fault:
-    kind: str  # "429", "500", "503", "timeout", "drop", "not-json"
-    retry_after: int = 1
+class FakeCkan(FakeServer):
+    """Fault kinds: "429", "500", "503", "timeout", "drop", "not-json"."""
 
-
-@dataclass
-class FakeCkan:
     packages: dict[str, dict[str, Any]]  # by id; state "deleted" or absent = gone
     organizations: list[dict[str, Any]]
     tables: dict[str, list[dict[str, Any]]]  # resource id → records (without _id)
     token: str | None = None
     search: bool = True  # False: package_search is an unknown action (404)
     down: bool = False  # every request answers 503
-    timeout_delay: float = 1.0
+    # A "timeout" holds the answer this long (or until the fake stops): longer than any client
+    # waits, so the client gives up, as it would on a lost answer.
+    timeout_delay: float = 60.0
     calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    _faults: dict[str, list[Fault]] = field(default_factory=dict)
-    _runner: web.AppRunner | None = None
-    port: int = 0
 
     @classmethod
     def recorded(cls) -> FakeCkan:
@@ -75,27 +72,17 @@ class FakeCkan:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/3/action/{action}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.origin
 
     # -- what tests drive --------------------------------------------------------------------
 
-    def inject(self, action: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
-        self._faults.setdefault(action, []).extend(Fault(kind, retry_after) for _ in range(count))
+    def describe_calls(self) -> str:
+        return str([action for action, _ in self.calls])
 
     def calls_to(self, action: str) -> list[dict[str, str]]:
         return [params for name, params in self.calls if name == action]
@@ -126,9 +113,8 @@ class FakeCkan:
         self.calls.append((action, params))
         if self.down:
             return web.Response(status=503, text="Service Unavailable")
-        queue = self._faults.get(action)
-        if queue:
-            fault = queue.pop(0)
+        fault = self._next_fault(action)
+        if fault is not None:
             if fault.kind == "429":
                 return web.Response(
                     status=429,
@@ -138,7 +124,7 @@ class FakeCkan:
             if fault.kind in ("500", "503"):
                 return web.Response(status=int(fault.kind), text="<html>Internal Error</html>")
             if fault.kind == "timeout":
-                await asyncio.sleep(self.timeout_delay)
+                await self.hold(self.timeout_delay)
             if fault.kind == "drop":
                 assert request.transport is not None
                 request.transport.close()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,34 +13,8 @@ from alembic.script import ScriptDirectory
 
 from storage.db import MIGRATIONS
 
+from .cli_runner import cli_env, satudata
 from .conftest import copy_database
-
-TIMEOUT = 120
-
-
-def cli_env(database: Path | str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "SATUDATA_")) and key != "DATABASE_URL"
-    }
-    env["DATABASE_URL"] = database if isinstance(database, str) else f"sqlite:///{database}"
-    return env
-
-
-def satudata(
-    *args: str, cwd: Path, database: Path | str, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=cli_env(database),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -192,16 +164,7 @@ def test_ask_on_a_new_database_sets_it_up_first(tmp_path: Path) -> None:
 def test_invalid_setting_exits_2_with_one_line_naming_it(
     tmp_path: Path, database: Path, variable: str, value: str
 ) -> None:
-    env = cli_env(database) | {variable: value}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "IPM"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = satudata("ask", "IPM", cwd=tmp_path, env=cli_env(database, **{variable: value}))
 
     assert_one_line_error(result, variable)
     assert "rahasia" not in result.stderr  # no password in the message

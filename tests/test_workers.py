@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import random
 import signal
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
@@ -34,9 +32,9 @@ from reminders.delivery import OutboxSender
 from reminders.tick import run_tick
 from storage.models import Dataset, Indicator, Opd, OutboxMessage, Person, PersonRole
 
+from .cli_runner import STARTUP, Processes, Spawned, cli_env
 from .conftest import busiest_window
 
-ROOT = Path(__file__).resolve().parents[1]
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = datetime(2026, 11, 20, tzinfo=WIB)  # a Friday before the test's real "now"
 TOKEN = "123456:WORKERS-token-for-the-fake-bot-api"
@@ -95,31 +93,21 @@ async def registry(postgres_url: str) -> AsyncIterator[Runtime]:
 
 
 async def test_three_workers_deliver_a_day_once_within_the_limits_across_a_failover(
-    registry: Runtime, postgres_url: str, tmp_path: Path
+    registry: Runtime, postgres_url: str, tmp_path: Path, processes: Processes
 ) -> None:
-    api = await start_fake_api(tmp_path)
-    workers: dict[int, asyncio.subprocess.Process] = {}
+    api = await start_fake_api(processes, tmp_path)
+    workers: dict[int, Spawned] = {}
     try:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("TELEGRAM_") and k != "DATABASE_URL"
-        }
-        env |= {
-            "DATABASE_URL": postgres_url,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api.port}/bot",
-        }
+        env = cli_env(
+            postgres_url,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{api.port}/bot",
+        )
         for number in range(WORKERS):
-            log = (tmp_path / f"worker-{number}.log").open("wb")
-            process = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "bot.cli", "worker"),
-                cwd=tmp_path,
-                env=env,
-                stdout=log,
-                stderr=log,
+            worker = await processes.satudata(
+                "worker", cwd=tmp_path, env=env, name=f"worker-{number}"
             )
-            workers[process.pid] = process
+            workers[worker.pid] = worker
         first_leader = await wait_for_leader(registry, workers)
 
         for hour in (8, 9, 10, 11):
@@ -134,14 +122,10 @@ async def test_three_workers_deliver_a_day_once_within_the_limits_across_a_failo
         await asyncio.sleep(2)  # nothing more arrives
         calls = await api.calls()
 
-        for process in workers.values():
-            process.send_signal(signal.SIGTERM)
-        codes = [await asyncio.wait_for(p.wait(), 60) for p in workers.values()]
+        for worker in workers.values():
+            worker.send(signal.SIGTERM)
+        codes = [await worker.finish() for worker in workers.values()]
     finally:
-        for process in workers.values():
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
         await api.close()
 
     assert codes == [0] * (WORKERS - 1), "SIGTERM stops a worker cleanly"
@@ -193,7 +177,7 @@ def key_of(call: dict[str, object]) -> tuple[int, str]:
 
 
 class FakeApiProcess:
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+    def __init__(self, process: Spawned, port: int) -> None:
         self.process, self.port = process, port
         self.client = httpx.AsyncClient(timeout=30)
         self._count = 0  # sends seen at the last look
@@ -214,47 +198,45 @@ class FakeApiProcess:
 
     async def close(self) -> None:
         await self.client.aclose()
-        self.process.kill()
-        await self.process.wait()
+        await self.process.stop(signal.SIGKILL)
 
 
-async def start_fake_api(tmp_path: Path) -> FakeApiProcess:
+async def start_fake_api(processes: Processes, logs: Path) -> FakeApiProcess:
     """In a process of its own: its arrival times are not delayed by the test's work."""
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "tests.fake_bot_api", "0", TOKEN, "0.01"),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
+    api = await processes.python(
+        *("-m", "tests.fake_bot_api", "0", TOKEN, "0.01"), cwd=logs, env=cli_env(), name="api"
     )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 30)
-    return FakeApiProcess(process, int(line.split()[1]))
+    ready = await api.line(r"ready (\d+)", stdout=True)
+    return FakeApiProcess(api, int(ready[1]))
 
 
-async def wait_for_leader(runtime: Runtime, workers: dict[int, asyncio.subprocess.Process]) -> int:
+async def wait_for_leader(runtime: Runtime, workers: dict[int, Spawned]) -> int:
     """The worker holding the leadership lock, by its connection's application name."""
     query = text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'advisory' AND l.granted"
         " AND a.application_name LIKE 'satudata-background:%'"
     )
-    for _ in range(300):
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
         async with runtime.engine.connect() as conn:
             names = (await conn.scalars(query)).all()
-        assert all(p.returncode is None for p in workers.values()), "a worker failed"
+        for worker in workers.values():
+            assert worker.returncode is None, f"a worker exited:\n{worker.tail()}"
         leaders = {int(name.rsplit(":", 1)[1]) for name in names} & set(workers)
         if leaders:
             assert len(leaders) == 1, leaders
             return leaders.pop()
         await asyncio.sleep(0.2)
-    raise AssertionError("no worker became leader")
+    raise AssertionError(f"no worker became leader within {STARTUP:.0f} s")
 
 
-async def kill(process: asyncio.subprocess.Process) -> float:
+async def kill(worker: Spawned) -> float:
     """SIGKILL: no clean-up at all; returns the moment on the monotonic clock (shared by every
     process on this machine, so comparable with the fake API's arrival times)."""
-    process.send_signal(signal.SIGKILL)
+    worker.send(signal.SIGKILL)
     killed_at = time.monotonic()
-    await process.wait()
+    await worker.finish()
     return killed_at
 
 
