@@ -3,6 +3,8 @@
 Sized for a phone screen (800 px wide), labels in Indonesian number format,
 and the source printed under the plot so a forwarded picture still says where it came from.
 Uses matplotlib's object API (no pyplot global state), so charts can render concurrently.
+matplotlib is imported when a chart is drawn, not when this module is: most processes (every
+CLI command, a worker answering text) never draw one, and the import costs about a second.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from texts.formatting import number
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
 WIDTH, DPI = 8.0, 100
 PRIMARY, MUTED, HIGHLIGHT = "#1f6fb2", "#9bb7d4", "#d9822b"
@@ -47,6 +50,8 @@ class LineChart:
     decimals: int
 
     def render(self) -> bytes:
+        from matplotlib.figure import Figure  # drawn only when sent: every CLI start skips it
+
         figure = Figure(figsize=(WIDTH, 4.8), dpi=DPI)
         axes = figure.add_axes(_frame(figure, left=0.9, bottom=0.55))
         periods = sorted({period for line in self.lines for period, _ in line.points})
@@ -91,6 +96,8 @@ class BarChart:
 
     def render(self) -> bytes:
         height = min(12.0, max(3.2, 0.28 * len(self.bars) + 1.6))
+        from matplotlib.figure import Figure
+
         figure = Figure(figsize=(WIDTH, height), dpi=DPI)
         labels = [short_region(b.label) for b in self.bars]
         fontsize = 8 if len(self.bars) <= 20 else 7
@@ -140,6 +147,8 @@ def short_region(name: str) -> str:
 
 def _ticks(decimals: int) -> FuncFormatter:
     """Axis labels drop decimals that only add noise (20,00 → 20) but keep needed ones."""
+    from matplotlib.ticker import FuncFormatter
+
     return FuncFormatter(
         lambda v, _: number(v, 0) if float(v).is_integer() else number(v, min(decimals, 2))
     )
@@ -159,6 +168,8 @@ def _finish(figure: Figure, title: str, source: str) -> bytes:
     height = figure.get_size_inches()[1]
     figure.text(0.02, 1 - 0.15 / height, title, fontsize=12, fontweight="bold", ha="left", va="top")
     figure.text(0.02, 0.08 / height, source, fontsize=7, color="#555555", ha="left", va="bottom")
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
     # Unhinted glyphs draw about a quarter faster and look the same at this size.
     with rc_context({"text.hinting": "no_hinting"}):
