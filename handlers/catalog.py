@@ -37,6 +37,7 @@ LEVEL_WORDS = {
     "regencies": "kabupaten",
     "cities": "kota",
 }
+QUESTION_LEVELS = frozenset({"negara", "provinsi", "kabupaten", "kota"})
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
 
@@ -208,10 +209,18 @@ class Catalog:
                 _split(d.keywords),
             )
             for d in await uow.datasets.all()
+            # One indicator per entry: a table of several (luas panen, produksi,
+            # produktivitas) is left out until questions can say which one they mean, rather
+            # than answered with whichever column came first.
+            if len(d.indicators) == 1
         ]
+        # Down to kabupaten/kota: kecamatan and desa names are often everyday words
+        # ("Semut", "Sentul") and repeat across the country, so questions name them only
+        # once answers can ask which one is meant.
         regions = [
             (RegionEntry(r.id, r.code, r.name, r.level, r.parent_id), _split(r.aliases))
             for r in await uow.regions.all()
+            if r.level in QUESTION_LEVELS
         ]
         opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
         return cls(datasets, regions, opds)

@@ -66,14 +66,21 @@ class Base(DeclarativeBase):
 
 
 class Region(Base):
-    """A BPS region. `code` is empty where BPS codes could not be confirmed (new provinces)."""
+    """A region down to desa. Names repeat (a kecamatan and a desa "Purwodadi", many
+    "Sukorejo"), so a region is known by its codes and its parent, never by its name alone.
+
+    `code` is the BPS code (provinsi and kabupaten/kota, where it equals the Kemendagri code
+    without dots); `kemendagri_code` the dotted Kemendagri code at every level. Either is empty
+    where it could not be confirmed (Indonesia as a whole, new provinces)."""
 
     __tablename__ = "regions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str | None] = mapped_column(String(10), unique=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    level: Mapped[str] = mapped_column(String(16))  # negara, provinsi, kabupaten, kota
+    kemendagri_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    # negara, provinsi, kabupaten, kota, kecamatan, desa, kelurahan
+    level: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     aliases: Mapped[str] = mapped_column(Text, default="")  # "; "-separated everyday names
 
@@ -155,10 +162,16 @@ class Dataset(Base):
     # When the portal stopped publishing it (deleted or made private): no longer answered or
     # chased, kept with its history until it is published again.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the portal's tables looked like when last read (resource times, sizes, row counts):
+    # a table can change without the package's modification time moving.
+    tables_digest: Mapped[str | None] = mapped_column(String(64))
 
     opd: Mapped[Opd] = relationship(lazy="selectin")
     indicators: Mapped[list[Indicator]] = relationship(
-        back_populates="dataset", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="dataset",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="Indicator.position",
     )
 
 
@@ -171,16 +184,40 @@ class Indicator(Base):
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(60), default="")
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)  # the table's column order
 
     dataset: Mapped[Dataset] = relationship(back_populates="indicators")
+    categories: Mapped[list[IndicatorCategory]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IndicatorCategory.position"
+    )
+
+
+class IndicatorCategory(Base):
+    """One category an indicator is broken down by, with its label and place as published
+    ("Jenis Kelamin: Perempuan", second); observations name it by its keys."""
+
+    __tablename__ = "indicator_categories"
+    __table_args__ = (UniqueConstraint("indicator_id", "dimension", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(64))  # "jenis_kelamin"
+    dimension_label: Mapped[str] = mapped_column(String(120))  # "Jenis Kelamin"
+    key: Mapped[str] = mapped_column(String(120))  # "perempuan"
+    label: Mapped[str] = mapped_column(String(200))  # "Perempuan"
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Observation(Base):
-    """One published value; `decimals` keeps the precision it was published with."""
+    """One published value; `decimals` keeps the precision it was published with.
+
+    `categories` names the breakdown ("jenis_kelamin=perempuan;kelompok_umur=65_69", keys
+    sorted by dimension); empty is the total. A total the table did not publish but that
+    could be summed from its categories is `computed`."""
 
     __tablename__ = "observations"
     __table_args__ = (
-        UniqueConstraint("indicator_id", "region_id", "period"),
+        UniqueConstraint("indicator_id", "region_id", "period", "categories"),
         Index("ix_observations_indicator_period", "indicator_id", "period"),
     )
 
@@ -188,9 +225,11 @@ class Observation(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     period: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[str] = mapped_column(String(400), default="")
     value: Mapped[float] = mapped_column(Float)
     decimals: Mapped[int] = mapped_column(SmallInteger, default=2)
     status: Mapped[str] = mapped_column(String(24), default="final")
+    computed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditEntry(Base):
