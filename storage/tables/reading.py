@@ -15,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from storage.region_codes import bps_from_kemendagri
+
 # A category of an observation: (dimension key, value key), e.g. ("jenis_kelamin", "perempuan").
 Category = tuple[str, str]
 # The categories of one observation, sorted by dimension key; () is the total.
@@ -77,8 +79,9 @@ class Place:
 
     @property
     def bps_code(self) -> str | None:
-        """BPS and Kemendagri agree down to kabupaten/kota (35.14 = 3514), not below."""
-        return self.code.replace(".", "") if self.code.count(".") <= 1 else None
+        """BPS and Kemendagri agree down to kabupaten/kota (35.14 = 3514), not below, and not
+        in Papua."""
+        return bps_from_kemendagri(self.code)
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ class Reading:
     roles: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unread: str | None = None
+    missing: int = 0  # cells marked as not available ("-", "", "n/a"): neither zero nor errors
 
     @property
     def ok(self) -> bool:
@@ -201,3 +205,12 @@ class Reading:
     @property
     def rows_skipped(self) -> int:
         return sum(p.count for p in self.problems)
+
+
+def describe_problem(problem: Problem, table: str = "", shown: int = 3) -> str:
+    """`Tabel X: 2 sel tidak dimuat: nilai 'abc' bukan angka (baris 7 kolom C, …)`."""
+    places = ", ".join(f"baris {row} kolom {column}" for row, column in problem.examples[:shown])
+    more = ", …" if problem.count > min(shown, len(problem.examples)) else ""
+    where = f" ({places}{more})" if places else ""
+    head = f"{table}: " if table else ""
+    return f"{head}{problem.count} sel tidak dimuat: {problem.reason}{where}"
