@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         command = import_kinds.add_parser(kind, help=about)
         command.add_argument("file", type=Path)
         command.add_argument("--dry-run", action="store_true", help="check only, change nothing")
+    values = import_kinds.add_parser(
+        "data", help="a dataset's values (tables as portals publish them), all or nothing"
+    )
+    values.add_argument("file", type=Path)
+    values.add_argument("--dataset", required=True, help="the dataset's code in the registry")
+    values.add_argument("--dry-run", action="store_true", help="check only, change nothing")
     reminders = commands.add_parser("reminders", help="deadline reminders and escalations")
     reminder_actions = reminders.add_subparsers(dest="action", required=True)
     plan = reminder_actions.add_parser("plan", help="dry run: what a tick at --at would send")
@@ -95,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     ckan.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     ckan.add_argument(
         "--since", help="only packages modified since, e.g. 2026-11-01T00:00 (default: all)"
+    )
+    ckan.add_argument("--verbose", action="store_true", help="list every package's outcome")
+    ckan.add_argument(
+        "--json", action="store_true", help="print the whole report, every package, as JSON"
     )
     admin = commands.add_parser("admin", help="people, roles, invitations and the audit log")
     admin_actions = admin.add_subparsers(dest="action", required=True)
@@ -183,9 +193,14 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print("database is at the newest schema")
             return 0
         case "import":
-            code, summary = await operations.run_import(
-                settings, args.action, args.file, now, args.dry_run
-            )
+            if args.action == "data":
+                code, summary = await operations.run_value_import(
+                    settings, args.file, args.dataset, now, args.dry_run
+                )
+            else:
+                code, summary = await operations.run_import(
+                    settings, args.action, args.file, now, args.dry_run
+                )
             print(summary)
             return code
         case "reminders":
@@ -215,7 +230,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 if args.since
                 else None
             )
-            code, text = await operations.sync_ckan(settings, now, since, args.dry_run)
+            code, text = await operations.sync_ckan(
+                settings, now, since, args.dry_run, verbose=args.verbose, as_json=args.json
+            )
             print(text)
             return code
         case "admin":

@@ -21,6 +21,7 @@ from bot.wiring import (
     prepare_database,
     reminder_settings,
     send_budget,
+    wants_demo,
 )
 from domain.calendar import WorkCalendar
 from domain.telegram_limits import fit_with_file
@@ -30,9 +31,11 @@ from reports.digest import build_digest
 from reports.portal_sync import render_sync_report
 from reports.weekly_digest import DigestOutcome, run_weekly_digest
 from storage import db
-from storage.ckan.sync import PortalSyncer
 from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
+from storage.portal.sync import PortalSyncer
+from storage.region_codes import kemendagri_from_bps
 from storage.uow import UnitOfWorkFactory
+from storage.value_import import ValueImportReport, import_values
 
 
 class OperationError(Exception):
@@ -40,11 +43,14 @@ class OperationError(Exception):
 
 
 @asynccontextmanager
-async def prepared(settings: Settings, now: datetime) -> AsyncIterator[UnitOfWorkFactory]:
-    """The configured database, migrated (and seeded when empty), closed afterwards."""
+async def prepared(
+    settings: Settings, now: datetime, *, demo: bool | None = None
+) -> AsyncIterator[UnitOfWorkFactory]:
+    """The configured database, migrated (and given the demo registry when it has never held
+    anything and `demo`, by default unless a portal is configured), closed afterwards."""
     engine = db.create_engine(settings.database_url)
     try:
-        await prepare_database(engine, now)
+        await prepare_database(engine, now, demo=wants_demo(settings) if demo is None else demo)
         yield UnitOfWorkFactory(engine)
     finally:
         await engine.dispose()
@@ -66,12 +72,50 @@ async def run_import(
     settings: Settings, kind: str, path: Path, now: datetime, dry_run: bool
 ) -> tuple[int, str]:
     importer = import_datasets if kind == "daftar-data" else import_people
-    async with prepared(settings, now) as uow:
+    # An import sets up the region's own registry: the demo's would compete with it.
+    async with prepared(settings, now, demo=False) as uow:
         try:
             report = await importer(uow, path, now, dry_run=dry_run)
         except ImportFileError as error:
             raise OperationError(str(error)) from None
     return (0 if report.ok else 1), import_summary(report, dry_run)
+
+
+async def run_value_import(
+    settings: Settings, path: Path, dataset_code: str, now: datetime, dry_run: bool
+) -> tuple[int, str]:
+    home = kemendagri_from_bps(settings.region_code) or ""
+    async with prepared(settings, now, demo=False) as uow:
+        try:
+            report = await import_values(
+                uow, path, dataset_code, now, dry_run=dry_run, home_code=home
+            )
+        except ImportFileError as error:
+            raise OperationError(str(error)) from None
+    return (0 if report.ok else 1), value_import_summary(report, dry_run)
+
+
+def value_import_summary(report: ValueImportReport, dry_run: bool) -> str:
+    if report.errors:
+        lines = [f"Impor dibatalkan: {len(report.errors)} masalah, tidak ada yang diubah."]
+        lines += [f"  {message}" for message in report.errors]
+        return "\n".join(lines)
+    stats = report.stats
+    counts = f"{stats.loaded} baru, {stats.changed} diubah, {report.unchanged} tetap"
+    where = f"{report.values} nilai dari {report.tables} tabel untuk {report.dataset_title}"
+    if dry_run:
+        return (
+            f"Pemeriksaan selesai: {where} terbaca tanpa kesalahan ({counts}); "
+            "tidak ada yang diubah."
+        )
+    lines = [f"Impor selesai: {where} ({counts})."]
+    if stats.regions_added:
+        lines.append(f"  {stats.regions_added} wilayah baru dari daftar Kemendagri.")
+    if stats.period_arrived:
+        lines.append(
+            f"  Periode baru {stats.latest_period}: pengingat untuk dataset ini dihentikan."
+        )
+    return "\n".join(lines)
 
 
 def import_summary(report: ImportReport, dry_run: bool) -> str:
@@ -175,9 +219,16 @@ async def digest_run(settings: Settings, at: datetime) -> str:
 
 
 async def sync_ckan(
-    settings: Settings, now: datetime, since: datetime | None, dry_run: bool
+    settings: Settings,
+    now: datetime,
+    since: datetime | None,
+    dry_run: bool,
+    *,
+    verbose: bool = False,
+    as_json: bool = False,
 ) -> tuple[int, str]:
-    """Sync with the portal once: every package, or those modified since `since`."""
+    """Sync with the portal once: every package, or those modified since `since`. The text
+    is short unless `verbose` (every package); `as_json` gives everything."""
     if not settings.ckan_url:
         raise OperationError("CKAN_URL is not set: there is no portal to sync with")
     progress = ProgressBar("paket")
@@ -189,7 +240,15 @@ async def sync_ckan(
             )
         finally:
             progress.close()
-    text = render_sync_report(
-        report, settings.language, settings.timezone, settings.timezone_abbreviation
-    )
+    if as_json:
+        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2)
+    else:
+        text = render_sync_report(
+            report,
+            settings.language,
+            settings.timezone,
+            settings.timezone_abbreviation,
+            verbose=verbose,
+            hint=True,
+        )
     return (0 if report.ok else 1), text

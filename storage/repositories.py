@@ -191,6 +191,8 @@ class ValueRow(NamedTuple):
     status: str
 
 
+# Answers read totals: a breakdown (one age group, one sex) is never a region's figure.
+TOTAL = ""
 # The statements behind every answer, built once: plain columns, not ORM objects, since
 # answers read many values and never change them.
 VALUE_COLUMNS = (
@@ -205,11 +207,14 @@ SERIES = (
     .where(
         Observation.indicator_id == bindparam("indicator"),
         Observation.region_id == bindparam("region"),
+        Observation.categories == TOTAL,
     )
     .order_by(Observation.period)
 )
 CROSS_SECTION = select(*VALUE_COLUMNS).where(
-    Observation.indicator_id == bindparam("indicator"), Observation.period == bindparam("period")
+    Observation.indicator_id == bindparam("indicator"),
+    Observation.period == bindparam("period"),
+    Observation.categories == TOTAL,
 )
 SCHEDULE = select(
     Dataset.periodicity,
@@ -267,10 +272,10 @@ class ObservationRepository:
         return [ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)]
 
     async def periods(self, indicator_id: int) -> list[str]:
-        """Periods with at least one value, oldest first."""
+        """Periods with at least one total, oldest first."""
         query = (
             select(Observation.period)
-            .where(Observation.indicator_id == indicator_id)
+            .where(Observation.indicator_id == indicator_id, Observation.categories == TOTAL)
             .distinct()
             .order_by(Observation.period)
         )
