@@ -37,7 +37,6 @@ LEVEL_WORDS = {
     "regencies": "kabupaten",
     "cities": "kota",
 }
-QUESTION_LEVELS = frozenset({"negara", "provinsi", "kabupaten", "kota"})
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
 
@@ -214,13 +213,9 @@ class Catalog:
             # than answered with whichever column came first.
             if len(d.indicators) == 1
         ]
-        # Down to kabupaten/kota: kecamatan and desa names are often everyday words
-        # ("Semut", "Sentul") and repeat across the country, so questions name them only
-        # once answers can ask which one is meant.
         regions = [
             (RegionEntry(r.id, r.code, r.name, r.level, r.parent_id), _split(r.aliases))
             for r in await uow.regions.all()
-            if r.level in QUESTION_LEVELS
         ]
         opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
         return cls(datasets, regions, opds)
@@ -285,7 +280,7 @@ class Catalog:
 
 def base_name(region_name: str) -> str:
     """`Kabupaten Pasuruan` → `Pasuruan`: the part people type without the level word."""
-    for prefix in ("Kabupaten ", "Kota ", "Provinsi "):
+    for prefix in ("Kabupaten ", "Kota ", "Provinsi ", "Kecamatan ", "Desa ", "Kelurahan "):
         if region_name.startswith(prefix):
             return region_name[len(prefix) :]
     return region_name

@@ -10,8 +10,8 @@ from domain.engine import ReminderSettings
 from handlers.catalog import Catalog
 from handlers.messages import Incoming
 from handlers.ratelimit import RateLimiter
-from storage.ckan.sync import PortalSyncer
 from storage.models import Person
+from storage.portal.sync import PortalSyncer
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import Texts, texts
 

@@ -50,6 +50,9 @@ class FakeCkan(FakeServer):
     # waits, so the client gives up, as it would on a lost answer.
     timeout_delay: float = 60.0
     calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # Uploaded resource files at /files/{name}; a name in `moved` answers 302 to its URL.
+    files: dict[str, bytes] = field(default_factory=dict)
+    moved: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def recorded(cls) -> FakeCkan:
@@ -74,6 +77,7 @@ class FakeCkan(FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/3/action/{action}", self._handle)
+        app.router.add_get("/files/{name}", self._file)
 
     @property
     def url(self) -> str:
@@ -144,6 +148,40 @@ class FakeCkan(FakeServer):
                 status=404, text=json.dumps(f"Bad request: Action name not known: {action}")
             )
         return await handler(params, authorized)
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        """A resource's file. Faults (endpoint "files"): "stall" sends the first kilobyte and
+        holds the rest; "trickle" sends ten bytes every 50 ms; "chunked" sends the file
+        without a Content-Length."""
+        name = request.match_info["name"]
+        self.calls.append(
+            ("files", {"name": name, "authorization": request.headers.get("Authorization", "")})
+        )
+        if name in self.moved:
+            raise web.HTTPFound(self.moved[name])
+        content = self.files.get(name)
+        if content is None:
+            return web.Response(status=404, text="Not Found")
+        fault = self._next_fault("files")
+        if fault is None:
+            return web.Response(body=content, content_type="application/octet-stream")
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        await response.prepare(request)
+        try:
+            if fault.kind == "stall":
+                await response.write(content[:1024])
+                await self.hold(self.timeout_delay)
+            elif fault.kind == "trickle":
+                for offset in range(0, len(content), 10):
+                    if self.stopping:
+                        break
+                    await response.write(content[offset : offset + 10])
+                    await self.hold(0.05)
+            else:
+                await response.write(content)
+        except ConnectionResetError:
+            pass  # the client gave up, as it should
+        return response
 
     def _visible(self, authorized: bool) -> list[dict[str, Any]]:
         found = [

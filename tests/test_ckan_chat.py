@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.background import Background
 from bot.wiring import Runtime, build_runtime
 from handlers.messages import Incoming, Reply
 from storage.ckan.client import CkanClient
+from storage.ckan.source import CkanPortal
 
 from .cli_runner import cli_env, satudata_async
 from .conftest import NOW, settings_for
@@ -37,7 +39,11 @@ async def bot(demo_db: Path, portal: FakeCkan) -> AsyncIterator[Runtime]:
     runtime = await build_runtime(settings_for(demo_db, CKAN_URL=portal.url), NOW)
     syncer = runtime.dispatcher.app.portal
     assert syncer is not None
-    syncer.client_factory = lambda: CkanClient(portal.url, timeout=5, attempts=2, backoff=0.01)
+    assert isinstance(syncer.portal, CkanPortal)
+    syncer.portal = replace(
+        syncer.portal,
+        client_factory=lambda: CkanClient(portal.url, timeout=5, attempts=2, backoff=0.01),
+    )
     yield runtime
     await runtime.close()
 
@@ -46,7 +52,7 @@ def person_id(database: Path, name: str) -> int:
     with sqlite3.connect(database) as connection:
         (found,) = connection.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
     connection.close()
-    return found
+    return int(found)
 
 
 async def say(bot: Runtime, text: str, who: int | None = None) -> Reply:
@@ -63,8 +69,8 @@ async def press(bot: Runtime, data: str) -> Reply:
 async def test_a_walidata_syncs_from_chat_and_the_values_are_answered_at_once(
     bot: Runtime, demo_db: Path
 ) -> None:
-    before = await say(bot, "IPM Kecamatan Coblong 2024")
-    assert "Kecamatan Coblong" not in before.text
+    before = await say(bot, "IPM Kecamatan Pandaan 2024")
+    assert "Kecamatan Pandaan" not in before.text
 
     reply = await say(bot, "/sinkron", person_id(demo_db, "Andi Prasetyo"))
 
@@ -73,11 +79,11 @@ async def test_a_walidata_syncs_from_chat_and_the_values_are_answered_at_once(
     # The AKI table was not recorded and this portal does not serve it.
     assert "• angka-kematian-ibu: DataStore tidak terbaca (Not Found Error" in reply.text
     assert reply.data is not None and reply.data["observations_loaded"] == 36
-    question = await say(bot, "Indeks Pembangunan Manusia Kecamatan Coblong 2024")
+    question = await say(bot, "Indeks Pembangunan Manusia Kecamatan Pandaan 2024")
     # The demo registry has IPM series too: the bot asks which one, the portal's is offered.
     (choice,) = [b for row in question.buttons for b in row if b.text.endswith("(IPM)")]
     answer = await press(bot, choice.data or "")
-    assert "Kecamatan Coblong, 2024: 73,5\nNaik 0,5 poin dibanding 2023 (73,0)." in answer.text
+    assert "Kecamatan Pandaan, 2024: 73,5\nNaik 0,5 poin dibanding 2023 (73,0)." in answer.text
     assert "Sumber: 127.0.0.1: Indeks Pembangunan Manusia (IPM)" in answer.text
     question = await say(bot, "laju pertumbuhan ekonomi Kota Pasuruan triwulan III 2024")
     (choice,) = [b for row in question.buttons for b in row if b.text.endswith("Ekonomi")]

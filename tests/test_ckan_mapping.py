@@ -15,7 +15,7 @@ import pytest
 from bot.config import ConfigError, Settings
 from storage.ckan.client import ActionError, ActionUnavailable, CkanClient, PortalUnavailable
 from storage.ckan.mapping import MappingError, PortalMapping
-from storage.ckan.records import Malformed, number, parse_package, row_period
+from storage.ckan.records import Malformed, parse_package
 
 from .fake_ckan import FIXTURES, recorded
 
@@ -82,9 +82,7 @@ def test_a_portal_without_extras_gives_datasets_that_are_kept_but_not_chased() -
 def test_a_portal_file_names_only_what_differs(tmp_path: Path) -> None:
     path = tmp_path / "portal.toml"
     path.write_text(
-        '[portal]\nname = "Satu Data Kota Contoh"\n'
-        '[fields]\nopd = ["produsen_data"]\n'
-        '[datastore.tables."angka-kematian-ibu"]\nvalue = ["aki"]\n',
+        '[portal]\nname = "Satu Data Kota Contoh"\n[fields]\nopd = ["produsen_data"]\n',
         encoding="utf-8",
     )
 
@@ -93,8 +91,6 @@ def test_a_portal_file_names_only_what_differs(tmp_path: Path) -> None:
     assert mapping.name == "Satu Data Kota Contoh"
     assert mapping.fields["periodicity"] == DEFAULT.fields["periodicity"]
     assert parse_package(package(), mapping).producer == "Dinas Pendidikan"
-    assert mapping.columns_for("angka-kematian-ibu").value == ("aki",)
-    assert mapping.columns_for("angka-kematian-ibu").period == DEFAULT.columns.period
     assert mapping.digest != DEFAULT.digest
 
 
@@ -114,67 +110,6 @@ def test_a_private_package_is_never_open_to_the_public() -> None:
 def test_unusable_packages_say_why(fields: dict[str, Any], reason: str) -> None:
     with pytest.raises(Malformed, match=reason.replace("(", r"\(").replace(")", r"\)")):
         parse_package(package(**fields), DEFAULT)
-
-
-# --- periods and values as tables write them ---------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cell", "sub", "periodicity", "expected"),
-    [
-        (2019, None, "tahunan", "2019"),
-        (2019.0, None, "tahunan", "2019"),
-        ("2023-Q1", None, "triwulanan", "2023-Q1"),
-        ("2023", "Triwulan III", "triwulanan", "2023-Q3"),
-        ("TW 2 2024", None, "triwulanan", "2024-Q2"),
-        ("2023", "II", "semesteran", "2023-S2"),
-        ("2023", "Januari", "bulanan", "2023-01"),
-        ("Maret 2023", None, "bulanan", "2023-03"),
-        ("2023-03-01", None, "bulanan", "2023-03"),
-        ("2023-03-05", None, "harian", "2023-03-05"),
-        ("2024-W05", None, "mingguan", "2024-W05"),
-    ],
-)
-def test_periods_are_read_in_their_usual_spellings(
-    cell: object, sub: object, periodicity: str, expected: str
-) -> None:
-    assert row_period(cell, sub, periodicity) == expected
-
-
-@pytest.mark.parametrize(
-    ("cell", "periodicity", "reason"),
-    [
-        ("2023", "triwulanan", "periode '2023' bukan triwulanan"),
-        ("abc", "tahunan", "periode 'abc' tidak dikenali"),
-        ("", "tahunan", "periode kosong"),
-    ],
-)
-def test_periods_that_do_not_fit_are_refused(cell: str, periodicity: str, reason: str) -> None:
-    with pytest.raises(Malformed, match=reason):
-        row_period(cell, None, periodicity)
-
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        (95.2, (95.2, 1)),
-        (97, (97.0, 0)),
-        ("97", (97.0, 0)),
-        ("1.234,5", (1234.5, 1)),
-        ("1,234.5", (1234.5, 1)),
-        ("12,5", (12.5, 1)),
-    ],
-)
-def test_numbers_are_read_the_indonesian_and_the_international_way(
-    cell: object, expected: tuple[float, int]
-) -> None:
-    assert number(cell) == expected
-
-
-@pytest.mark.parametrize("cell", [None, "-", "n/a", float("nan"), True])
-def test_cells_without_a_number_are_refused(cell: object) -> None:
-    with pytest.raises(Malformed):
-        number(cell)
 
 
 # --- the client's reading of CKAN's answers -----------------------------------------------------
@@ -282,7 +217,7 @@ def test_invalid_portal_settings_are_one_clear_line(
         ('[defaults]\nperiodicity = "kadang"\n', ("defaults.periodicity", "tahunan")),
         ('[values.periodicity]\n"tiap panen" = "musiman"\n', ("tiap panen", "musiman")),
         ("[portal]\npage_size = 5000\n", ("portal.page_size", "1 to 1000")),
-        ("[datastore]\nvalue = []\n", ("value column",)),
+        ("[datastore]\nvalue = []\n", ("datastore.value", "by what they hold")),
     ],
 )
 def test_a_mapping_file_with_a_mistake_stops_start_up(

@@ -21,7 +21,7 @@ from domain.engine import ReminderSettings
 from reminders.tick import run_tick
 from storage.ckan.client import CkanClient
 from storage.ckan.mapping import PortalMapping
-from storage.ckan.sync import PortalConfig, PortalSyncer
+from storage.ckan.source import CkanPortal
 from storage.models import (
     Dataset,
     Indicator,
@@ -32,6 +32,7 @@ from storage.models import (
     PersonRole,
     Region,
 )
+from storage.portal.sync import PortalSyncer
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 from .fake_ckan import FakeCkan
@@ -39,7 +40,7 @@ from .fake_ckan import FakeCkan
 WIB = ZoneInfo("Asia/Jakarta")
 TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=WIB).astimezone(UTC)
 PUBLISHED = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)  # an upload on the portal, after sync
-KECAMATAN = ("Kecamatan Cibeunying", "Kecamatan Coblong", "Kecamatan Sukajadi")
+KECAMATAN = ("Kecamatan Bangil", "Kecamatan Pandaan", "Kecamatan Prigen")
 IPM = "indeks-pembangunan-manusia"
 APM = "angka-partisipasi-murni-sd"
 LPE = "laju-pertumbuhan-ekonomi"
@@ -69,7 +70,7 @@ def aki_rows() -> list[dict[str, Any]]:
 
 
 def resource(fake: FakeCkan, name: str) -> str:
-    return next(r["id"] for r in fake.package(name)["resources"] if r["datastore_active"])
+    return str(next(r["id"] for r in fake.package(name)["resources"] if r["datastore_active"]))
 
 
 @pytest.fixture
@@ -98,15 +99,17 @@ def syncer(
     token: str | None = None,
     mapping: PortalMapping | None = None,
 ) -> PortalSyncer:
-    config = PortalConfig(fake.url, token, mapping or PortalMapping.load(), "35")
     sleep = waits if waits is not None else Waits()
-    return PortalSyncer(
-        uow,
-        config,
+    portal = CkanPortal(
+        fake.url,
+        token,
+        mapping or PortalMapping.load(),
+        "35",
         client_factory=lambda: CkanClient(
             fake.url, token, timeout=3, attempts=4, backoff=0.01, sleep=sleep
         ),
     )
+    return PortalSyncer(uow, portal)
 
 
 async def registry(uow: UnitOfWorkFactory) -> dict[str, Any]:
@@ -190,7 +193,7 @@ async def test_first_sync_brings_the_portals_agencies_datasets_and_values(
     assert after["datasets"][AKI][1:4] == ("dinkes", "tahunan", "2023")
     apm = await values(loaded, APM)
     assert len(apm) == 10  # the ten recorded DataStore rows
-    assert apm[("Kecamatan Coblong", "2021")] == 96.3
+    assert apm[("Kecamatan Pandaan", "2021")] == 96.3
     lpe = await values(loaded, LPE)
     assert lpe[("Kabupaten Pasuruan", "2024-Q3")] == 4.3  # "4,3" written the Indonesian way
     assert lpe[("Kota Pasuruan", "2024-Q1")] == 5.1
@@ -213,7 +216,7 @@ async def test_a_dry_run_reports_the_same_and_changes_nothing(
     assert await registry(loaded) == before
 
 
-# --- re-syncs cost one request per page --------------------------------------------------------
+# --- re-syncs cost one request per page, and a row count per table when full ---------------
 
 
 async def test_an_unchanged_resync_makes_one_request_per_page_of_search(
@@ -227,10 +230,12 @@ async def test_an_unchanged_resync_makes_one_request_per_page_of_search(
 
     full = await sync.run(TUESDAY + timedelta(hours=1), full=True)
     pages = len(portal.calls_to("package_search"))
+    counts = portal.calls_to("datastore_search")  # the full sync asks each table its row count
     incremental = await sync.run(TUESDAY + timedelta(hours=2))
 
     assert pages == 2  # four packages, two per page
-    assert full.requests == pages
+    assert len(counts) == 4 and {c["limit"] for c in counts} == {"0"}
+    assert full.requests == pages + len(counts)
     assert (full.datasets_unchanged, full.datasets_changed, len(full.datasets_new)) == (4, 0, 0)
     assert incremental.mode == "incremental"
     assert incremental.requests == 1
@@ -284,7 +289,7 @@ async def test_a_new_period_on_the_portal_stops_the_reminders_and_thanks_the_lia
     assert [(m.person_id, "Indeks Pembangunan Manusia (IPM)" in m.text) for m in thanks] == [
         (liaison.id, True)
     ]
-    assert (await values(loaded, IPM))[("Kecamatan Coblong", "2025")] == 74.0
+    assert (await values(loaded, IPM))[("Kecamatan Pandaan", "2025")] == 74.0
 
 
 async def test_corrected_values_replace_the_old_ones_and_withdrawn_rows_go(
@@ -300,8 +305,8 @@ async def test_corrected_values_replace_the_old_ones_and_withdrawn_rows_go(
 
     assert report.datasets_changed == 1 and report.observations_removed == 1
     assert await values(loaded, AKI) == {
-        ("Kecamatan Cibeunying", "2023"): 88.5,
-        ("Kecamatan Coblong", "2023"): 91.0,
+        ("Kecamatan Bangil", "2023"): 88.5,
+        ("Kecamatan Pandaan", "2023"): 91.0,
     }
 
 
@@ -417,8 +422,8 @@ async def test_malformed_records_are_skipped_with_their_reason(
     portal.add_package(no_org)
     portal.tables[resource(portal, IPM)] = [
         *ipm_rows(range(2019, 2021)),
-        {"tahun": 2021, "wilayah": "Kecamatan Coblong", "nilai": "n/a"},
-        {"tahun": "", "wilayah": "Kecamatan Coblong", "nilai": 71},
+        {"tahun": 2021, "wilayah": "Kecamatan Pandaan", "nilai": "n/a"},
+        {"tahun": "", "wilayah": "Kecamatan Pandaan", "nilai": 71},
         {"tahun": 2021, "wilayah": "", "nilai": 71},
         {"tahun": 2021, "wilayah": "3599", "nilai": 71},
     ]
@@ -431,11 +436,17 @@ async def test_malformed_records_are_skipped_with_their_reason(
     assert "bukan tanggal dan jam" in reasons["waktu-rusak"]
     assert reasons["tanpa-id"] == "paket tanpa id"
     assert reasons["tanpa-opd"] == "tanpa organisasi (OPD produsen)"
-    skipped_rows, unknown_region = [why for name, why in report.skipped if name == IPM]
-    assert skipped_rows.startswith("3 baris dilewati: ")
-    for reason in ("nilai 'n/a' bukan angka (1)", "periode kosong (1)", "wilayah kosong (1)"):
-        assert reason in skipped_rows
-    assert unknown_region == "1 baris tidak dimuat: kode wilayah '3599' tidak dikenal (1)"
+    # Each cell that cannot be loaded is named by row and column; "n/a" is a missing value,
+    # left out without a word and without a number made up for it.
+    table = "Data Indeks Pembangunan Manusia (IPM)"
+    assert [why for name, why in report.skipped if name == IPM] == [
+        f"{table}: 1 sel tidak dimuat: tahun kosong (baris 8 kolom tahun)",
+        f"{table}: 1 sel tidak dimuat: kecamatan kosong (baris 9 kolom wilayah)",
+        f"{table}: 1 sel tidak dimuat: kode wilayah '3599' tidak ada di daftar Kemendagri"
+        " (baris 10 kolom wilayah)",
+    ]
+    ipm = await values(loaded, IPM)
+    assert len(ipm) == 6 and ("Kecamatan Pandaan", "2021") not in ipm
     assert (await dataset(loaded, IPM)).latest_period == "2020"
 
 

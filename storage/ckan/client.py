@@ -16,15 +16,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from storage.portal.source import PortalUnavailable
+
+__all__ = ["ActionError", "ActionUnavailable", "CkanClient", "PortalUnavailable", "solr_time"]
+
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0  # a portal asking for more than 5 minutes is treated as down
-
-
-class PortalUnavailable(Exception):
-    """The portal could not be reached or kept failing: nothing it said can be trusted."""
 
 
 class ActionUnavailable(Exception):
@@ -175,6 +176,14 @@ class CkanClient:
             raise PortalUnavailable("package_show: jawaban tidak sesuai format CKAN")
         return result
 
+    async def datastore_total(self, resource_id: str) -> int:
+        """How many rows the DataStore table holds, without reading any."""
+        result = await self.action("datastore_search", resource_id=resource_id, limit=0)
+        total = result.get("total") if isinstance(result, dict) else None
+        if not isinstance(total, int):
+            raise ActionError("Malformed", "datastore_search: jawaban tanpa total")
+        return total
+
     async def datastore_pages(
         self, resource_id: str, page_size: int
     ) -> AsyncIterator[tuple[list[dict[str, Any]], list[str]]]:
@@ -197,6 +206,54 @@ class CkanClient:
             total = result.get("total")
             if len(records) < page_size or (isinstance(total, int) and offset >= total):
                 return
+
+    async def download(self, url: str, *, max_bytes: int, time_limit: float) -> bytes:
+        """The file behind a resource's URL (a CSV or XLSX without a DataStore table).
+
+        A resource file is whatever an agency uploaded or linked: it can be huge, slow or
+        gone. Only http(s) is fetched, redirects included; reading stops past `max_bytes`
+        (declared or received, counted after decompression) and after `time_limit` seconds in
+        all, since a server trickling bytes never trips a per-read timeout. The portal's
+        token goes only to the portal's own address. Every failure concerns this one file,
+        not the portal, so it is an `ActionError` of kind "Unduhan gagal" whose message says
+        why: the sync skips the resource with that reason and reads it again next time.
+        """
+        kind = "Unduhan gagal"
+        address = urlsplit(url)
+        if address.scheme not in ("http", "https") or not address.netloc:
+            raise ActionError(kind, f"alamat berkas bukan http/https ({url[:100]!r})")
+        portal = urlsplit(self.base_url)
+        own = (address.scheme, address.netloc) == (portal.scheme, portal.netloc)
+        headers = {"Authorization": self.token} if self.token and own else {}
+        limit = f"{max_bytes:,} byte".replace(",", ".")
+        too_big = (
+            f"berkas lebih besar dari {limit} (batas unduhan): unduh berkasnya sendiri, lalu "
+            "impor dengan `satudata import data`"
+        )
+        received = bytearray()
+        self.requests += 1
+        try:
+            async with (
+                asyncio.timeout(time_limit),
+                self.http.stream("GET", url, headers=headers, follow_redirects=True) as response,
+            ):
+                if response.status_code != 200:
+                    raise ActionError(kind, f"HTTP {response.status_code} untuk {url[:200]}")
+                declared = response.headers.get("Content-Length", "")
+                encoded = "Content-Encoding" in response.headers  # then the length is compressed
+                if declared.isdigit() and int(declared) > max_bytes and not encoded:
+                    raise ActionError(kind, too_big)
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) > max_bytes:
+                        raise ActionError(kind, too_big)
+        except (TimeoutError, httpx.TimeoutException):
+            raise ActionError(
+                kind, f"berkas tidak selesai diunduh dalam {time_limit:g} detik (batas waktu)"
+            ) from None
+        except httpx.HTTPError as error:
+            raise ActionError(kind, f"koneksi gagal ({error.__class__.__name__})") from None
+        return bytes(received)
 
 
 def solr_time(moment: datetime) -> str:

@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 from domain.terms import Classification, Periodicity
 
 DEFAULT_MAPPING = Path(__file__).with_name("default_mapping.toml")
+MB = 1024 * 1024
 # What a package says when the mapping finds no word for it: no schedule to chase, and open
 # (a private package is made restricted by the sync whatever its words say).
 DEFAULTS = {"periodicity": Periodicity.SEWAKTU_WAKTU, "classification": Classification.TERBUKA}
 FIELDS = ("periodicity", "classification", "unit", "latest_period", "opd")
-COLUMNS = ("region", "period", "subperiod", "value")
 
 Word = TypeVar("Word", bound=StrEnum)  # one of the vocabularies of domain.terms
 
@@ -36,24 +36,6 @@ def key(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Columns:
-    """DataStore column names to try, in order, for each meaning."""
-
-    region: tuple[str, ...]
-    period: tuple[str, ...]
-    subperiod: tuple[str, ...]
-    value: tuple[str, ...]
-
-    def pick(self, fields: list[str]) -> dict[str, str | None]:
-        """meaning → the table's actual column (None when the table has none of the names)."""
-        present = {key(f): f for f in fields}
-        return {
-            meaning: next((present[n] for n in getattr(self, meaning) if n in present), None)
-            for meaning in COLUMNS
-        }
-
-
-@dataclass(frozen=True)
 class PortalMapping:
     name: str
     page_size: int
@@ -64,10 +46,12 @@ class PortalMapping:
     default_classification: Classification
     periodicity_words: dict[str, Periodicity]
     classification_words: dict[str, Classification]
-    columns: Columns
-    table_columns: dict[str, Columns]
-    create_regions: bool
     digest: str = field(default="")
+    count_rows: bool = True  # on the full sync, ask each DataStore table its row count
+    read_files: bool = True
+    file_formats: tuple[str, ...] = ("csv", "xlsx")
+    max_file_bytes: int = 20 * MB
+    file_timeout: float = 60.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> PortalMapping:
@@ -90,11 +74,12 @@ class PortalMapping:
         defaults = _table(data, "defaults")
         values = _table(data, "values")
         datastore = _table(data, "datastore")
-        columns = _columns(datastore, "datastore", None)
-        tables = {
-            name: _columns(spec, f"datastore.tables.{name}", columns)
-            for name, spec in _table(datastore, "tables").items()
-        }
+        for name in set(datastore) - {"count_rows"}:
+            raise MappingError(
+                f"datastore.{name} is no longer used: table columns are recognised by what they "
+                "hold (regions, periods, categories, values); remove it"
+            )
+        files = _table(data, "files")
         periodicity_words = _words(values, "periodicity", Periodicity)
         classification_words = _words(values, "classification", Classification)
         return cls(
@@ -107,20 +92,23 @@ class PortalMapping:
             default_classification=_choice(defaults, "classification", Classification),
             periodicity_words=periodicity_words,
             classification_words=classification_words,
-            columns=columns,
-            table_columns=tables,
-            create_regions=bool(datastore.get("create_regions", True)),
             digest=digest,
+            count_rows=_flag(datastore, "count_rows", "datastore"),
+            read_files=_flag(files, "read", "files"),
+            file_formats=tuple(f.strip(".") for f in _names(files, "formats", "files")),
+            max_file_bytes=_int(files, "max_megabytes", 20, 1, 500, "files") * MB,
+            file_timeout=float(_int(files, "timeout_seconds", 60, 1, 600, "files")),
         )
-
-    def columns_for(self, package_name: str) -> Columns:
-        return self.table_columns.get(package_name, self.columns)
 
     def value(self, package: dict[str, Any], meaning: str) -> str | None:
         """The first non-empty package field or `extras` value named for `meaning`."""
+        return next(iter(self.values(package, meaning)), None)
+
+    def values(self, package: dict[str, Any], meaning: str) -> list[str]:
+        """Every non-empty package field or `extras` value named for `meaning`, in order."""
         names = self.fields[meaning]
         if not names:
-            return None
+            return []
         found: dict[str, str] = {}
         extras = package.get("extras")
         for extra in extras if isinstance(extras, list) else []:
@@ -129,7 +117,7 @@ class PortalMapping:
         for name, value in package.items():
             if isinstance(name, str) and name != "extras":
                 found.setdefault(key(name), _plain(value))
-        return next((found[n] for n in names if found.get(n)), None)
+        return [found[n] for n in names if found.get(n)]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -169,20 +157,6 @@ def _names(data: dict[str, Any], name: str, section: str) -> tuple[str, ...]:
     return tuple(key(v) for v in value)
 
 
-def _columns(data: dict[str, Any], section: str, inherit: Columns | None) -> Columns:
-    if not isinstance(data, dict):
-        raise MappingError(f"[{section}] must be a table")
-    names = {
-        meaning: _names(data, meaning, section)
-        if meaning in data or inherit is None
-        else getattr(inherit, meaning)
-        for meaning in COLUMNS
-    }
-    if not names["period"] or not names["value"]:
-        raise MappingError(f"{section} needs at least one period and one value column")
-    return Columns(**names)
-
-
 def _words(values: dict[str, Any], name: str, vocabulary: type[Word]) -> dict[str, Word]:
     words = _table(values, name)
     for word, meaning in words.items():
@@ -210,8 +184,17 @@ def _text(data: dict[str, Any], name: str, default: str) -> str:
     return value.strip()
 
 
-def _int(data: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+def _int(
+    data: dict[str, Any], name: str, default: int, low: int, high: int, section: str = "portal"
+) -> int:
     value = data.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise MappingError(f"portal.{name} must be a whole number from {low} to {high}")
+        raise MappingError(f"{section}.{name} must be a whole number from {low} to {high}")
+    return value
+
+
+def _flag(data: dict[str, Any], name: str, section: str) -> bool:
+    value = data.get(name, True)
+    if not isinstance(value, bool):
+        raise MappingError(f"{section}.{name} must be true or false")
     return value

@@ -1,4 +1,4 @@
-"""Reading portal records into registry terms, refusing what cannot be trusted.
+"""Reading CKAN records into registry terms, refusing what cannot be trusted.
 
 Every function either returns clean values or raises `Malformed` with a reason a walidata can
 act on; the sync skips that record, reports the reason, and carries on.
@@ -6,84 +6,28 @@ act on; the sync skips that record, reports the reason, and carries on.
 
 from __future__ import annotations
 
-import contextlib
-import math
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from datetime import UTC, datetime
 from typing import Any
 
-from domain.periods import parse_period
 from domain.terms import Classification, Periodicity
 from storage.ckan.mapping import PortalMapping, Word
+from storage.portal.digest import listing_digest
+from storage.portal.opd_names import is_agency_name, name_words
+from storage.portal.source import OrganizationRecord, PackageRecord, Resource
+from storage.tables.periods import YEAR, PeriodError, cell_period
 
-YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d|2100)(?!\d)")
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("januari", "january", "jan"),
-            ("februari", "february", "feb", "pebruari"),
-            ("maret", "march", "mar"),
-            ("april", "apr"),
-            ("mei", "may"),
-            ("juni", "june", "jun"),
-            ("juli", "july", "jul"),
-            ("agustus", "august", "agu", "agt", "aug"),
-            ("september", "sep", "sept"),
-            ("oktober", "october", "okt", "oct"),
-            ("november", "nov", "nopember"),
-            ("desember", "december", "des", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-SUB_WORDS = re.compile(r"\b(?:triwulan|tw|kuartal|quarter|q|semester|smt|s|bulan|month|minggu|w)\b")
 MAX_TITLE = 300
-PLAIN = (str, int, float, type(None))  # cells that can be remembered
 MAX_CODE = 64
-# Periodicities whose period is a year: a range of years means its last.
+# The resource fields that change when a file or table is replaced or its rows reloaded.
+DIGESTED = ("id", "state", "datastore_active", "last_modified", "size", "hash", "url", "format")
+
+# Periodicities whose period is a year: a range of years in the metadata means its last.
 YEARLY = (Periodicity.TAHUNAN, Periodicity.SEWAKTU_WAKTU)
-# The sub-year periodicities: how many of their periods a year has.
-PERIODS_A_YEAR: dict[str, int] = {
-    Periodicity.SEMESTERAN: 2,
-    Periodicity.TRIWULANAN: 4,
-    Periodicity.BULANAN: 12,
-    Periodicity.MINGGUAN: 53,
-}
 
 
 class Malformed(ValueError):
     """A record the sync cannot use; the message is the reason shown in the report."""
-
-
-@dataclass(frozen=True)
-class OrganizationRecord:
-    id: str
-    name: str
-    title: str
-
-
-@dataclass(frozen=True)
-class PackageRecord:
-    id: str
-    name: str
-    title: str
-    notes: str
-    modified: datetime
-    private: bool
-    organization: OrganizationRecord | None
-    producer: str | None  # the OPD named in the metadata, when the mapping says where
-    periodicity: Periodicity
-    classification: Classification
-    unit: str
-    latest_period: str | None
-    keywords: tuple[str, ...]
-    tables: tuple[str, ...]  # resource ids with a DataStore table
-    warnings: tuple[str, ...] = field(default=())
 
 
 def package_head(raw: Any) -> tuple[str, datetime]:
@@ -126,7 +70,7 @@ def parse_package(raw: dict[str, Any], mapping: PortalMapping) -> PackageRecord:
     if private and classification is Classification.TERBUKA:
         classification = Classification.TERBATAS  # a private package is never shown to the public
     organization = _organization(raw.get("organization"))
-    producer = mapping.value(raw, "opd")
+    producer = _producer(mapping.values(raw, "opd"), warnings)
     if organization is None and producer is None:
         raise Malformed("tanpa organisasi (OPD produsen)")
     latest_text = mapping.value(raw, "latest_period")
@@ -145,8 +89,20 @@ def parse_package(raw: dict[str, Any], mapping: PortalMapping) -> PackageRecord:
         unit=_unit(mapping.value(raw, "unit") or ""),
         latest_period=latest_in_metadata(latest_text, periodicity) if latest_text else None,
         keywords=_tags(raw.get("tags")),
-        tables=_tables(raw.get("resources")),
+        tables=datastore_tables(raw.get("resources")),
         warnings=tuple(warnings),
+        resources=_resources(raw.get("resources")),
+        digest=resources_digest(raw),
+    )
+
+
+def resources_digest(raw: dict[str, Any]) -> str:
+    """What the listing shows of a package's resources (storage.portal.digest)."""
+    resources = raw.get("resources")
+    return listing_digest(
+        [resource.get(key) for key in DIGESTED]
+        for resource in (resources if isinstance(resources, list) else [])
+        if isinstance(resource, dict)
     )
 
 
@@ -175,7 +131,20 @@ def _organization(raw: Any) -> OrganizationRecord | None:
     if not isinstance(org_id, str) or not isinstance(name, str) or not org_id or not name:
         return None
     title = raw.get("title") or raw.get("display_name") or name
-    return OrganizationRecord(org_id, name, str(title).strip()[:200])
+    description = raw.get("description")
+    description = description.strip()[:300] if isinstance(description, str) else ""
+    return OrganizationRecord(org_id, name, str(title).strip()[:200], description)
+
+
+def _producer(names: list[str], warnings: list[str]) -> str | None:
+    """The first name that reads as an agency's ("Badan Pengelolaan Keuangan dan Aset
+    Daerah", "Dinkes"), not a unit inside one ("Bidang SD", a common `author`)."""
+    for name in names:
+        words, _ = name_words(name)
+        if is_agency_name(name) or len(words) == 1:
+            return name[:200]
+        warnings.append(f"produsen {name[:60]!r} bukan nama OPD; tidak dipakai")
+    return None
 
 
 def _word(
@@ -205,7 +174,8 @@ def _tags(raw: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _tables(raw: Any) -> tuple[str, ...]:
+def datastore_tables(raw: Any) -> tuple[str, ...]:
+    """The ids of the active resources whose rows are in the DataStore."""
     return tuple(
         resource["id"]
         for resource in (raw if isinstance(raw, list) else [])
@@ -216,7 +186,25 @@ def _tables(raw: Any) -> tuple[str, ...]:
     )
 
 
-# -- periods ------------------------------------------------------------------------------------
+def _resources(raw: Any) -> tuple[Resource, ...]:
+    found = []
+    for resource in raw if isinstance(raw, list) else []:
+        if not isinstance(resource, dict) or resource.get("state", "active") != "active":
+            continue
+        resource_id, url = resource.get("id"), resource.get("url")
+        if not isinstance(resource_id, str) or not resource_id:
+            continue
+        name = resource.get("name")
+        found.append(
+            Resource(
+                id=resource_id,
+                name=name.strip()[:200] if isinstance(name, str) and name.strip() else resource_id,
+                url=url.strip() if isinstance(url, str) else "",
+                format=str(resource.get("format") or "").strip(),
+                datastore=resource.get("datastore_active") is True,
+            )
+        )
+    return tuple(found)
 
 
 def latest_in_metadata(text: str, periodicity: str) -> str | None:
@@ -225,116 +213,6 @@ def latest_in_metadata(text: str, periodicity: str) -> str | None:
     if periodicity in YEARLY and years:
         return str(max(years))
     try:
-        return row_period(text, None, periodicity)
-    except Malformed:
+        return cell_period(text, None, periodicity)
+    except PeriodError:
         return None
-
-
-def row_period(cell: Any, sub_cell: Any, periodicity: str) -> str:
-    """The canonical period of a DataStore row: `2023`, `2023-Q1`, `2023-07`, ...
-
-    A table repeats a few period cells over many rows: those are read once."""
-    if isinstance(cell, PLAIN) and isinstance(sub_cell, PLAIN):
-        return _cached_period(cell, sub_cell, periodicity)
-    return _period(cell, sub_cell, periodicity)
-
-
-@lru_cache(maxsize=4096)
-def _cached_period(cell: Any, sub_cell: Any, periodicity: str) -> str:
-    return _period(cell, sub_cell, periodicity)
-
-
-def _period(cell: Any, sub_cell: Any, periodicity: str) -> str:
-    main, sub = _cell_text(cell), _cell_text(sub_cell)
-    text = f"{main} {sub}".strip()
-    if not text:
-        raise Malformed("periode kosong")
-    code = None
-    if not sub and not re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", main):
-        with contextlib.suppress(ValueError):
-            code = parse_period(main).code
-    if code is None:
-        code = _loose_period(text, periodicity)
-    kind = parse_period(code).kind
-    if periodicity != Periodicity.SEWAKTU_WAKTU and kind != periodicity:
-        raise Malformed(f"periode {text!r} bukan {periodicity}")
-    return code
-
-
-def _loose_period(text: str, periodicity: str) -> str:
-    lowered = text.lower()
-    if periodicity == Periodicity.HARIAN or re.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[ T].*)?", lowered):
-        try:
-            day = date.fromisoformat(lowered[:10])
-        except ValueError:
-            raise Malformed(f"periode {text!r} tidak dikenali") from None
-        if periodicity == Periodicity.BULANAN:
-            return f"{day.year}-{day.month:02d}"
-        if periodicity == Periodicity.MINGGUAN:
-            year, week, _ = day.isocalendar()
-            return f"{year}-W{week:02d}"
-        return day.isoformat()
-    years = YEAR.findall(lowered)
-    if len(years) != 1:
-        raise Malformed(f"periode {text!r} tidak dikenali")
-    year = int(years[0])
-    rest = SUB_WORDS.sub(" ", YEAR.sub(" ", lowered)).replace("-", " ").split()
-    if periodicity in YEARLY and not rest:
-        return str(year)
-    number = _sub_number(rest)
-    limit = PERIODS_A_YEAR.get(periodicity)
-    if limit is None or number is None or not 1 <= number <= limit:
-        raise Malformed(f"periode {text!r} tidak dikenali")
-    match periodicity:
-        case Periodicity.SEMESTERAN:
-            return f"{year}-S{number}"
-        case Periodicity.TRIWULANAN:
-            return f"{year}-Q{number}"
-        case Periodicity.BULANAN:
-            return f"{year}-{number:02d}"
-    return f"{year}-W{number:02d}"
-
-
-def _sub_number(words: list[str]) -> int | None:
-    if len(words) != 1:
-        return None
-    word = words[0].strip(".")
-    if word.isdigit():
-        return int(word)
-    return ROMAN.get(word) or MONTHS.get(word)
-
-
-def _cell_text(cell: Any) -> str:
-    if cell is None or isinstance(cell, bool):
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # 2023.0 from a numeric column is the year 2023
-    text = str(cell).strip()
-    return text[:-2] if re.fullmatch(r"\d{4}\.0", text) else text
-
-
-# -- values -------------------------------------------------------------------------------------
-
-
-def number(cell: Any) -> tuple[float, int]:
-    """(value, decimals as published). Accepts JSON numbers and text in either the Indonesian
-    (1.234,5) or the international (1234.5) way of writing."""
-    if isinstance(cell, bool) or cell is None:
-        raise Malformed("nilai kosong")
-    if isinstance(cell, int):
-        return float(cell), 0
-    if isinstance(cell, float):
-        if not math.isfinite(cell):
-            raise Malformed("nilai bukan angka terhingga")
-        text = repr(cell)
-        return cell, 0 if "e" in text else len(text.partition(".")[2])
-    text = str(cell).strip().replace(" ", "")
-    if text in ("", "-", "–", "..."):
-        raise Malformed("nilai kosong")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text) or re.fullmatch(r"-?\d+,\d+", text):
-        text = text.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
-        text = text.replace(",", "")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        raise Malformed(f"nilai {str(cell)[:30]!r} bukan angka")
-    return float(text), len(text.partition(".")[2])

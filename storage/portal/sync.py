@@ -1,8 +1,9 @@
-"""One sync with the region's CKAN portal: read it, then apply it in one transaction.
+"""One sync with the region's data portal: read it, then apply it in one transaction.
 
 Which packages are read: `since` (incremental, from a time), `full` (every package, which is
 also how deletions and withdrawals are noticed), or by default incremental from the newest
-modification seen, with a full sync once a day and whenever the mapping changed.
+modification seen, with a full sync once a day and whenever the mapping changed. The portal
+itself is read through its `RegistrySource` (storage.portal.source).
 
 A portal that cannot be read leaves the registry as it was; the walidata are told once per
 outage (the outbox key names the outage's start) and once when it is over.
@@ -12,56 +13,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 
 from domain.terms import OutboxKind, Role
-from storage.ckan.apply import Applier
-from storage.ckan.client import CkanClient, PortalUnavailable
-from storage.ckan.fetch import Fetcher, Known, KnownPackage, Progress
-from storage.ckan.mapping import PortalMapping
-from storage.ckan.report import SyncReport
 from storage.models import Dataset, Opd, OutboxMessage, PortalSync
+from storage.portal.apply import Applier
+from storage.portal.report import SyncReport
+from storage.portal.snapshot import Collector, Progress
+from storage.portal.source import Known, KnownPackage, Portal, PortalUnavailable
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts.i18n import texts
 
 FULL_SYNC_EVERY = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class PortalConfig:
-    url: str
-    token: str | None
-    mapping: PortalMapping
-    home_region_code: str  # where values of tables without a region column belong
-
-    @property
-    def digest(self) -> str:
-        """What the registry was synced with: another mapping, or a token that shows private
-        packages, means every package is read again."""
-        return f"{self.mapping.digest[:56]}:{'token' if self.token else 'anon'}"
-
-    @property
-    def name(self) -> str:
-        return self.mapping.name or urlparse(self.url).hostname or self.url
-
-
 class PortalSyncer:
     """Runs syncs one at a time (the hourly job and /sinkron share one instance)."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        config: PortalConfig,
-        client_factory: Callable[[], CkanClient] | None = None,
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, portal: Portal) -> None:
         self.uow = uow
-        self.config = config
-        self.client_factory = client_factory or (lambda: CkanClient(config.url, config.token))
+        self.portal = portal
         self._lock = asyncio.Lock()
 
     @property
@@ -92,9 +65,9 @@ class PortalSyncer:
         progress: Progress | None,
     ) -> SyncReport:
         async with self.uow() as uow:
-            state = await _state(uow, self.config.url)
+            state = await _state(uow, self.portal.url)
             known = await _known(uow)
-        remap = state is not None and state.mapping_digest != self.config.digest
+        remap = state is not None and state.mapping_digest != self.portal.digest
         if since is None and not full:
             full = (
                 state is None
@@ -105,12 +78,12 @@ class PortalSyncer:
             )
             since = None if full else state.high_water  # type: ignore[union-attr]
         report = SyncReport(
-            self.config.url, "full" if since is None else "incremental", since, dry_run
+            self.portal.url, "full" if since is None else "incremental", since, dry_run
         )
-        client = self.client_factory()
+        source = self.portal.open()
         try:
-            snapshot = await Fetcher(client, self.config.mapping, known, report, progress).read(
-                since, remap=remap and since is None
+            snapshot = await Collector(source, self.portal, known, report, progress).read(
+                since, reread=remap and since is None
             )
         except PortalUnavailable as error:
             report.error = str(error)
@@ -118,29 +91,21 @@ class PortalSyncer:
                 await self._outage(now, str(error), report)
             return report
         finally:
-            report.requests = client.requests
-            await client.close()
+            report.requests = source.requests
+            await source.close()
         async with self.uow() as uow:
-            applier = Applier(
-                uow,
-                self.config.mapping,
-                self.config.name,
-                self.config.home_region_code,
-                now,
-                report,
-            )
-            await applier.apply(snapshot)
-            state = await _state(uow, self.config.url) or _new_state(uow, self.config.url)
+            await Applier(uow, self.portal, now, report).apply(snapshot)
+            state = await _state(uow, self.portal.url) or _new_state(uow, self.portal.url)
             state.last_success_at = now
             if since is None:
                 state.last_full_at = now
-                state.mapping_digest = self.config.digest
+                state.mapping_digest = self.portal.digest
             if snapshot.high_water and (
                 state.high_water is None or snapshot.high_water > state.high_water
             ):
                 state.high_water = snapshot.high_water
             if state.outage_since is not None:
-                await _tell_walidata(uow, state, "portal_back", now, report, portal=self.config.url)
+                await _tell_walidata(uow, state, "portal_back", now, report, portal=self.portal.url)
                 state.outage_since, state.last_error = None, ""
             if not dry_run:
                 await uow.commit()
@@ -148,13 +113,13 @@ class PortalSyncer:
 
     async def _outage(self, now: datetime, error: str, report: SyncReport) -> None:
         async with self.uow() as uow:
-            state = await _state(uow, self.config.url) or _new_state(uow, self.config.url)
+            state = await _state(uow, self.portal.url) or _new_state(uow, self.portal.url)
             state.last_error = error[:2000]
             if state.outage_since is None:
                 state.outage_since = now
                 await uow.session.flush()
                 await _tell_walidata(
-                    uow, state, "portal_down", now, report, portal=self.config.url, error=error
+                    uow, state, "portal_down", now, report, portal=self.portal.url, error=error
                 )
             await uow.commit()
 
@@ -170,13 +135,12 @@ def _new_state(uow: UnitOfWork, portal: str) -> PortalSync:
 
 
 async def _known(uow: UnitOfWork) -> Known:
+    query = select(
+        Dataset.external_id, Dataset.portal_modified, Dataset.withdrawn_at, Dataset.tables_digest
+    ).where(Dataset.external_id.is_not(None))
     packages = {
-        external_id: KnownPackage(modified, withdrawn is not None)
-        for external_id, modified, withdrawn in await uow.session.execute(
-            select(Dataset.external_id, Dataset.portal_modified, Dataset.withdrawn_at).where(
-                Dataset.external_id.is_not(None)
-            )
-        )
+        external_id: KnownPackage(modified, withdrawn is not None, digest)
+        for external_id, modified, withdrawn, digest in await uow.session.execute(query)
     }
     organizations = frozenset(
         await uow.session.scalars(select(Opd.external_id).where(Opd.external_id.is_not(None)))
