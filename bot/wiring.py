@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -19,11 +20,12 @@ from reminders.send_budget import LocalBudget, SendBudget
 from reports.digest import DigestPlace
 from storage import db
 from storage.ckan.mapping import PortalMapping
-from storage.ckan.sync import PortalConfig, PortalSyncer
+from storage.ckan.source import CkanPortal
 from storage.demo import load_demo
-from storage.models import Person
+from storage.models import Person, PortalSync
+from storage.portal.sync import PortalSyncer
 from storage.send_ledger import PostgresBudget
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +43,38 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def prepare_database(engine: AsyncEngine, now: datetime) -> None:
-    """First run on an empty database: migrate, then load the demo registry (one worker at a
-    time, so workers starting together do not race)."""
+async def prepare_database(engine: AsyncEngine, now: datetime, *, demo: bool = True) -> None:
+    """Migrate, then on a registry that has never held anything load the demo registry (one
+    worker at a time, so workers starting together do not race).
+
+    `demo` False: the registry is to be a real one (a portal is configured, or a Daftar Data
+    is being imported), which the demo's datasets and OPDs would only compete with; the demo
+    stays available with `satudata demo load`. A registry that holds datasets (imported, or
+    synced) or has been synced with a portal at all is never given the demo by itself."""
     async with db.migration_lock(engine):
         if not await db.is_current(engine):
             await db.upgrade(engine)
         uow_factory = UnitOfWorkFactory(engine)
         async with uow_factory() as uow:
-            empty = not await uow.datasets.any()
-        if empty:
+            untouched = not await uow.datasets.any() and not await _synced_ever(uow)
+        if demo and untouched:
             report = await load_demo(uow_factory, now)
             log.info("demo registry loaded: %s", report.as_dict())
+
+
+def wants_demo(settings: Settings) -> bool:
+    """The demo registry is loaded by itself only where no portal is configured."""
+    return settings.ckan_url is None
+
+
+async def _synced_ever(uow: UnitOfWork) -> bool:
+    return await uow.session.scalar(select(PortalSync.id).limit(1)) is not None
 
 
 async def build_runtime(settings: Settings, now: datetime) -> Runtime:
     engine = db.create_engine(settings.database_url)
     try:
-        await prepare_database(engine, now)
+        await prepare_database(engine, now, demo=wants_demo(settings))
         uow_factory = UnitOfWorkFactory(engine)
         async with uow_factory() as uow:
             catalog = await Catalog.load(uow)
@@ -105,13 +121,14 @@ def digest_place(settings: Settings) -> DigestPlace:
     return DigestPlace(settings.region_name, settings.timezone, settings.language)
 
 
-def portal_config(settings: Settings) -> PortalConfig:
+def portal_config(settings: Settings) -> CkanPortal:
     assert settings.ckan_url, "the portal connector needs CKAN_URL"
-    return PortalConfig(
+    return CkanPortal(
         url=settings.ckan_url,
         token=settings.ckan_api_token,
         mapping=settings.ckan_mapping or PortalMapping.load(),
         home_region_code=settings.region_code,
+        home_region_name=settings.region_name,
     )
 
 

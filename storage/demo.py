@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from domain.periods import annual_period
 from domain.terms import Classification, Periodicity, Role
 from storage.models import Dataset, Indicator, Observation, Opd, Person, PersonRole, Region
+from storage.region_codes import kemendagri_from_bps
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
@@ -110,12 +111,20 @@ async def _load_regions(
     aliases: dict[str, str],
     report: LoadReport,
 ) -> dict[str, int]:
-    """Regions by name; parents follow BPS codes (kab/kota → province → Indonesia)."""
+    """Regions by their demo name; parents follow BPS codes (kab/kota → province → Indonesia).
+
+    A region already in the registry is the one with the same BPS code, or else the same
+    name among the levels the demo has: a kecamatan or desa may share a kabupaten's name."""
     wanted = {row.region_name: row.region_code for rows in files.values() for row in rows}
-    existing = {r.name: r for r in await uow.regions.all()}
+    stored = await uow.regions.all()
+    by_code = {r.code: r for r in stored if r.code}
+    by_name = {r.name: r for r in stored if r.level in LEVEL_ORDER}
+    existing: dict[str, Region] = {}
     # Parents first, so a child can point at its parent's id.
     for name in sorted(wanted, key=lambda name: LEVEL_ORDER[region_level(name)]):
-        if name in existing:
+        found = by_code.get(wanted[name] or "") or by_name.get(name)
+        if found is not None:
+            existing[name] = found
             continue
         code, level = wanted[name], region_level(name)
         parent = None
@@ -125,6 +134,7 @@ async def _load_regions(
             parent = existing.get("Indonesia")
         region = Region(
             code=code,
+            kemendagri_code=kemendagri_from_bps(code),
             name=name,
             level=level,
             parent_id=parent.id if parent else None,

@@ -88,6 +88,7 @@ TIERS: dict[str, Tiers] = {
             "test_a_portal_file_names_only_what_differs",
         ),
     ),
+    "test_ckan_download.py": Tiers(E2E, unit=("test_only_http_addresses_are_fetched",)),
     "test_ckan_sync.py": Tiers(E2E),
     "test_classification_freshness.py": Tiers(INTEGRATION),
     "test_cli.py": Tiers(E2E),
@@ -110,6 +111,9 @@ TIERS: dict[str, Tiers] = {
             "test_reloading_after_the_tables_gained_a_year_adds_only_that_year",
         ),
     ),
+    "test_demo_start.py": Tiers(
+        E2E, integration=("test_a_registry_once_synced_with_a_portal_is_not_given_the_demo",)
+    ),
     "test_digest.py": Tiers(
         INTEGRATION,
         unit=(
@@ -122,8 +126,16 @@ TIERS: dict[str, Tiers] = {
     "test_eval.py": Tiers(UNIT, integration=("test_development_questions_are_answered",)),
     "test_formatting.py": Tiers(UNIT),
     "test_fuzz.py": Tiers(INTEGRATION),
+    "test_gazetteer.py": Tiers(UNIT),
     "test_groups.py": Tiers(INTEGRATION),
     "test_handlers.py": Tiers(INTEGRATION),
+    "test_import_data.py": Tiers(
+        INTEGRATION,
+        e2e=(
+            "test_cli_imports_a_spreadsheet_into_a_dataset_the_daftar_data_registered",
+            "test_cli_lists_every_problem_and_exits_1",
+        ),
+    ),
     "test_importing.py": Tiers(
         INTEGRATION,
         e2e=(
@@ -135,6 +147,8 @@ TIERS: dict[str, Tiers] = {
     ),
     "test_invitations.py": Tiers(INTEGRATION),
     "test_invitations_on_both_engines.py": Tiers(INTEGRATION),
+    "test_migration_regional.py": Tiers(INTEGRATION),
+    "test_opd_names.py": Tiers(UNIT),
     "test_outbox_delivery.py": Tiers(
         E2E,
         integration=(
@@ -142,8 +156,13 @@ TIERS: dict[str, Tiers] = {
         ),
     ),
     "test_periods.py": Tiers(UNIT),
+    "test_portal_source.py": Tiers(E2E),
+    "test_regional_import.py": Tiers(E2E),
+    "test_regional_shapes.py": Tiers(UNIT),
+    "test_regional_sync.py": Tiers(E2E),
     "test_reminder_actions.py": Tiers(INTEGRATION),
     "test_reminder_engine.py": Tiers(UNIT),
+    "test_reading_apply.py": Tiers(INTEGRATION),
     "test_reminder_tick.py": Tiers(
         INTEGRATION,
         unit=("test_a_walidata_escalation_of_many_datasets_fits_one_telegram_message",),
@@ -162,6 +181,10 @@ TIERS: dict[str, Tiers] = {
     ),
     "test_storage.py": Tiers(INTEGRATION),
     "test_subannual.py": Tiers(INTEGRATION),
+    "test_table_files.py": Tiers(
+        UNIT, integration=("test_a_file_on_disk_is_measured_before_it_is_read",)
+    ),
+    "test_table_reader.py": Tiers(UNIT),
     "test_telegram_transport.py": Tiers(E2E),
     "test_transport_policy.py": Tiers(UNIT),
     "test_understanding.py": Tiers(
