@@ -24,8 +24,6 @@ COMMA_THOUSANDS = re.compile(r"-?\d{1,3},\d{3}")
 INDONESIAN = re.compile(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+")
 INTERNATIONAL = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+\.\d+")
 PLAIN = re.compile(r"-?\d+(?:\.\d+)?")
-# What may stand around a number without changing it: "Rp 1.500", "12,5 %".
-DECORATION = re.compile(r"^(?:rp\.?)?(.*?)%?$", re.IGNORECASE)
 
 
 class NotANumber(ValueError):
@@ -56,6 +54,8 @@ def number(cell: Any, style: Style | None = None) -> tuple[float, int] | None:
         text = repr(cell)
         return cell, 0 if "e" in text else len(text.partition(".")[2])
     raw = str(cell).strip()
+    if raw.isascii() and raw.isdigit():  # most cells of most tables: no need for the patterns
+        return float(raw), 0
     if raw.casefold() in MISSING:
         return None
     text = _bare(raw)
@@ -95,4 +95,8 @@ def number_style(cells: Iterable[Any]) -> Style | None:
 
 
 def _bare(text: str) -> str:
-    return DECORATION.sub(r"\1", text.strip().replace(" ", "").replace("\u00a0", ""))
+    """The number without what may stand around it: "Rp 1.500", "12,5 %"."""
+    text = text.strip().replace(" ", "").replace("\u00a0", "")
+    if text[:2].casefold() == "rp":
+        text = text[3:] if text[2:3] == "." else text[2:]
+    return text[:-1] if text.endswith("%") else text
