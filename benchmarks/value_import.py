@@ -45,7 +45,7 @@ def desa_of_home() -> list[tuple[str, str]]:
         ]
 
 
-def make(path: Path, rows: int) -> int:
+def make(path: Path, rows: int) -> None:
     import xlsxwriter  # a development dependency: only the benchmark writes workbooks
 
     desa = desa_of_home()
@@ -54,12 +54,9 @@ def make(path: Path, rows: int) -> int:
     sheet = workbook.add_worksheet("Penduduk")
     sheet.write_row(0, 0, HEADER)
     cells = itertools.product(range(2024 - years + 1, 2025), desa, SEXES, AGES)
-    written = 0
     for n, (year, (code, name), sex, age) in enumerate(itertools.islice(cells, rows)):
         sheet.write_row(1 + n, 0, [code, name, sex, age, year, 1 + (n * 7919) % 2_000])
-        written += 1
     workbook.close()
-    return written
 
 
 def satudata(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -102,7 +99,8 @@ def main() -> None:
         if registered.returncode != 0:
             sys.exit(registered.stdout + registered.stderr)
         workbook = here / "penduduk.xlsx"
-        rows = make(workbook, args.rows)
+        rows = args.rows
+        make(workbook, rows)
         print(
             f"workbook: {rows:,} rows x {len(HEADER)} columns, "
             f"{workbook.stat().st_size / 1e6:.1f} MB; database {url.split(':')[0]}"
