@@ -92,6 +92,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         "dataset": chosen.code,
         "period": period,
         "direction": ask.direction,
+        "total": len(ordered),
         "ranking": [
             {"rank": pos, "region_code": r.code, "region_name": r.name, "value": p.value}
             for pos, r, p in listed

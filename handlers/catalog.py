@@ -184,6 +184,10 @@ class Catalog:
             | set(LEVEL_WORDS)
         )
         self._known = frozenset(self._vocabulary)
+        # Words that mean an indicator, an agency or a level rather than a place name.
+        self.known_words = frozenset(
+            self.dataset_index.words | self.opd_index.words | set(LEVEL_WORDS)
+        )
         self._corrections: dict[str, str] = {}
 
     @classmethod
@@ -254,8 +258,11 @@ class Catalog:
             level, start, end = _level_near(words, match.start, match.end)
             candidates = match.payloads
             if level:
-                same_level = tuple(r for r in candidates if r.level == level)
-                candidates = same_level or candidates
+                # "Kota Pasuruan" is never read as Kabupaten Pasuruan: without a region of
+                # that level the name is no mention (and may be a place the registry lacks).
+                candidates = tuple(r for r in candidates if r.level == level)
+                if not candidates:
+                    continue
             mentions.append(RegionMention(start, end, candidates))
         return mentions
 

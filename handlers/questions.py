@@ -8,7 +8,7 @@ from handlers import indicators, metadata
 from handlers.access import current, may_see_metadata
 from handlers.context import Request
 from handlers.messages import Reply
-from handlers.suggestions import no_match
+from handlers.suggestions import no_match, outside_registry
 from handlers.understanding import understand
 
 METADATA_INTENTS = frozenset({"producer", "updated", "list"})
@@ -29,6 +29,8 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
         question = replace(question, datasets=visible)
     if question.intent in METADATA_INTENTS:
         return await metadata.answer(request, question)
+    if question.outside:
+        return [outside_registry(request, question.outside)]
     if not question.datasets:
         return [await no_match(request, text)]
     return await indicators.answer_text(request, question)

@@ -23,6 +23,7 @@ from handlers.catalog import (
     PhraseIndex,
     RegionMention,
 )
+from handlers.places import outside_places, place_words
 from handlers.text import tokens
 
 VOCABULARY = Path(__file__).with_name("vocabulary.toml")
@@ -84,6 +85,8 @@ class Question:
     limit: int | None = None  # "top 3"
     opds: list[OpdEntry] = field(default_factory=list)
     level: str | None = None  # "provinsi dengan ... tertinggi": a level named without a region
+    # Places named that the registry lacks ("Kabupaten Bandung" in a Jawa Timur registry).
+    outside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Vocabulary:
     quarter: frozenset[str]
     semester: frozenset[str]
     words: frozenset[str]
+    abbreviations: dict[str, list[str]]
 
 
 @cache
@@ -112,14 +116,17 @@ def vocabulary() -> Vocabulary:
         frozenset(spec["units"]["quarter"]),
         frozenset(spec["units"]["semester"]),
         frozenset(words),
+        {short: tokens(full) for short, full in spec["abbreviations"].items()},
     )
 
 
 def understand(catalog: Catalog, text: str, today: date) -> Question:
     vocab = vocabulary()
-    words = catalog.correct(tokens(text), extra_known=vocab.words)
+    typed = [word for token in tokens(text) for word in vocab.abbreviations.get(token, [token])]
+    words = catalog.correct(typed, extra_known=vocab.words | place_words())
     regions = catalog.find_regions(words)
     masked = _mask(words, [(m.start, m.end) for m in regions])
+    outside = outside_places(catalog, masked, catalog.known_words | vocab.words)
     opds = catalog.find_opds(masked)
     masked = _mask(masked, [(m.start, m.end) for m in opds])
     shape = vocab.phrases.find(masked)
@@ -130,8 +137,21 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     intent, direction = _intent(keys, regions, period)
     limit = _limit(_mask(masked, period_spans)) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
-    level = next((LEVEL_WORDS[w] for w in masked if w in LEVEL_WORDS), None)
-    return Question(text, intent, datasets, regions, period, direction, limit, opd_entries, level)
+    levels = [LEVEL_WORDS[w] for w in masked if w in LEVEL_WORDS]
+    # "kabupaten/kota", "kab/kota": both kinds, which is what no level word means too.
+    level = None if {"kabupaten", "kota"} <= set(levels) else next(iter(levels), None)
+    return Question(
+        text,
+        intent,
+        datasets,
+        regions,
+        period,
+        direction,
+        limit,
+        opd_entries,
+        level,
+        tuple(outside),
+    )
 
 
 def _mask(words: list[str], spans: list[tuple[int, int]]) -> list[str]:

@@ -70,7 +70,8 @@ async def test_a_walidata_syncs_from_chat_and_the_values_are_answered_at_once(
     bot: Runtime, demo_db: Path
 ) -> None:
     before = await say(bot, "IPM Kecamatan Pandaan 2024")
-    assert "Kecamatan Pandaan" not in before.text
+    assert before.data is None
+    assert "Kecamatan Pandaan tidak ada di registri ini" in before.text
 
     reply = await say(bot, "/sinkron", person_id(demo_db, "Andi Prasetyo"))
 

@@ -100,6 +100,10 @@ class Gazetteer:
             made = self._made.setdefault(code, Place(code, row[0], row[1], parent))
         return made
 
+    def codes(self, max_depth: int) -> list[str]:
+        """Codes of the units down to a tier (2: provinsi and kabupaten/kota), in list order."""
+        return [code for code in self._rows if code.count(".") < max_depth]
+
     def parents(self, place: Place) -> list[Place]:
         """The enclosing units, nearest first: kecamatan, kabupaten, provinsi for a desa."""
         found = []
