@@ -17,11 +17,13 @@ if TYPE_CHECKING:
 async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
     region = ask.regions[0]
-    series = ask.series
-    observed = {d.id: await readings.points(uow, d, region) for d in series}
+    # A category is read from the dataset asked; other series need not share its breakdown.
+    series = (ask.dataset,) if ask.categories else ask.series
+    observed = {d.id: await readings.points(uow, d, region, ask.categories_key) for d in series}
     available = [d for d in series if observed[d.id]]
     if not available:
-        return [Reply(t.t("no_data_region", title=ask.dataset.title, region=region.name))]
+        title = " · ".join([ask.dataset.title, *category_labels(ask)])
+        return [Reply(t.t("no_data_region", title=title, region=region.name))]
     wanted = ask.period.code if ask.period.kind == "exact" else None
     chosen = next((d for d in available if readings.find(observed[d.id], wanted)), None)
     missing = wanted if wanted and chosen is None else None
@@ -40,8 +42,12 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         ),
         None,
     )
-    cross = await readings.cross_section(
-        uow, chosen, point.period, readings.comparable(request, region)
+    cross = (
+        {}
+        if ask.categories
+        else await readings.cross_section(
+            uow, chosen, point.period, readings.comparable(request, region)
+        )
     )
     freshness = await readings.freshness(request, uow, chosen)
     text = t.render(
@@ -56,5 +62,13 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         missing=missing,
         region_note=ask.region_note,
         freshness=freshness,
+        categories=category_labels(ask),
     )
-    return [Reply(text, data=readings.value_data(chosen, region, point, other))]
+    data = readings.value_data(chosen, region, point, other, ask.categories)
+    return [Reply(text, data=data)]
+
+
+def category_labels(ask: Ask) -> list[str]:
+    """The asked category as the answer names it."""
+    labels = {(d, k): label for d, k, label in ask.dataset.categories}
+    return [readings.category_label(key, labels.get((d, key), "")) for d, key in ask.categories]

@@ -8,9 +8,11 @@ to the closest known word once per query, so cost does not grow with the registr
 
 from __future__ import annotations
 
+import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz, process
@@ -37,6 +39,7 @@ LEVEL_WORDS = {
     "regencies": "kabupaten",
     "cities": "kota",
 }
+CATEGORY_WORDS = Path(__file__).with_name("categories.toml")
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
 
@@ -56,6 +59,8 @@ class DatasetEntry:
     is_headline: bool
     note: str
     source: str
+    # The breakdown's categories as (dimension, key, label), in published order.
+    categories: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def group(self) -> str:
@@ -148,7 +153,9 @@ class Catalog:
         datasets: Iterable[tuple[DatasetEntry, list[str]]],
         regions: Iterable[tuple[RegionEntry, list[str]]],
         opds: Iterable[OpdEntry] = (),
+        synonyms: dict[str, list[str]] | None = None,
     ) -> None:
+        synonyms = synonyms or {}
         self.datasets: dict[int, DatasetEntry] = {}
         self.regions: dict[int, RegionEntry] = {}
         self.opds = {opd.id: opd for opd in opds}
@@ -162,6 +169,16 @@ class Catalog:
             self.datasets[dataset.id] = dataset
             for phrase in (dataset.title, dataset.code.replace("_", " "), *keywords):
                 self.dataset_index.add(phrase, dataset)
+        # Category words of every dataset ("perempuan", "wanita"): a question naming one
+        # asks for that category, or is told the dataset has no such breakdown.
+        self.category_index: PhraseIndex[tuple[str, str]] = PhraseIndex()
+        for dataset in self.datasets.values():
+            for dimension, key, label in dataset.categories:
+                for phrase in (label, key.replace("_", " "), *synonyms.get(key, ())):
+                    self.category_index.add(phrase, (dimension, key))
+        for phrase_key, words in synonyms.items():
+            for phrase in words:
+                self.category_index.add(phrase, ("", phrase_key))
         for region, aliases in regions:
             self.regions[region.id] = region
             for phrase in (base_name(region.name), *aliases):
@@ -181,6 +198,7 @@ class Catalog:
             self.dataset_index.words
             | self.region_index.words
             | self.opd_index.words
+            | self.category_index.words
             | set(LEVEL_WORDS)
         )
         self._known = frozenset(self._vocabulary)
@@ -208,6 +226,9 @@ class Catalog:
                     is_headline=d.is_headline,
                     note=d.note,
                     source=d.source,
+                    categories=tuple(
+                        (c.dimension, c.key, c.label) for c in d.indicators[0].categories
+                    ),
                 ),
                 _split(d.keywords),
             )
@@ -222,7 +243,8 @@ class Catalog:
             for r in await uow.regions.all()
         ]
         opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
-        return cls(datasets, regions, opds)
+        synonyms = tomllib.loads(CATEGORY_WORDS.read_text(encoding="utf-8"))
+        return cls(datasets, regions, opds, synonyms)
 
     def correct(self, words: list[str], extra_known: frozenset[str] = frozenset()) -> list[str]:
         """Replace unknown words by the closest known one (typos), leave the rest alone."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from domain.callbacks import CallbackData
 from domain.terms import Classification
+from handlers import readings
 from handlers.access import current, may_see_metadata, may_see_values
 from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank
@@ -19,9 +20,10 @@ from handlers.answer_value import answer_value
 from handlers.catalog import Catalog, DatasetEntry, RegionEntry
 from handlers.context import Request
 from handlers.messages import Button, Reply, button_id
+from handlers.text import tokens
 from handlers.understanding import PeriodAsk, Question
 from storage.uow import UnitOfWork
-from texts.i18n import LANGUAGES
+from texts.i18n import LANGUAGES, Texts
 
 INTENT_CODES = {"value": "v", "trend": "t", "compare": "c", "rank": "r", "rank_low": "R"}
 CODE_INTENTS = {code: intent for intent, code in INTENT_CODES.items()}
@@ -59,6 +61,13 @@ class Ask:
     region_note: RegionNote | None = None
     # The series the answer may draw on (the dataset first), set by `answer` after the check.
     series: tuple[DatasetEntry, ...] = ()
+    # The category asked for ((dimension, key) pairs, sorted); () is the total.
+    categories: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def categories_key(self) -> str:
+        """As observations name it: `jenis_kelamin=perempuan`."""
+        return ";".join(f"{dimension}={key}" for dimension, key in self.categories)
 
     def button_data(self, language: str) -> str:
         """A button that asks this again, answered in `language`."""
@@ -146,6 +155,17 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
     t = request.texts
     best = question.datasets[0][1]
     top = sorted((d for d, s in question.datasets if s == best), key=lambda d: not d.is_headline)
+    if question.categories:
+        # A category word is also a clue to the dataset: among those the words match well,
+        # one broken down by that category comes before one holding totals only.
+        broken_down = [
+            (d, s)
+            for d, s in question.datasets
+            if 2 * s >= best and not isinstance(_asked_categories(t, d, question), Reply)
+        ]
+        if broken_down:
+            better = broken_down[0][1]
+            top = [d for d, s in broken_down if s == better]
     ask = Ask(
         question.intent,
         top[0],
@@ -155,6 +175,11 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
         question.limit,
         question.level,
     )
+    if question.categories:
+        asked = _asked_categories(t, top[0], question)
+        if isinstance(asked, Reply):
+            return [asked]
+        ask = replace(ask, categories=asked)
     resolved: list[RegionEntry] = []
     for mention in question.regions[:MAX_COMPARE]:
         own = [r for r in mention.candidates if r.code == request.app.deployment.region_code]
@@ -163,13 +188,16 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
             if own and len(mention.candidates) > 1:
                 ask = replace(ask, region_note=RegionNote("deployment", own[0].name))
             continue
+        if ask.categories:  # a button does not carry the category: ask for the full name
+            names = [r.name for r in mention.candidates]
+            return [Reply(t.t("which_region_by_name", names=names))]
         buttons = [
             [Button(r.name, replace(ask, regions=(*resolved, r)).button_data(request.language))]
             for r in mention.candidates
         ]
         return [Reply(t.t("which_region"), buttons=buttons)]
     ask = replace(ask, regions=tuple(resolved))
-    if len({d.group for d in top}) > 1:
+    if len({d.group for d in top}) > 1 and not ask.categories:
         choices = [d for d in top if d.is_headline or d.series_group is None][:5]
         buttons = [
             [Button(d.title, replace(ask, dataset=d).button_data(request.language))]
@@ -177,6 +205,45 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
         ]
         return [Reply(t.t("which_dataset"), buttons=buttons)]
     return await answer(request, ask)
+
+
+def _asked_categories(
+    t: Texts, dataset: DatasetEntry, question: Question
+) -> tuple[tuple[str, str], ...] | Reply:
+    """The category the question names, among the dataset's; a category the dataset does not
+    have is said, with the ones it has, rather than answered with the total.
+
+    A category word that is part of the dataset's own title ("Penduduk Perempuan") names
+    the dataset, not a category of it.
+    """
+    title = set(tokens(dataset.title))
+    held = {
+        (dimension, key): readings.category_label(key, label)
+        for dimension, key, label in dataset.categories
+    }
+    available = list(held.values())
+    asked: dict[str, str] = {}
+    for mention in question.categories:
+        if set(mention.phrase.split()) <= title:
+            continue
+        keys = {key for _, key in mention.payloads}
+        pairs = [pair for pair in held if pair in mention.payloads or pair[1] in keys]
+        if not pairs:
+            return Reply(
+                t.t(
+                    "category_not_available",
+                    title=dataset.title,
+                    asked=mention.phrase,
+                    available=available,
+                )
+            )
+        if pairs[0][0] in asked:
+            return Reply(t.t("one_category_at_a_time", available=available))
+        asked[pairs[0][0]] = pairs[0][1]
+    if asked and question.intent != "value":
+        label = held[next(iter(asked.items()))]
+        return Reply(t.t("breakdown_value_only", title=dataset.title, label=label))
+    return tuple(sorted(asked.items()))
 
 
 async def answer_button(request: Request, button: AnswerButton) -> list[Reply]:

@@ -18,8 +18,10 @@ from storage.uow import UnitOfWork
 TREND_POINTS = 15  # a trend without a range shows at most this many recent periods
 
 
-async def points(uow: UnitOfWork, dataset: DatasetEntry, region: RegionEntry) -> list[Point]:
-    rows = await uow.observations.series(dataset.indicator_id, region.id)
+async def points(
+    uow: UnitOfWork, dataset: DatasetEntry, region: RegionEntry, categories: str = ""
+) -> list[Point]:
+    rows = await uow.observations.series(dataset.indicator_id, region.id, categories)
     return [Point(o.period, o.value, o.decimals, o.status) for o in rows]
 
 
@@ -34,6 +36,12 @@ async def cross_section(
     }
 
 
+def category_label(key: str, label: str) -> str:
+    """A category as a reader wants it: the table's label ("Perempuan"), or where the table
+    used a letter ("P"), its key as words ("Laki-laki")."""
+    return label if len(label) > 2 else key.replace("_", "-").capitalize()
+
+
 def comparable_regions(request: Request, region: RegionEntry) -> list[RegionEntry]:
     """Kabupaten and kota of the same province compete together; provinces among provinces."""
     siblings = request.app.catalog.children.get(region.parent_id or -1, [])
@@ -46,7 +54,12 @@ def comparable(request: Request, region: RegionEntry) -> set[int]:
 
 def peer_label(request: Request, region: RegionEntry) -> str:
     parent = request.app.catalog.regions.get(region.parent_id or -1)
-    key = "peers_provinces" if region.level == "provinsi" else "peers_kabkota"
+    key = {
+        "provinsi": "peers_provinces",
+        "kecamatan": "peers_kecamatan",
+        "desa": "peers_desa",
+        "kelurahan": "peers_desa",
+    }.get(region.level, "peers_kabkota")
     return request.texts.t(key, parent=parent.name if parent else "")
 
 
@@ -139,6 +152,7 @@ def value_data(
     region: RegionEntry,
     point: Point,
     other: tuple[DatasetEntry, Point] | None,
+    categories: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, object]:
     return {
         "type": "indicator_value",
@@ -148,5 +162,6 @@ def value_data(
         "value": point.value,
         "decimals": point.decimals,
         "status": point.status,
+        "categories": dict(categories),
         "other_series": {"dataset": other[0].code, "value": other[1].value} if other else None,
     }

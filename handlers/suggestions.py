@@ -45,5 +45,6 @@ def outside_registry(request: Request, names: tuple[str, ...]) -> Reply:
             home=home.name if home else "",
             levels=[label for label, levels in LEVEL_GROUPS if levels & below],
             provinces=len(provinces),
+            others=home is not None and home.level == "provinsi",
         )
     )

@@ -87,6 +87,8 @@ class Question:
     level: str | None = None  # "provinsi dengan ... tertinggi": a level named without a region
     # Places named that the registry lacks ("Kabupaten Bandung" in a Jawa Timur registry).
     outside: tuple[str, ...] = ()
+    # Category words ("perempuan"), each with the (dimension, key) pairs they may mean.
+    categories: tuple[Match[tuple[str, str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     # Shape words stay visible to dataset matching: a title may contain "perkembangan".
     datasets = catalog.find_datasets(_mask(masked, period_spans))
     intent, direction = _intent(keys, regions, period)
+    categories = catalog.category_index.find(_mask(masked, period_spans))
     limit = _limit(_mask(masked, period_spans)) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
     levels = [LEVEL_WORDS[w] for w in masked if w in LEVEL_WORDS]
@@ -151,6 +154,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         opd_entries,
         level,
         tuple(outside),
+        tuple(categories),
     )
 
 

@@ -191,7 +191,7 @@ class ValueRow(NamedTuple):
     status: str
 
 
-# Answers read totals: a breakdown (one age group, one sex) is never a region's figure.
+# Answers read totals unless a category is asked: one sex is never the region's figure.
 TOTAL = ""
 # The statements behind every answer, built once: plain columns, not ORM objects, since
 # answers read many values and never change them.
@@ -207,7 +207,7 @@ SERIES = (
     .where(
         Observation.indicator_id == bindparam("indicator"),
         Observation.region_id == bindparam("region"),
-        Observation.categories == TOTAL,
+        Observation.categories == bindparam("categories"),
     )
     .order_by(Observation.period)
 )
@@ -261,9 +261,11 @@ class ObservationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def series(self, indicator_id: int, region_id: int) -> list[ValueRow]:
-        """All periods of one indicator for one region, oldest first."""
-        parameters = {"indicator": indicator_id, "region": region_id}
+    async def series(
+        self, indicator_id: int, region_id: int, categories: str = TOTAL
+    ) -> list[ValueRow]:
+        """All periods of one indicator for one region and category, oldest first."""
+        parameters = {"indicator": indicator_id, "region": region_id, "categories": categories}
         return [ValueRow(*row) for row in await self.session.execute(SERIES, parameters)]
 
     async def for_period(self, indicator_id: int, period: str) -> list[ValueRow]:

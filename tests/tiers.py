@@ -74,6 +74,7 @@ TIERS: dict[str, Tiers] = {
     "test_aiogram_webhook.py": Tiers(E2E),
     "test_answers.py": Tiers(INTEGRATION),
     "test_named_regions.py": Tiers(INTEGRATION),
+    "test_breakdown_answers.py": Tiers(INTEGRATION),
     "test_broadcast.py": Tiers(INTEGRATION),
     "test_broadcast_delivery.py": Tiers(E2E),
     "test_callbacks.py": Tiers(UNIT),

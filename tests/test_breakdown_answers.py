@@ -1,0 +1,111 @@
+"""A question naming a category gets that category's value, or is told there is none.
+
+"Penduduk perempuan Kecamatan Bangil" answered with the kecamatan's total would be a wrong
+number an official quotes. The table is the corpus's population by kecamatan and sex
+(`tests/regional_corpus.py`), imported into a copy of the demo registry the way an OPD's
+spreadsheet is; expected values are read from the corpus's truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.console import CONSOLE_CHAT_ID
+from bot.wiring import Runtime, build_runtime
+from handlers.catalog import Catalog
+from handlers.messages import Incoming, Reply
+from storage.importing import import_datasets
+from storage.value_import import import_values
+from tests.regional_corpus import BY_NAME, csv_bytes
+
+from .conftest import NOW, settings_for
+
+CASE = BY_NAME["long_by_sex_with_totals"]
+CODE = CASE.context.dataset_code
+BANGIL = "35.14.14"
+# The dataset's own words: choosing a dataset by a part of its title is not this test's topic.
+ASKED = "jumlah penduduk jenis kelamin"
+
+
+def truth(place: str, period: str, category: str | None) -> float:
+    categories = (("jenis_kelamin", category),) if category else ()
+    return next(
+        cell.value
+        for cell in CASE.truth
+        if (cell.place, cell.period, cell.categories) == (place, period, categories)
+    )
+
+
+def id_number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+@pytest.fixture
+async def bot(demo_db: Path, tmp_path: Path) -> AsyncIterator[Runtime]:
+    runtime = await build_runtime(
+        settings_for(
+            demo_db, SATUDATA_REGION_CODE="3514", SATUDATA_REGION_NAME="Kabupaten Pasuruan"
+        ),
+        NOW,
+    )
+    context = CASE.context
+    (tmp_path / "daftar.csv").write_text(
+        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir,satuan\n"
+        f"{CODE},{context.dataset_title},Bappeda,{context.periodicity},terbuka,,{context.unit}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "data.csv").write_bytes(csv_bytes(CASE.resources[0]))
+    assert (await import_datasets(runtime.uow, tmp_path / "daftar.csv", NOW)).ok
+    await import_values(runtime.uow, tmp_path / "data.csv", CODE, NOW, home_code="35.14")
+    async with runtime.uow() as uow:
+        runtime.dispatcher.app.catalog = await Catalog.load(uow)
+    yield runtime
+    await runtime.close()
+
+
+async def ask(bot: Runtime, question: str) -> Reply:
+    replies = await bot.dispatcher.handle(Incoming(CONSOLE_CHAT_ID, None, text=question), NOW)
+    assert len(replies) == 1, [r.text for r in replies]
+    return replies[0]
+
+
+async def test_a_named_category_is_answered_with_that_categorys_value(bot: Runtime) -> None:
+    for words, key in (("perempuan", "perempuan"), ("wanita", "perempuan"), ("pria", "laki_laki")):
+        reply = await ask(bot, f"{ASKED} {words} kecamatan bangil 2023")
+        assert reply.data is not None, reply.text
+        assert reply.data["categories"] == {"jenis_kelamin": key}
+        assert reply.data["value"] == truth(BANGIL, "2023", key)
+        assert id_number(truth(BANGIL, "2023", key)) in reply.text
+        assert id_number(truth(BANGIL, "2023", None)) not in reply.text  # not the total
+        assert ("Perempuan" if key == "perempuan" else "Laki-laki") in reply.text
+
+
+async def test_without_a_category_the_total_is_answered(bot: Runtime) -> None:
+    reply = await ask(bot, f"{ASKED} kecamatan bangil 2023")
+    assert reply.data is not None
+    assert reply.data["categories"] == {}
+    assert reply.data["value"] == truth(BANGIL, "2023", None)
+    assert "dari 5 kecamatan di Kabupaten Pasuruan" in reply.text
+
+
+async def test_a_category_the_dataset_lacks_is_said_with_the_ones_it_has(bot: Runtime) -> None:
+    reply = await ask(bot, f"{ASKED} penyandang disabilitas kecamatan bangil 2023")
+    assert reply.data is None
+    assert "tidak dirinci menurut “penyandang disabilitas”" in reply.text
+    assert "Rincian yang ada: Laki-laki, Perempuan" in reply.text
+
+
+async def test_a_category_of_a_dataset_of_totals_only_gets_no_total(bot: Runtime) -> None:
+    reply = await ask(bot, "TPT perempuan Kota Malang 2023")
+    assert reply.data is None
+    assert "tidak dirinci menurut “perempuan”" in reply.text
+    assert "hanya berisi angka totalnya" in reply.text
+
+
+async def test_a_ranking_by_category_is_not_answered_with_totals(bot: Runtime) -> None:
+    reply = await ask(bot, f"kecamatan dengan {ASKED} perempuan tertinggi 2023")
+    assert reply.data is None
+    assert "baru bisa ditanyakan sebagai satu nilai" in reply.text
