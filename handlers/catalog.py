@@ -38,6 +38,24 @@ LEVEL_WORDS = {
     "provinces": "provinsi",
     "regencies": "kabupaten",
     "cities": "kota",
+    "kecamatan": "kecamatan",
+    "kec": "kecamatan",
+    "subdistrict": "kecamatan",
+    "desa": "desa",
+    "ds": "desa",
+    "village": "desa",
+    "kelurahan": "kelurahan",
+    "kel": "kelurahan",
+}
+# English level words come after a name ("Malang Regency"); an Indonesian one after a name
+# is that name's only when no other name follows it (see `_level_near`).
+LEVEL_WORDS_AFTER = frozenset(
+    {"regency", "regencies", "city", "cities", "province", "provinces", "district", "village"}
+)
+# Tables tell desa and kelurahan apart loosely: either word finds both.
+SAME_LEVEL = {
+    "desa": frozenset({"desa", "kelurahan"}),
+    "kelurahan": frozenset({"desa", "kelurahan"}),
 }
 CATEGORY_WORDS = Path(__file__).with_name("categories.toml")
 MIN_FUZZY_LENGTH = 5
@@ -277,16 +295,41 @@ class Catalog:
     def find_regions(self, words: list[str]) -> list[RegionMention]:
         mentions = []
         for match in self.region_index.find(words):
-            level, start, end = _level_near(words, match.start, match.end)
+            level, start, end = _level_near(words, match.start, match.end, self.region_index.words)
             candidates = match.payloads
             if level:
                 # "Kota Pasuruan" is never read as Kabupaten Pasuruan: without a region of
                 # that level the name is no mention (and may be a place the registry lacks).
-                candidates = tuple(r for r in candidates if r.level == level)
+                same = SAME_LEVEL.get(level, frozenset({level}))
+                candidates = tuple(r for r in candidates if r.level in same)
                 if not candidates:
                     continue
             mentions.append(RegionMention(start, end, candidates))
-        return mentions
+        return self._qualified(words, mentions)
+
+    def _qualified(self, words: list[str], mentions: list[RegionMention]) -> list[RegionMention]:
+        """ "Kecamatan Krembung Kabupaten Sidoarjo", "Desa Sentul di Kecamatan Purwodadi": a
+        name right after another that encloses it says where the first is; one place."""
+        merged: list[RegionMention] = []
+        for mention in mentions:
+            previous = merged[-1] if merged else None
+            gap = words[previous.end : mention.start] if previous else None
+            if previous is not None and gap is not None and gap in ([], ["di"], ["in"]):
+                enclosing = {r.id for r in mention.candidates}
+                inside = tuple(r for r in previous.candidates if self._within(r, enclosing))
+                if inside:
+                    merged[-1] = RegionMention(previous.start, mention.end, inside)
+                    continue
+            merged.append(mention)
+        return merged
+
+    def _within(self, region: RegionEntry, enclosing: set[int]) -> bool:
+        parent = region.parent_id
+        while parent is not None:
+            if parent in enclosing:
+                return True
+            parent = self.regions[parent].parent_id if parent in self.regions else None
+        return False
 
     def find_datasets(self, words: list[str]) -> list[tuple[DatasetEntry, int]]:
         """Datasets mentioned in the words, best first, with a score (matched characters)."""
@@ -315,12 +358,18 @@ def base_name(region_name: str) -> str:
     return region_name
 
 
-def _level_near(words: list[str], start: int, end: int) -> tuple[str | None, int, int]:
-    """A level word right before ("Kab. Malang") or right after ("Malang Regency") a name."""
+def _level_near(
+    words: list[str], start: int, end: int, region_words: set[str]
+) -> tuple[str | None, int, int]:
+    """A level word right before ("Kab. Malang") or right after ("Malang Regency", "Malang
+    kota") a name; an Indonesian level word after a name is the next name's when one follows
+    ("Kecamatan Krembung Kabupaten Sidoarjo")."""
     if start > 0 and words[start - 1] in LEVEL_WORDS:
         return LEVEL_WORDS[words[start - 1]], start - 1, end
-    if end < len(words) and words[end] in LEVEL_WORDS:
-        return LEVEL_WORDS[words[end]], start, end + 1
+    after = words[end] if end < len(words) else ""
+    next_is_name = end + 1 < len(words) and words[end + 1] in region_words
+    if after in LEVEL_WORDS_AFTER or (after in LEVEL_WORDS and not next_is_name):
+        return LEVEL_WORDS[after], start, end + 1
     return None, start, end
 
 

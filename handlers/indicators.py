@@ -27,10 +27,18 @@ from texts.i18n import LANGUAGES, Texts
 
 INTENT_CODES = {"value": "v", "trend": "t", "compare": "c", "rank": "r", "rank_low": "R"}
 CODE_INTENTS = {code: intent for intent, code in INTENT_CODES.items()}
-LEVEL_CODES = {None: "", "provinsi": "p", "kabupaten": "k", "kota": "c"}
+LEVEL_CODES = {
+    None: "",
+    "provinsi": "p",
+    "kabupaten": "k",
+    "kota": "c",
+    "kecamatan": "e",
+    "desa": "d",
+    "kelurahan": "l",
+}
 CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
 # Button "shape": intent letter, optional level letter, optional ranking length ("rk3").
-SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkc]?)(?P<limit>[1-9][0-9]?)?")
+SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkcedl]?)(?P<limit>[1-9][0-9]?)?")
 MAX_COMPARE = 6
 REGION_SEPARATOR = "."
 

@@ -109,3 +109,14 @@ async def test_a_ranking_by_category_is_not_answered_with_totals(bot: Runtime) -
     reply = await ask(bot, f"kecamatan dengan {ASKED} perempuan tertinggi 2023")
     assert reply.data is None
     assert "baru bisa ditanyakan sebagai satu nilai" in reply.text
+
+
+async def test_a_kecamatan_named_with_its_kabupaten_is_one_place(bot: Runtime) -> None:
+    for question in (
+        f"{ASKED} perempuan kecamatan bangil kabupaten pasuruan 2023",
+        f"{ASKED} perempuan kec. bangil di kab. pasuruan 2023",
+    ):
+        reply = await ask(bot, question)
+        assert reply.data is not None, reply.text
+        assert reply.data["region_name"] == "Kecamatan Bangil"
+        assert reply.data["value"] == truth(BANGIL, "2023", "perempuan")
