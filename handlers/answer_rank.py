@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers import readings
-from handlers.catalog import DatasetEntry, RegionEntry
+from handlers.catalog import Catalog, DatasetEntry, RegionEntry
 from handlers.context import Request
 from handlers.messages import Reply
 from reports import charts
@@ -21,7 +21,7 @@ DEFAULT_TOP = 5
 
 async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
-    scope, focus = _rank_scope(request, ask)
+    scope, focus = rank_scope(request, ask)
     if not scope:
         return [Reply(t.t("no_default_region"))]
     series = ask.series
@@ -54,6 +54,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         return 1 + sum(better)
 
     listed = [(place(point.value), regions[rid], point) for rid, point in ordered[:limit]]
+    missing_period = wanted if wanted and not readings.match_period([period], wanted) else None
     focus_rank = rank({rid: p.value for rid, p in cross.items()}, focus.id) if focus else None
     text = t.render(
         "rank",
@@ -67,7 +68,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         focus_point=cross.get(focus.id) if focus else None,
         focus_rank=focus_rank,
         region_note=ask.region_note,
-        missing_period=wanted if wanted and not readings.match_period([period], wanted) else None,
+        missing_period=missing_period,
     )
     top_ids = {regions[rid].id for rid, _ in ordered[:limit]}
     bars = [
@@ -87,21 +88,26 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         source=readings.source_line(request, chosen),
         decimals=readings.decimals(list(cross.values())),
     )
+    parent = regions.get(scope[0].parent_id or -1)
     data = {
         "type": "indicator_ranking",
         "dataset": chosen.code,
+        "indicator": chosen.code,
+        "unit": chosen.unit,
         "period": period,
+        "requested_period": missing_period,
         "direction": ask.direction,
+        "level": _level_of(scope),
+        "parent": readings.region_fields(parent) if parent else None,
         "total": len(ordered),
         "ranking": [
-            {"rank": pos, "region_code": r.code, "region_name": r.name, "value": p.value}
-            for pos, r, p in listed
+            {"rank": pos, **readings.region_fields(r), "value": p.value} for pos, r, p in listed
         ],
     }
     return [Reply(text, data=data, chart=chart)]
 
 
-def _rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEntry | None]:
+def rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEntry | None]:
     """Which regions compete, and which one the question is about (if any).
 
     A named province ranks its kabupaten/kota; a named kabupaten/kota is placed among its
@@ -113,7 +119,7 @@ def _rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEn
         region = ask.regions[0]
         children = catalog.children.get(region.id, [])
         if children and ask.level != "provinsi":
-            return _filter_level(children, ask.level), None
+            return _filter_level(catalog, children, ask.level), None
         return sorted(readings.comparable_regions(request, region), key=lambda r: r.id), region
     if ask.level == "provinsi":
         return [r for r in catalog.regions.values() if r.level == "provinsi"], None
@@ -122,11 +128,30 @@ def _rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEn
         return [], None
     children = catalog.children.get(own.id, [])
     if children:
-        return _filter_level(children, ask.level), None
+        return _filter_level(catalog, children, ask.level), None
     return sorted(readings.comparable_regions(request, own), key=lambda r: r.id), own
 
 
-def _filter_level(regions: list[RegionEntry], level: str | None) -> list[RegionEntry]:
+def _level_of(scope: list[RegionEntry]) -> str:
+    """The scope's level as the answer contract names it: one level, or "kabkota" for
+    kabupaten and kota together, "desa" for desa and kelurahan together."""
+    levels = {r.level for r in scope}
+    if len(levels) == 1:
+        return levels.pop()
+    return "desa" if levels <= {"desa", "kelurahan"} else "kabkota"
+
+
+def _filter_level(
+    catalog: Catalog, regions: list[RegionEntry], level: str | None
+) -> list[RegionEntry]:
+    """The regions of `level` among `regions` or below them ("desa di Kabupaten X" are the
+    desa of its kecamatan); without a level, `regions` themselves."""
+    if level is None:
+        return regions
     if level in ("kabupaten", "kota"):
         return [r for r in regions if r.level == level] or regions
-    return regions
+    same = {"desa", "kelurahan"} if level in ("desa", "kelurahan") else {level}
+    if any(r.level in same for r in regions):
+        return [r for r in regions if r.level in same]
+    below = [child for r in regions for child in catalog.children.get(r.id, [])]
+    return _filter_level(catalog, below, level) if below else regions

@@ -64,7 +64,7 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         freshness=freshness,
         categories=category_labels(ask),
     )
-    data = readings.value_data(chosen, region, point, other, ask.categories)
+    data = readings.value_data(chosen, region, point, other, ask.categories, missing)
     return [Reply(text, data=data)]
 
 

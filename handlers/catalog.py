@@ -8,6 +8,8 @@ to the closest known word once per query, so cost does not grow with the registr
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -27,7 +29,7 @@ LEVEL_WORDS = {
     "kabupaten": "kabupaten",
     "kab": "kabupaten",
     "regency": "kabupaten",
-    "district": "kabupaten",
+    "district": "district",
     "kota": "kota",
     "city": "kota",
     "kotamadya": "kota",
@@ -52,12 +54,31 @@ LEVEL_WORDS = {
 LEVEL_WORDS_AFTER = frozenset(
     {"regency", "regencies", "city", "cities", "province", "provinces", "district", "village"}
 )
-# Tables tell desa and kelurahan apart loosely: either word finds both.
+# Tables tell desa and kelurahan apart loosely: either word finds both. "District" is a
+# kabupaten in some translations and a kecamatan in others.
 SAME_LEVEL = {
+    "district": frozenset({"kabupaten", "kecamatan"}),  # not a level by itself: see LEVELS
     "desa": frozenset({"desa", "kelurahan"}),
     "kelurahan": frozenset({"desa", "kelurahan"}),
 }
+LEVELS = frozenset(LEVEL_WORDS.values()) - {"district"}  # what a ranking's scope can be
 CATEGORY_WORDS = Path(__file__).with_name("categories.toml")
+# Words many titles share that say little about which dataset is meant ("Jumlah Penduduk
+# Menurut Kecamatan"): they count a tenth of a distinctive word, and alone find nothing.
+GENERIC_WORDS = frozenset(
+    {
+        "jumlah", "banyaknya", "data", "tahun", "per", "menurut", "berdasarkan", "dan", "di",
+        "dengan", "se", "tiap", "setiap", "total", "the", "of", "by", "in", "and", "number",
+        "kecamatan", "desa", "kelurahan", "kabupaten", "kota", "provinsi", "pada", "yang",
+        "untuk", "atas", "dalam",
+    }
+)  # fmt: skip
+# In "Penduduk Menurut Jenis Kelamin" or "Luas Lahan Sawah per Kecamatan" the indicator is
+# what comes before these words; what follows says how it is broken down.
+BREAKDOWN_WORDS = frozenset({"menurut", "berdasarkan", "per", "by", "tiap", "setiap", "di"})
+PARENTHESES = re.compile(r"\(([^)]*)\)")
+GENERIC_WEIGHT = 0.1
+PARTIAL = 0.7  # a word of a title or keyword the question does not say in full
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
 
@@ -88,10 +109,11 @@ class DatasetEntry:
 @dataclass(frozen=True)
 class RegionEntry:
     id: int
-    code: str | None
+    code: str | None  # BPS
     name: str
     level: str
     parent_id: int | None
+    kemendagri_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,10 +179,30 @@ class PhraseIndex(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Scored:
+    """A dataset the words point to: `score`, the weight of the question's words its title
+    and keywords hold; `rest`, the weight of the words naming its indicator (the title's
+    before any breakdown or qualifier) that the question did not say. With no rest, the
+    question named this indicator; "penduduk" does not name "Penduduk Miskin"."""
+
+    dataset: DatasetEntry
+    score: float
+    rest: float
+
+    @property
+    def named(self) -> bool:
+        return self.rest == 0
+
+
+@dataclass(frozen=True)
 class RegionMention:
+    """A region named in a question; without candidates, a name the registry holds only at
+    another level ("Kota Puspo"), which `name` says in full."""
+
     start: int
     end: int
     candidates: tuple[RegionEntry, ...]
+    name: str = ""
 
 
 class Catalog:
@@ -183,10 +225,21 @@ class Catalog:
         for opd in self.opds.values():
             for phrase in (opd.name, opd.short_name, opd.code.replace("-", " ")):
                 self.opd_index.add(phrase, opd)
+        # Each dataset's words, and for each word the datasets holding it (word scoring).
+        self._words: dict[int, frozenset[str]] = {}
+        self._core: dict[int, frozenset[str]] = {}
+        self._postings: dict[str, list[int]] = defaultdict(list)
         for dataset, keywords in datasets:
             self.datasets[dataset.id] = dataset
-            for phrase in (dataset.title, dataset.code.replace("_", " "), *keywords):
+            # "(IPM)" in a title is its short form, as good as a keyword.
+            short = [p for p in PARENTHESES.findall(dataset.title) if len(tokens(p)) == 1]
+            phrases = (dataset.title, dataset.code.replace("_", " "), *keywords, *short)
+            for phrase in phrases:
                 self.dataset_index.add(phrase, dataset)
+            self._words[dataset.id] = frozenset(w for p in phrases for w in tokens(p))
+            self._core[dataset.id] = core_words(dataset.title)
+            for word in self._words[dataset.id]:
+                self._postings[word].append(dataset.id)
         # Category words of every dataset ("perempuan", "wanita"): a question naming one
         # asks for that category, or is told the dataset has no such breakdown.
         self.category_index: PhraseIndex[tuple[str, str]] = PhraseIndex()
@@ -213,7 +266,7 @@ class Catalog:
             if region.parent_id is not None:
                 self.children[region.parent_id].append(region)
         self._vocabulary = sorted(
-            self.dataset_index.words
+            set(self._postings)
             | self.region_index.words
             | self.opd_index.words
             | self.category_index.words
@@ -221,9 +274,7 @@ class Catalog:
         )
         self._known = frozenset(self._vocabulary)
         # Words that mean an indicator, an agency or a level rather than a place name.
-        self.known_words = frozenset(
-            self.dataset_index.words | self.opd_index.words | set(LEVEL_WORDS)
-        )
+        self.known_words = frozenset(set(self._postings) | self.opd_index.words | set(LEVEL_WORDS))
         self._corrections: dict[str, str] = {}
 
     @classmethod
@@ -257,7 +308,10 @@ class Catalog:
             if len(d.indicators) == 1
         ]
         regions = [
-            (RegionEntry(r.id, r.code, r.name, r.level, r.parent_id), _split(r.aliases))
+            (
+                RegionEntry(r.id, r.code, r.name, r.level, r.parent_id, r.kemendagri_code),
+                _split(r.aliases),
+            )
             for r in await uow.regions.all()
         ]
         opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
@@ -303,6 +357,8 @@ class Catalog:
                 same = SAME_LEVEL.get(level, frozenset({level}))
                 candidates = tuple(r for r in candidates if r.level in same)
                 if not candidates:
+                    name = f"{level.capitalize()} {base_name(match.payloads[0].name)}"
+                    mentions.append(RegionMention(start, end, (), name))
                     continue
             mentions.append(RegionMention(start, end, candidates))
         return self._qualified(words, mentions)
@@ -331,14 +387,51 @@ class Catalog:
             parent = self.regions[parent].parent_id if parent in self.regions else None
         return False
 
-    def find_datasets(self, words: list[str]) -> list[tuple[DatasetEntry, int]]:
-        """Datasets mentioned in the words, best first, with a score (matched characters)."""
-        scores: dict[int, int] = defaultdict(int)
+    def find_datasets(self, words: list[str]) -> list[Scored]:
+        """Datasets the words point to, best first.
+
+        A word weighs more the fewer datasets hold it (inverse document frequency), so in a
+        registry of thousands "penduduk" says little and "stunting" much. A word counts in
+        full where it is part of a whole title or keyword the question says ("orang miskin"),
+        or the question has every distinctive word of the title in any order; less where the
+        dataset merely has it somewhere. Only distinctive words find datasets;
+        generic ones add to those found.
+        """
+        asked = {word for word in words if word}
+        whole: dict[int, set[str]] = defaultdict(set)
         for match in self.dataset_index.find(words):
             for dataset in match.payloads:
-                scores[dataset.id] += match.weight
-        ranked = sorted(scores.items(), key=lambda item: -item[1])
-        return [(self.datasets[dataset_id], score) for dataset_id, score in ranked]
+                whole[dataset.id].update(match.phrase.split())
+        scores: dict[int, float] = defaultdict(float)
+        distinctive = asked - GENERIC_WORDS
+        for dataset_id in {d for word in distinctive for d in self._postings.get(word, ())}:
+            if self._core[dataset_id] <= asked:
+                whole[dataset_id] |= self._core[dataset_id]
+        for word in distinctive:
+            weight = self._weight(word)
+            for dataset_id in self._postings.get(word, ()):
+                scores[dataset_id] += weight * (1 if word in whole[dataset_id] else PARTIAL)
+        for word in asked & GENERIC_WORDS:
+            weight = self._weight(word) * GENERIC_WEIGHT
+            for dataset_id in scores:
+                if word in self._words[dataset_id]:
+                    scores[dataset_id] += weight
+        found = [
+            Scored(
+                self.datasets[dataset_id],
+                round(score, 9),
+                0.0 if whole[dataset_id] else round(self._rest(dataset_id, asked), 9),
+            )
+            for dataset_id, score in scores.items()
+        ]
+        return sorted(found, key=lambda s: (-s.score, s.rest, s.dataset.id))
+
+    def _rest(self, dataset_id: int, asked: set[str]) -> float:
+        return sum(self._weight(word) for word in self._core[dataset_id] - asked)
+
+    def _weight(self, word: str) -> float:
+        held = len(self._postings.get(word, ())) or 1
+        return math.log(1 + len(self.datasets) / held)
 
     def similar_titles(
         self, text: str, visible: Callable[[DatasetEntry], bool], limit: int = 3
@@ -348,6 +441,14 @@ class Catalog:
         )
         close = [self.datasets[key] for _title, score, key in found if score >= 40]
         return [d for d in close if visible(d)][:limit]
+
+
+def core_words(title: str) -> frozenset[str]:
+    """The distinctive words naming a title's indicator: those before a breakdown word,
+    qualifiers in parentheses left out ("Indeks Pembangunan Manusia (UHH basis SP2010)")."""
+    words = tokens(PARENTHESES.sub(" ", title))
+    cut = next((i for i, word in enumerate(words) if word in BREAKDOWN_WORDS and i), len(words))
+    return frozenset(words[:cut]) - GENERIC_WORDS
 
 
 def base_name(region_name: str) -> str:

@@ -14,10 +14,10 @@ from domain.terms import Classification
 from handlers import readings
 from handlers.access import current, may_see_metadata, may_see_values
 from handlers.answer_compare import answer_compare
-from handlers.answer_rank import answer_rank
+from handlers.answer_rank import answer_rank, rank_scope
 from handlers.answer_trend import answer_trend
 from handlers.answer_value import answer_value
-from handlers.catalog import Catalog, DatasetEntry, RegionEntry
+from handlers.catalog import Catalog, DatasetEntry, RegionEntry, Scored
 from handlers.context import Request
 from handlers.messages import Button, Reply, button_id
 from handlers.text import tokens
@@ -40,6 +40,8 @@ CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
 # Button "shape": intent letter, optional level letter, optional ranking length ("rk3").
 SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkcedl]?)(?P<limit>[1-9][0-9]?)?")
 MAX_COMPARE = 6
+CLOSE = 0.6  # datasets scoring this share of the best are weighed by what they hold
+MAX_CANDIDATES = 12
 REGION_SEPARATOR = "."
 
 
@@ -161,33 +163,16 @@ def region_ids(encoded: str | None) -> tuple[int, ...] | None:
 
 async def answer_text(request: Request, question: Question) -> list[Reply]:
     t = request.texts
-    best = question.datasets[0][1]
-    top = sorted((d for d, s in question.datasets if s == best), key=lambda d: not d.is_headline)
-    if question.categories:
-        # A category word is also a clue to the dataset: among those the words match well,
-        # one broken down by that category comes before one holding totals only.
-        broken_down = [
-            (d, s)
-            for d, s in question.datasets
-            if 2 * s >= best and not isinstance(_asked_categories(t, d, question), Reply)
-        ]
-        if broken_down:
-            better = broken_down[0][1]
-            top = [d for d, s in broken_down if s == better]
+    candidates = close_matches(question.datasets)
     ask = Ask(
         question.intent,
-        top[0],
+        candidates[0].dataset,
         (),
         question.period,
         question.direction,
         question.limit,
         question.level,
     )
-    if question.categories:
-        asked = _asked_categories(t, top[0], question)
-        if isinstance(asked, Reply):
-            return [asked]
-        ask = replace(ask, categories=asked)
     resolved: list[RegionEntry] = []
     for mention in question.regions[:MAX_COMPARE]:
         own = [r for r in mention.candidates if r.code == request.app.deployment.region_code]
@@ -196,7 +181,7 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
             if own and len(mention.candidates) > 1:
                 ask = replace(ask, region_note=RegionNote("deployment", own[0].name))
             continue
-        if ask.categories:  # a button does not carry the category: ask for the full name
+        if question.categories:  # a button does not carry the category: ask for the full name
             names = [r.name for r in mention.candidates]
             return [Reply(t.t("which_region_by_name", names=names))]
         buttons = [
@@ -205,14 +190,101 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
         ]
         return [Reply(t.t("which_region"), buttons=buttons)]
     ask = replace(ask, regions=tuple(resolved))
-    if len({d.group for d in top}) > 1 and not ask.categories:
-        choices = [d for d in top if d.is_headline or d.series_group is None][:5]
+    async with request.app.uow() as uow:
+        ranked = await by_holdings(request, uow, ask, question, candidates)
+    best = ranked[0]
+    ask = replace(ask, dataset=best.scored.dataset)
+    if question.categories:
+        asked = _asked_categories(t, ask.dataset, question)
+        if isinstance(asked, Reply):
+            return [asked]
+        ask = replace(ask, categories=asked)
+    tied = [c.scored.dataset for c in ranked if c.key == best.key]
+    if len({d.group for d in tied}) > 1 and not ask.categories:
+        choices = [d for d in tied if d.is_headline or d.series_group is None][:5]
         buttons = [
             [Button(d.title, replace(ask, dataset=d).button_data(request.language))]
             for d in choices
         ]
         return [Reply(t.t("which_dataset"), buttons=buttons)]
     return await answer(request, ask)
+
+
+def close_matches(found: list[Scored]) -> list[Scored]:
+    """The datasets whose words match nearly as well as the best's: which of them is meant
+    is for what they hold to tell."""
+    best = found[0].score
+    return [s for s in found if s.score >= CLOSE * best][:MAX_CANDIDATES]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    scored: Scored
+    # What the dataset holds of what was asked: the region(s) at all, the period, how many
+    # of the regions, the category named.
+    holds: tuple[bool, bool, int, bool]
+
+    @property
+    def key(self) -> tuple[bool, tuple[bool, bool, int, bool], float, float]:
+        """Better first: a dataset of the indicator named, then one holding what was asked,
+        then the closest words."""
+        return (self.scored.named, self.holds, self.scored.score, -self.scored.rest)
+
+
+async def by_holdings(
+    request: Request, uow: UnitOfWork, ask: Ask, question: Question, candidates: list[Scored]
+) -> list[Candidate]:
+    """The candidates, the one that best holds what was asked first.
+
+    A dataset without the region asked is never chosen over one of the same indicator that
+    has it: the answer would be "no data" while the registry holds the figure. Nor is one of
+    another indicator ("Penduduk Miskin" for "penduduk") chosen for holding it.
+    """
+    regions = [r.id for r in ask.regions] or [r.id for r in scope_of(request, ask)]
+    wanted = ask.period.code if ask.period.kind == "exact" else None
+    held = await uow.observations.coverage(
+        [s.dataset.indicator_id for s in candidates], regions, wanted
+    )
+    ranked = []
+    for scored in candidates:
+        count, in_period = held.get(scored.dataset.indicator_id, (0, False))
+        has_category = _has_categories(scored.dataset, question)
+        ranked.append(Candidate(scored, (count > 0, in_period, count, has_category)))
+    return sorted(_per_series(ranked), key=lambda c: c.key, reverse=True)
+
+
+def _per_series(ranked: list[Candidate]) -> list[Candidate]:
+    """One candidate per indicator: the headline series where it holds what the best of
+    its series does (the answer shows the others beside it)."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in ranked:
+        groups.setdefault(candidate.scored.dataset.group, []).append(candidate)
+    chosen = []
+    for members in groups.values():
+        best = max(members, key=lambda c: c.key)
+        holding = [c for c in members if c.holds == best.holds]
+        chosen.append(next((c for c in holding if c.scored.dataset.is_headline), best))
+    return chosen
+
+
+def scope_of(request: Request, ask: Ask) -> list[RegionEntry]:
+    """The regions an answer without a named one is about: the ranking's scope, or the
+    deployment's own region."""
+    if ask.intent in ("rank", "compare"):
+        return rank_scope(request, ask)[0]
+    own = request.app.catalog.by_code.get(request.app.deployment.region_code)
+    return [own] if own else []
+
+
+def _has_categories(dataset: DatasetEntry, question: Question) -> bool:
+    """Whether the dataset is broken down by every category the question names."""
+    title = set(tokens(dataset.title))
+    held = {(dimension, key) for dimension, key, _ in dataset.categories}
+    return all(
+        any(pair in held or pair[1] in {key for _, key in held} for pair in mention.payloads)
+        for mention in question.categories
+        if not set(mention.phrase.split()) <= title
+    )
 
 
 def _asked_categories(
@@ -245,9 +317,9 @@ def _asked_categories(
                     available=available,
                 )
             )
-        if pairs[0][0] in asked:
+        dimension, key = pairs[0]
+        if asked.setdefault(dimension, key) != key:
             return Reply(t.t("one_category_at_a_time", available=available))
-        asked[pairs[0][0]] = pairs[0][1]
     if asked and question.intent != "value":
         label = held[next(iter(asked.items()))]
         return Reply(t.t("breakdown_value_only", title=dataset.title, label=label))

@@ -43,7 +43,7 @@ async def answer(request: Request, question: Question) -> list[Reply]:
                 },
             )
         ]
-    named = [d for d, _ in question.datasets]
+    named = [s.dataset for s in question.datasets if s.score == question.datasets[0].score]
     if not named:
         return [await no_match(request, question.text)]
     dataset = _headline(named)

@@ -20,11 +20,12 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
     # Datasets the person may not know of are not there for them at all (as classified now).
     if question.datasets:
         async with request.app.uow() as uow:
-            stored = {d.id: d for d in await current(uow, [d for d, _ in question.datasets])}
+            found = await current(uow, [s.dataset for s in question.datasets])
+        stored = {d.id: d for d in found}
         visible = [
-            (stored[d.id], score)
-            for d, score in question.datasets
-            if d.id in stored and may_see_metadata(request.viewer, stored[d.id])
+            replace(s, dataset=stored[s.dataset.id])
+            for s in question.datasets
+            if s.dataset.id in stored and may_see_metadata(request.viewer, stored[s.dataset.id])
         ]
         question = replace(question, datasets=visible)
     if question.intent in METADATA_INTENTS:

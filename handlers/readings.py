@@ -135,12 +135,21 @@ def source_line(request: Request, dataset: DatasetEntry) -> str:
     return request.texts.t("chart_source", source=dataset.source, producer=dataset.opd_name)
 
 
+def region_fields(region: RegionEntry) -> dict[str, object]:
+    """A region as a program checking an answer needs it: both codes and its level."""
+    return {
+        "region_code": region.code,
+        "region_kemendagri_code": region.kemendagri_code,
+        "region_name": region.name,
+        "region_level": region.level,
+    }
+
+
 def ids(dataset: DatasetEntry, region: RegionEntry) -> dict[str, object]:
     return {
         "dataset": dataset.code,
         "indicator": dataset.code,
-        "region_code": region.code,
-        "region_name": region.name,
+        **region_fields(region),
         "unit": dataset.unit,
         "source": dataset.source,
         "producer": dataset.opd_name,
@@ -153,11 +162,15 @@ def value_data(
     point: Point,
     other: tuple[DatasetEntry, Point] | None,
     categories: tuple[tuple[str, str], ...] = (),
+    missing: str | None = None,
 ) -> dict[str, object]:
+    """`requested_period`: the period asked for when the registry has none, so `period` is
+    the latest it has instead (as the text says)."""
     return {
         "type": "indicator_value",
         **ids(dataset, region),
         "dataset_title": dataset.title,
+        "requested_period": missing,
         "period": point.period,
         "value": point.value,
         "decimals": point.decimals,

@@ -16,12 +16,13 @@ from pathlib import Path
 from domain.periods import parse_period
 from handlers.catalog import (
     LEVEL_WORDS,
+    LEVELS,
     Catalog,
-    DatasetEntry,
     Match,
     OpdEntry,
     PhraseIndex,
     RegionMention,
+    Scored,
 )
 from handlers.places import outside_places, place_words
 from handlers.text import tokens
@@ -78,7 +79,7 @@ class PeriodAsk:
 class Question:
     text: str
     intent: str  # value, trend, compare, rank, producer, updated, list
-    datasets: list[tuple[DatasetEntry, int]]
+    datasets: list[Scored]
     regions: list[RegionMention]
     period: PeriodAsk
     direction: str = "high"  # for rank: high or low
@@ -99,7 +100,8 @@ class Vocabulary:
     quarter: frozenset[str]
     semester: frozenset[str]
     words: frozenset[str]
-    abbreviations: dict[str, list[str]]
+    # Short forms and terms read as other words, by the words they are typed as.
+    expansions: dict[tuple[str, ...], list[str]]
 
 
 @cache
@@ -118,17 +120,23 @@ def vocabulary() -> Vocabulary:
         frozenset(spec["units"]["quarter"]),
         frozenset(spec["units"]["semester"]),
         frozenset(words),
-        {short: tokens(full) for short, full in spec["abbreviations"].items()},
+        {
+            tuple(tokens(short)): tokens(full)
+            for section in ("abbreviations", "terms")
+            for short, full in spec[section].items()
+        },
     )
 
 
 def understand(catalog: Catalog, text: str, today: date) -> Question:
     vocab = vocabulary()
-    typed = [word for token in tokens(text) for word in vocab.abbreviations.get(token, [token])]
+    typed = _expand(tokens(text), vocab.expansions)
     words = catalog.correct(typed, extra_known=vocab.words | place_words())
-    regions = catalog.find_regions(words)
-    masked = _mask(words, [(m.start, m.end) for m in regions])
-    outside = outside_places(catalog, masked, catalog.known_words | vocab.words)
+    mentions = catalog.find_regions(words)
+    masked = _mask(words, [(m.start, m.end) for m in mentions])
+    regions = [m for m in mentions if m.candidates]
+    outside = [m.name for m in mentions if not m.candidates]
+    outside += outside_places(catalog, masked, catalog.known_words | vocab.words)
     opds = catalog.find_opds(masked)
     masked = _mask(masked, [(m.start, m.end) for m in opds])
     shape = vocab.phrases.find(masked)
@@ -140,7 +148,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     categories = catalog.category_index.find(_mask(masked, period_spans))
     limit = _limit(_mask(masked, period_spans)) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
-    levels = [LEVEL_WORDS[w] for w in masked if w in LEVEL_WORDS]
+    levels = [LEVEL_WORDS[w] for w in masked if LEVEL_WORDS.get(w) in LEVELS]
     # "kabupaten/kota", "kab/kota": both kinds, which is what no level word means too.
     level = None if {"kabupaten", "kota"} <= set(levels) else next(iter(levels), None)
     return Question(
@@ -156,6 +164,25 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         tuple(outside),
         tuple(categories),
     )
+
+
+def _expand(words: list[str], expansions: dict[tuple[str, ...], list[str]]) -> list[str]:
+    """Short forms and terms replaced by their words, the longest first ("rice field" before
+    "rice")."""
+    longest = max((len(key) for key in expansions), default=1)
+    out: list[str] = []
+    start = 0
+    while start < len(words):
+        for length in range(min(longest, len(words) - start), 0, -1):
+            key = tuple(words[start : start + length])
+            if key in expansions:
+                out += expansions[key]
+                start += length
+                break
+        else:
+            out.append(words[start])
+            start += 1
+    return out
 
 
 def _mask(words: list[str], spans: list[tuple[int, int]]) -> list[str]:

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Result, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.terms import OutboxStatus, RequestAnswer
@@ -272,6 +283,40 @@ class ObservationRepository:
         """Every region's value of one indicator in one period (for ranks and comparisons)."""
         parameters = {"indicator": indicator_id, "period": period}
         return [ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)]
+
+    async def coverage(
+        self, indicator_ids: Sequence[int], region_ids: Sequence[int], period: str | None
+    ) -> dict[int, tuple[int, bool]]:
+        """indicator → (how many of the regions have a value, whether any is of `period` or,
+        for a year, of a month or quarter in it); indicators without any are left out.
+
+        Which of several matching datasets holds what was asked is the surest sign of which
+        one was meant; one query, however many candidates.
+        """
+        if not indicator_ids or not region_ids:
+            return {}
+        hit: ColumnElement[int] = literal(0)
+        if period:
+            in_period = Observation.period == period
+            if len(period) == 4:  # a year asked of monthly or quarterly data
+                in_period = in_period | Observation.period.like(f"{period}-%")
+            hit = func.max(case((in_period, 1), else_=0))
+        query = (
+            select(
+                Observation.indicator_id,
+                func.count(func.distinct(Observation.region_id)),
+                hit,
+            )
+            .where(
+                Observation.indicator_id.in_(list(indicator_ids)),
+                Observation.region_id.in_(list(region_ids)),
+            )
+            .group_by(Observation.indicator_id)
+        )
+        return {
+            indicator: (regions, bool(found))
+            for indicator, regions, found in await self.session.execute(query)
+        }
 
     async def periods(self, indicator_id: int) -> list[str]:
         """Periods with at least one total, oldest first."""

@@ -34,8 +34,8 @@ def region_names(question: Question) -> list[set[str]]:
 def best_datasets(question: Question) -> set[str]:
     """Codes of the datasets that fit the words best (all those sharing the top score)."""
     assert question.datasets, f"no dataset understood in {question.text!r}"
-    top = question.datasets[0][1]
-    return {dataset.code for dataset, score in question.datasets if score == top}
+    top = question.datasets[0].score
+    return {s.dataset.code for s in question.datasets if s.score == top}
 
 
 # --- what is asked ----------------------------------------------------------------------
@@ -570,3 +570,38 @@ def test_every_understood_period_round_trips(catalog: Catalog) -> None:
 def test_period_decoding_rejects_what_encoding_never_produces(garbage: str) -> None:
     with pytest.raises(ValueError):
         PeriodAsk.decode(garbage)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("number of residents Surabaya City 2023", "jumlah_penduduk"),
+        ("jml pddk Kota Surabaya 2023", "jumlah_penduduk"),
+        ("open unemployment rate Surabaya City", "tpt"),
+    ],
+)
+def test_short_forms_and_english_terms_read_as_the_titles_words(
+    catalog: Catalog, text: str, code: str
+) -> None:
+    assert best_datasets(ask(catalog, text)) == {code}
+
+
+def test_a_word_of_another_indicators_title_does_not_name_it(catalog: Catalog) -> None:
+    """ "penduduk" is in "Persentase Penduduk Miskin" too, but the question did not say
+    "miskin": only "Jumlah Penduduk" is named by it."""
+    question = ask(catalog, "jumlah penduduk Kota Surabaya 2023")
+
+    named = {s.dataset.code for s in question.datasets if s.named}
+    assert named == {"jumlah_penduduk"}
+    assert "persentase_penduduk_miskin" in {s.dataset.code for s in question.datasets}
+
+
+def test_district_is_a_kabupaten_or_a_kecamatan(catalog: Catalog) -> None:
+    assert region_names(ask(catalog, "HDI Malang district 2023")) == [{"Kabupaten Malang"}]
+
+
+def test_a_name_held_only_at_another_level_is_outside_the_registry(catalog: Catalog) -> None:
+    question = ask(catalog, "IPM Sidoarjo city 2023")
+
+    assert question.regions == []
+    assert question.outside == ("Kota Sidoarjo",)
