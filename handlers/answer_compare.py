@@ -54,10 +54,11 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
         data = {
             "type": "indicator_comparison",
             "dataset": chosen.code,
+            "indicator": chosen.indicator_code,
+            "unit": chosen.unit,
             "regions": [
                 {
-                    "region_code": r.code,
-                    "region_name": r.name,
+                    **readings.region_fields(r),
                     "periods": [p.period for p in windows[r.id]],
                     "values": [p.value for p in windows[r.id]],
                 }
@@ -95,9 +96,9 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
     data = {
         "type": "indicator_comparison",
         "dataset": chosen.code,
+        "indicator": chosen.indicator_code,
+        "unit": chosen.unit,
         "period": period,
-        "regions": [
-            {"region_code": r.code, "region_name": r.name, "value": p.value} for r, p in values
-        ],
+        "regions": [{**readings.region_fields(r), "value": p.value} for r, p in values],
     }
     return [Reply(text, data=data, chart=bars)]

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 
 DEFAULT_TOP = 5
+SMALL_LEVELS = frozenset({"kecamatan", "desa", "kelurahan"})
+LARGE_LEVELS = {  # a ranking's level word → the levels it ranks
+    "kabupaten": frozenset({"kabupaten"}),
+    "kota": frozenset({"kota"}),
+    "kabkota": frozenset({"kabupaten", "kota"}),
+}
 
 
 async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
@@ -92,7 +98,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     data = {
         "type": "indicator_ranking",
         "dataset": chosen.code,
-        "indicator": chosen.code,
+        "indicator": chosen.indicator_code,
         "unit": chosen.unit,
         "period": period,
         "requested_period": missing_period,
@@ -110,15 +116,19 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
 def rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEntry | None]:
     """Which regions compete, and which one the question is about (if any).
 
-    A named province ranks its kabupaten/kota; a named kabupaten/kota is placed among its
-    neighbours; "provinsi" alone ranks provinces; nothing named ranks the deployment's own
-    kabupaten/kota.
+    A named province ranks its kabupaten/kota, a region named with a level below it ranks
+    those ("desa … di Kecamatan Purwodadi"); a region named alone is placed among its
+    neighbours. "provinsi" alone ranks provinces; "kabupaten" alone, in a kabupaten's
+    registry, its province's kabupaten; nothing named ranks the deployment's own children.
     """
     catalog = request.app.catalog
     if ask.regions:
         region = ask.regions[0]
         children = catalog.children.get(region.id, [])
-        if children and ask.level != "provinsi":
+        below = ask.level in SMALL_LEVELS or (
+            region.level == "provinsi" and ask.level != "provinsi"
+        )
+        if children and below:
             return _filter_level(catalog, children, ask.level), None
         return sorted(readings.comparable_regions(request, region), key=lambda r: r.id), region
     if ask.level == "provinsi":
@@ -127,9 +137,10 @@ def rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEnt
     if own is None:
         return [], None
     children = catalog.children.get(own.id, [])
-    if children:
+    if children and (own.level == "provinsi" or ask.level not in LARGE_LEVELS):
         return _filter_level(catalog, children, ask.level), None
-    return sorted(readings.comparable_regions(request, own), key=lambda r: r.id), own
+    neighbours = sorted(readings.comparable_regions(request, own), key=lambda r: r.id)
+    return _filter_level(catalog, neighbours, ask.level), own
 
 
 def _level_of(scope: list[RegionEntry]) -> str:
@@ -148,8 +159,8 @@ def _filter_level(
     desa of its kecamatan); without a level, `regions` themselves."""
     if level is None:
         return regions
-    if level in ("kabupaten", "kota"):
-        return [r for r in regions if r.level == level] or regions
+    if level in LARGE_LEVELS:
+        return [r for r in regions if r.level in LARGE_LEVELS[level]] or regions
     same = {"desa", "kelurahan"} if level in ("desa", "kelurahan") else {level}
     if any(r.level in same for r in regions):
         return [r for r in regions if r.level in same]

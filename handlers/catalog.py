@@ -12,7 +12,7 @@ import math
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 from rapidfuzz import fuzz, process
 
 from handlers.text import tokens
+from storage.models import Dataset
 from storage.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -100,9 +101,30 @@ class DatasetEntry:
     source: str
     # The breakdown's categories as (dimension, key, label), in published order.
     categories: tuple[tuple[str, str, str], ...] = ()
+    # In a table of several indicators (luas panen, produksi, produktivitas), each is an
+    # entry of its own: `indicator` its code, `name` the words that name it ("luas panen
+    # padi"). A table of one leaves both empty: the dataset and its title name it.
+    indicator: str = ""
+    name: str = ""
+
+    @property
+    def key(self) -> int:
+        """The catalog's key: one entry per indicator."""
+        return self.indicator_id
+
+    @property
+    def indicator_code(self) -> str:
+        """The indicator as answers name it: the dataset's code for a table of one."""
+        return self.indicator or self.code
+
+    @property
+    def search_name(self) -> str:
+        return self.name or self.title
 
     @property
     def group(self) -> str:
+        if self.indicator:
+            return f"{self.code}:{self.indicator}"
         return self.series_group or self.code
 
 
@@ -148,6 +170,10 @@ class PhraseIndex(Generic[T]):
     _lengths: set[int] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
 
+    @property
+    def phrases(self) -> Mapping[tuple[str, ...], list[T]]:
+        return self._phrases
+
     def add(self, phrase: str, payload: T) -> None:
         key = tuple(tokens(phrase))
         if not key:
@@ -188,6 +214,7 @@ class Scored:
     dataset: DatasetEntry
     score: float
     rest: float
+    matched: frozenset[str] = frozenset()  # the question's distinctive words it holds
 
     @property
     def named(self) -> bool:
@@ -230,16 +257,19 @@ class Catalog:
         self._core: dict[int, frozenset[str]] = {}
         self._postings: dict[str, list[int]] = defaultdict(list)
         for dataset, keywords in datasets:
-            self.datasets[dataset.id] = dataset
+            entry = dataset.key
+            self.datasets[entry] = dataset
             # "(IPM)" in a title is its short form, as good as a keyword.
-            short = [p for p in PARENTHESES.findall(dataset.title) if len(tokens(p)) == 1]
-            phrases = (dataset.title, dataset.code.replace("_", " "), *keywords, *short)
+            name = dataset.search_name
+            short = [p for p in PARENTHESES.findall(name) if len(tokens(p)) == 1]
+            code = dataset.code.replace("_", " ") if not dataset.indicator else ""
+            phrases = (name, code, *keywords, *short)
             for phrase in phrases:
                 self.dataset_index.add(phrase, dataset)
-            self._words[dataset.id] = frozenset(w for p in phrases for w in tokens(p))
-            self._core[dataset.id] = core_words(dataset.title)
-            for word in self._words[dataset.id]:
-                self._postings[word].append(dataset.id)
+            self._words[entry] = frozenset(w for p in phrases for w in tokens(p))
+            self._core[entry] = core_words(name)
+            for word in self._words[entry]:
+                self._postings[word].append(entry)
         # Category words of every dataset ("perempuan", "wanita"): a question naming one
         # asks for that category, or is told the dataset has no such breakdown.
         self.category_index: PhraseIndex[tuple[str, str]] = PhraseIndex()
@@ -252,14 +282,16 @@ class Catalog:
                 self.category_index.add(phrase, ("", phrase_key))
         for region, aliases in regions:
             self.regions[region.id] = region
-            for phrase in (base_name(region.name), *aliases):
+            # "Gondang Wetan" is also written "Gondangwetan" (and the other way round).
+            compact = "".join(tokens(base_name(region.name)))
+            for phrase in (base_name(region.name), compact, *aliases):
                 self.region_index.add(phrase, region)
         self.groups: dict[str, list[DatasetEntry]] = defaultdict(list)
         self._by_opd: dict[int, list[DatasetEntry]] = defaultdict(list)
         for dataset in self.datasets.values():
             self.groups[dataset.group].append(dataset)
             self._by_opd[dataset.opd_id].append(dataset)
-        self._headline_titles = {d.id: d.title for d in self.datasets.values() if d.is_headline}
+        self._headline_titles = {d.key: d.title for d in self.datasets.values() if d.is_headline}
         self.by_code = {r.code: r for r in self.regions.values() if r.code}
         self.children: dict[int, list[RegionEntry]] = defaultdict(list)
         for region in self.regions.values():
@@ -280,32 +312,7 @@ class Catalog:
     @classmethod
     async def load(cls, uow: UnitOfWork) -> Catalog:
         datasets = [
-            (
-                DatasetEntry(
-                    id=d.id,
-                    code=d.code,
-                    title=d.title,
-                    indicator_id=d.indicators[0].id,
-                    opd_id=d.opd_id,
-                    opd_name=d.opd.name,
-                    unit=d.unit,
-                    periodicity=d.periodicity,
-                    classification=d.classification,
-                    series_group=d.series_group,
-                    is_headline=d.is_headline,
-                    note=d.note,
-                    source=d.source,
-                    categories=tuple(
-                        (c.dimension, c.key, c.label) for c in d.indicators[0].categories
-                    ),
-                ),
-                _split(d.keywords),
-            )
-            for d in await uow.datasets.all()
-            # One indicator per entry: a table of several (luas panen, produksi,
-            # produktivitas) is left out until questions can say which one they mean, rather
-            # than answered with whichever column came first.
-            if len(d.indicators) == 1
+            (entry, _split(d.keywords)) for d in await uow.datasets.all() for entry in entries(d)
         ]
         regions = [
             (
@@ -317,6 +324,10 @@ class Catalog:
         opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
         synonyms = tomllib.loads(CATEGORY_WORDS.read_text(encoding="utf-8"))
         return cls(datasets, regions, opds, synonyms)
+
+    def knows(self, word: str) -> bool:
+        """A word of a dataset, region, agency, category or level."""
+        return word in self._known
 
     def correct(self, words: list[str], extra_known: frozenset[str] = frozenset()) -> list[str]:
         """Replace unknown words by the closest known one (typos), leave the rest alone."""
@@ -345,6 +356,26 @@ class Catalog:
 
     def find_opds(self, words: list[str]) -> list[Match[OpdEntry]]:
         return self.opd_index.find(words)
+
+    def join_names(self, words: list[str]) -> list[str]:
+        """Two words that together are a region's one-word name ("gondang wetan" for
+        Gondangwetan) as that word, unless the two are a name as they stand."""
+        joined: list[str] = []
+        index = 0
+        while index < len(words):
+            pair = words[index : index + 2]
+            together = "".join(pair)
+            if (
+                len(pair) == 2
+                and (together,) in self.region_index.phrases
+                and tuple(pair) not in self.region_index.phrases
+            ):
+                joined.append(together)
+                index += 2
+            else:
+                joined.append(words[index])
+                index += 1
+        return joined
 
     def find_regions(self, words: list[str]) -> list[RegionMention]:
         mentions = []
@@ -401,7 +432,7 @@ class Catalog:
         whole: dict[int, set[str]] = defaultdict(set)
         for match in self.dataset_index.find(words):
             for dataset in match.payloads:
-                whole[dataset.id].update(match.phrase.split())
+                whole[dataset.key].update(match.phrase.split())
         scores: dict[int, float] = defaultdict(float)
         distinctive = asked - GENERIC_WORDS
         for dataset_id in {d for word in distinctive for d in self._postings.get(word, ())}:
@@ -421,10 +452,11 @@ class Catalog:
                 self.datasets[dataset_id],
                 round(score, 9),
                 0.0 if whole[dataset_id] else round(self._rest(dataset_id, asked), 9),
+                distinctive & self._words[dataset_id],
             )
             for dataset_id, score in scores.items()
         ]
-        return sorted(found, key=lambda s: (-s.score, s.rest, s.dataset.id))
+        return sorted(found, key=lambda s: (-s.score, s.rest, s.dataset.key))
 
     def _rest(self, dataset_id: int, asked: set[str]) -> float:
         return sum(self._weight(word) for word in self._core[dataset_id] - asked)
@@ -441,6 +473,46 @@ class Catalog:
         )
         close = [self.datasets[key] for _title, score, key in found if score >= 40]
         return [d for d in close if visible(d)][:limit]
+
+
+def entries(dataset: Dataset) -> list[DatasetEntry]:
+    """The catalog's entries for a dataset: one, or one per indicator of a table of several,
+    each named by its column and the title's words no other column claims ("Luas Panen,
+    Produksi dan Produktivitas Padi" → "luas panen padi", "produksi padi", …)."""
+    several = len(dataset.indicators) > 1
+    labels = {i.id: indicator_label(i.name, i.unit) for i in dataset.indicators}
+    claimed = {word for label in labels.values() for word in tokens(label)}
+    shared = [w for w in tokens(PARENTHESES.sub(" ", dataset.title)) if w not in claimed]
+    return [
+        DatasetEntry(
+            id=dataset.id,
+            code=dataset.code,
+            title=f"{dataset.title}: {labels[i.id]}" if several else dataset.title,
+            indicator_id=i.id,
+            opd_id=dataset.opd_id,
+            opd_name=dataset.opd.name,
+            unit=(i.unit or dataset.unit) if several else dataset.unit,
+            periodicity=dataset.periodicity,
+            classification=dataset.classification,
+            series_group=None if several else dataset.series_group,
+            is_headline=dataset.is_headline,
+            note=dataset.note,
+            source=dataset.source,
+            categories=tuple((c.dimension, c.key, c.label) for c in i.categories),
+            indicator=i.code if several else "",
+            name=" ".join([*tokens(labels[i.id]), *tokens(i.unit), *shared]) if several else "",
+        )
+        for i in dataset.indicators
+    ]
+
+
+def indicator_label(name: str, unit: str) -> str:
+    """A column's indicator as a reader wants it: "produksi_ton" (unit ton) → "Produksi"."""
+    words = tokens(name)
+    unit_words = tokens(unit)
+    if unit_words and words[-len(unit_words) :] == unit_words and len(words) > len(unit_words):
+        words = words[: -len(unit_words)]
+    return " ".join(words).title()
 
 
 def core_words(title: str) -> frozenset[str]:

@@ -35,13 +35,16 @@ LEVEL_CODES = {
     "kecamatan": "e",
     "desa": "d",
     "kelurahan": "l",
+    "kabkota": "b",
 }
 CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
 # Button "shape": intent letter, optional level letter, optional ranking length ("rk3").
-SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkcedl]?)(?P<limit>[1-9][0-9]?)?")
+SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkcedlb]?)(?P<limit>[1-9][0-9]?)?")
 MAX_COMPARE = 6
 CLOSE = 0.6  # datasets scoring this share of the best are weighed by what they hold
 MAX_CANDIDATES = 12
+TIE = 0.9  # words scoring this share of the best's tie with it
+FULL_SCOPE = 0.9  # holding this share of the regions the best-covering candidate holds
 REGION_SEPARATOR = "."
 
 
@@ -85,21 +88,22 @@ class Ask:
 
 
 @dataclass(frozen=True)
-class AnswerButton(CallbackData, prefix="q", fixed_width=True):
-    """A question to answer again: `q:<language>:<shape>:<dataset id>:<region ids>:<period>`,
-    as sent before payloads were typed, empty fields included (`fixed_width`). `shape` is the
-    intent letter, the level letter and the ranking's length ("v", "rk3"); `region_ids` the
-    regions' ids joined by "." (None: no region named); `period` a `PeriodAsk.encode()` (None:
-    the latest). A press that does not read as such is stale; one naming a dataset or region
-    the catalog lacks is too (`ask`).
+class AnswerButton(CallbackData, prefix="a", fixed_width=True):
+    """A question to answer again: `a:<language>:<shape>:<indicator>:<region ids>:<period>`,
+    empty fields included (`fixed_width`). The indicator, not the dataset: a table of several
+    has an entry for each (buttons of the `q:` form named a dataset: they read as stale).
+    `shape` is the intent letter, the level letter and the ranking's length ("v", "rk3");
+    `region_ids` the regions' ids joined by "." (None: no region named); `period` a
+    `PeriodAsk.encode()` (None: the latest). A press that does not read as such is stale; one
+    naming an indicator or region the catalog lacks is too (`ask`).
 
-    Fits Telegram's 64 bytes with a dataset id up to 10**12, the longest period and
+    Fits Telegram's 64 bytes with an indicator id up to 10**12, the longest period and
     `MAX_COMPARE` region ids below 10 000 (BPS counts some 550 regions in all of Indonesia).
     """
 
     language: str
     shape: str
-    dataset_id: int
+    indicator_id: int
     region_ids: str | None = None
     period: str | None = None
 
@@ -111,7 +115,7 @@ class AnswerButton(CallbackData, prefix="q", fixed_width=True):
         return cls(
             language,
             f"{shape}{ask.limit or ''}",
-            ask.dataset.id,
+            ask.dataset.key,
             regions or None,
             ask.period.encode() or None,
         )
@@ -134,14 +138,14 @@ class AnswerButton(CallbackData, prefix="q", fixed_width=True):
         """The question again, with the catalog's entries; None when it lacks one of them."""
         match = SHAPE.fullmatch(self.shape)
         ids = region_ids(self.region_ids)
-        if match is None or ids is None or self.dataset_id not in catalog.datasets:
+        if match is None or ids is None or self.indicator_id not in catalog.datasets:
             return None
         if any(i not in catalog.regions for i in ids):
             return None
         intent = CODE_INTENTS[match["intent"]]
         return Ask(
             "rank" if intent == "rank_low" else intent,
-            catalog.datasets[self.dataset_id],
+            catalog.datasets[self.indicator_id],
             tuple(catalog.regions[i] for i in ids),
             PeriodAsk.decode(self.period or ""),
             "low" if intent == "rank_low" else "high",
@@ -199,7 +203,14 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
         if isinstance(asked, Reply):
             return [asked]
         ask = replace(ask, categories=asked)
-    tied = [c.scored.dataset for c in ranked if c.key == best.key]
+    # "jumlah reses DPRD" of a table by kind of activity without "reses", "penduduk usia
+    # 80-84" of one without that age group: not the total. A number left is always a
+    # category; an unknown word, where the dataset has categories at all.
+    numbers = [w for w in question.unknown if w.isdigit()]
+    if not ask.categories and (numbers or (question.unknown and ask.dataset.categories)):
+        said = " ".join(numbers) if numbers else question.unknown[0]
+        return [_no_such_category(t, ask.dataset, said)]
+    tied = [c.scored.dataset for c in ranked if c.ties(best)]
     if len({d.group for d in tied}) > 1 and not ask.categories:
         choices = [d for d in tied if d.is_headline or d.series_group is None][:5]
         buttons = [
@@ -211,24 +222,38 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
 
 
 def close_matches(found: list[Scored]) -> list[Scored]:
-    """The datasets whose words match nearly as well as the best's: which of them is meant
-    is for what they hold to tell."""
+    """The datasets whose words match nearly as well as the best's, and those the question
+    names (a word more, "usia", does not make "Penduduk Usia Kerja" the one meant): which of
+    them is, is for what they hold to tell."""
     best = found[0].score
-    return [s for s in found if s.score >= CLOSE * best][:MAX_CANDIDATES]
+    return [s for s in found if s.named or s.score >= CLOSE * best][:MAX_CANDIDATES]
 
 
 @dataclass(frozen=True)
 class Candidate:
     scored: Scored
-    # What the dataset holds of what was asked: the region(s) at all, the period, how many
-    # of the regions, the category named.
-    holds: tuple[bool, bool, int, bool]
+    # What the dataset holds of what was asked: the region(s) at all, nearly as many of them
+    # as any candidate, the period, the category named; and how many of the regions.
+    holds: tuple[bool, bool, bool, bool]
+    regions: int
+
+    def ties(self, best: Candidate) -> bool:
+        """As good a choice as `best`, words within a tenth, or named by words of the
+        question `best` does not hold ("hls rls"): the question does not say which one."""
+        both_named = self.scored.named and best.scored.named
+        if both_named and not self.scored.matched <= best.scored.matched:
+            return True
+        return (
+            self.key[:2] == best.key[:2]
+            and self.scored.rest == best.scored.rest
+            and self.scored.score >= TIE * best.scored.score
+        )
 
     @property
-    def key(self) -> tuple[bool, tuple[bool, bool, int, bool], float, float]:
+    def key(self) -> tuple[bool, tuple[bool, bool, bool, bool], float, int, float]:
         """Better first: a dataset of the indicator named, then one holding what was asked,
-        then the closest words."""
-        return (self.scored.named, self.holds, self.scored.score, -self.scored.rest)
+        then the closest words, then the one holding more of the regions."""
+        return (self.scored.named, self.holds, self.scored.score, self.regions, -self.scored.rest)
 
 
 async def by_holdings(
@@ -240,16 +265,19 @@ async def by_holdings(
     has it: the answer would be "no data" while the registry holds the figure. Nor is one of
     another indicator ("Penduduk Miskin" for "penduduk") chosen for holding it.
     """
-    regions = [r.id for r in ask.regions] or [r.id for r in scope_of(request, ask)]
+    regions = [r.id for r in scope_of(request, ask)]
     wanted = ask.period.code if ask.period.kind == "exact" else None
     held = await uow.observations.coverage(
         [s.dataset.indicator_id for s in candidates], regions, wanted
     )
+    most = max((count for count, _ in held.values()), default=0)
     ranked = []
     for scored in candidates:
         count, in_period = held.get(scored.dataset.indicator_id, (0, False))
         has_category = _has_categories(scored.dataset, question)
-        ranked.append(Candidate(scored, (count > 0, in_period, count, has_category)))
+        # A ranking of 5 kecamatan is not the ranking of the 24 another table holds.
+        nearly_all = count >= FULL_SCOPE * most
+        ranked.append(Candidate(scored, (count > 0, nearly_all, in_period, has_category), count))
     return sorted(_per_series(ranked), key=lambda c: c.key, reverse=True)
 
 
@@ -268,10 +296,12 @@ def _per_series(ranked: list[Candidate]) -> list[Candidate]:
 
 
 def scope_of(request: Request, ask: Ask) -> list[RegionEntry]:
-    """The regions an answer without a named one is about: the ranking's scope, or the
+    """The regions the answer is about: a ranking's scope, the regions named, or the
     deployment's own region."""
-    if ask.intent in ("rank", "compare"):
+    if ask.intent == "rank" or (ask.intent == "compare" and len(ask.regions) < 2):
         return rank_scope(request, ask)[0]
+    if ask.regions:
+        return list(ask.regions)
     own = request.app.catalog.by_code.get(request.app.deployment.region_code)
     return [own] if own else []
 
@@ -284,6 +314,13 @@ def _has_categories(dataset: DatasetEntry, question: Question) -> bool:
         any(pair in held or pair[1] in {key for _, key in held} for pair in mention.payloads)
         for mention in question.categories
         if not set(mention.phrase.split()) <= title
+    )
+
+
+def _no_such_category(t: Texts, dataset: DatasetEntry, asked: str) -> Reply:
+    available = [readings.category_label(key, label) for _, key, label in dataset.categories]
+    return Reply(
+        t.t("category_not_available", title=dataset.title, asked=asked, available=available)
     )
 
 
@@ -301,7 +338,6 @@ def _asked_categories(
         (dimension, key): readings.category_label(key, label)
         for dimension, key, label in dataset.categories
     }
-    available = list(held.values())
     asked: dict[str, str] = {}
     for mention in question.categories:
         if set(mention.phrase.split()) <= title:
@@ -309,17 +345,10 @@ def _asked_categories(
         keys = {key for _, key in mention.payloads}
         pairs = [pair for pair in held if pair in mention.payloads or pair[1] in keys]
         if not pairs:
-            return Reply(
-                t.t(
-                    "category_not_available",
-                    title=dataset.title,
-                    asked=mention.phrase,
-                    available=available,
-                )
-            )
+            return _no_such_category(t, dataset, mention.phrase)
         dimension, key = pairs[0]
         if asked.setdefault(dimension, key) != key:
-            return Reply(t.t("one_category_at_a_time", available=available))
+            return Reply(t.t("one_category_at_a_time", available=list(held.values())))
     if asked and question.intent != "value":
         label = held[next(iter(asked.items()))]
         return Reply(t.t("breakdown_value_only", title=dataset.title, label=label))
@@ -344,14 +373,16 @@ async def answer(request: Request, ask: Ask) -> list[Reply]:
     viewer = request.viewer
     async with request.app.uow() as uow:
         group = series_group(request, ask.dataset)
-        stored = {d.id: d for d in await current(uow, group)}
-        dataset = stored.get(ask.dataset.id)
+        stored = {d.key: d for d in await current(uow, group)}
+        dataset = stored.get(ask.dataset.key)
         if dataset is None or not may_see_metadata(viewer, dataset):
             return [Reply(t.t("stale_button"))]  # only a forged or outdated button gets here
         if not may_see_values(viewer, dataset):
             return [Reply(t.t("restricted", title=dataset.title))]
         series = tuple(
-            stored[d.id] for d in group if d.id in stored and may_see_values(viewer, stored[d.id])
+            stored[d.key]
+            for d in group
+            if d.key in stored and may_see_values(viewer, stored[d.key])
         )
         ask = replace(ask, dataset=dataset, series=series)
         if not ask.regions and ask.intent in ("value", "trend"):
@@ -380,7 +411,7 @@ async def _answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
 def series_group(request: Request, dataset: DatasetEntry) -> list[DatasetEntry]:
     """The dataset first, then the other series of the same indicator, headline first."""
     group = request.app.catalog.groups.get(dataset.group) or [dataset]
-    return sorted(group, key=lambda d: (d.id != dataset.id, not d.is_headline))
+    return sorted(group, key=lambda d: (d.key != dataset.key, not d.is_headline))
 
 
 def _audit_read(request: Request, uow: UnitOfWork, ask: Ask, datasets: list[str]) -> None:

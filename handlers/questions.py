@@ -21,11 +21,11 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
     if question.datasets:
         async with request.app.uow() as uow:
             found = await current(uow, [s.dataset for s in question.datasets])
-        stored = {d.id: d for d in found}
+        stored = {d.key: d for d in found}
         visible = [
-            replace(s, dataset=stored[s.dataset.id])
+            replace(s, dataset=stored[s.dataset.key])
             for s in question.datasets
-            if s.dataset.id in stored and may_see_metadata(request.viewer, stored[s.dataset.id])
+            if s.dataset.key in stored and may_see_metadata(request.viewer, stored[s.dataset.key])
         ]
         question = replace(question, datasets=visible)
     if question.intent in METADATA_INTENTS:

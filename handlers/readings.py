@@ -68,10 +68,15 @@ def scope_label(request: Request, scope: Sequence[RegionEntry]) -> str:
     parent = request.app.catalog.regions.get(scope[0].parent_id or -1)
     if levels == {"provinsi"}:
         return request.texts.t("peers_provinces", parent="")
+    name = parent.name if parent else ""
+    if levels == {"kecamatan"}:
+        return request.texts.t("peers_kecamatan", parent=name)
+    if levels <= {"desa", "kelurahan"}:
+        return request.texts.t("peers_desa", parent=name)
     key = "scope_" + (
         "kabupaten" if levels == {"kabupaten"} else "kota" if levels == {"kota"} else "kabkota"
     )
-    return request.texts.t(key, parent=parent.name if parent else "")
+    return request.texts.t(key, parent=name)
 
 
 def match_period(available: Iterable[str], wanted: str | None) -> str | None:
@@ -102,7 +107,9 @@ def window(points: list[Point], period: PeriodAsk) -> list[Point]:
     if period.kind == "last_n":
         return points[-(period.count or 1) :]
     if period.kind == "exact":
-        upto = [p for p in points if p.period <= (period.code or "")]
+        # A year asked of monthly data ends with its December: "2024-12" is in "2024".
+        code = period.code or ""
+        upto = [p for p in points if p.period[: len(code)] <= code]
         return upto[-TREND_POINTS:]
     return points[-TREND_POINTS:]
 
@@ -148,7 +155,7 @@ def region_fields(region: RegionEntry) -> dict[str, object]:
 def ids(dataset: DatasetEntry, region: RegionEntry) -> dict[str, object]:
     return {
         "dataset": dataset.code,
-        "indicator": dataset.code,
+        "indicator": dataset.indicator_code,
         **region_fields(region),
         "unit": dataset.unit,
         "source": dataset.source,

@@ -31,6 +31,8 @@ VOCABULARY = Path(__file__).with_name("vocabulary.toml")
 YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 QUARTER_TOKEN = re.compile(r"^(?:q|tw)([1-4])$")
 SEMESTER_TOKEN = re.compile(r"^s([12])$")
+SCHOOL_YEAR_WORDS = frozenset({"ajaran", "pelajaran", "ta", "tp"})
+MIN_UNKNOWN = 3  # shorter words are units ("ha") and particles more often than names
 SMALL_NUMBER = re.compile(r"^([1-9]|[1-3]\d|40)$")
 
 
@@ -90,6 +92,9 @@ class Question:
     outside: tuple[str, ...] = ()
     # Category words ("perempuan"), each with the (dimension, key) pairs they may mean.
     categories: tuple[Match[tuple[str, str]], ...] = ()
+    # Words nothing in the registry or the question vocabulary knows ("reses"): maybe a
+    # category the dataset does not have, so its total is not the answer.
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ def vocabulary() -> Vocabulary:
 def understand(catalog: Catalog, text: str, today: date) -> Question:
     vocab = vocabulary()
     typed = _expand(tokens(text), vocab.expansions)
-    words = catalog.correct(typed, extra_known=vocab.words | place_words())
+    words = catalog.join_names(catalog.correct(typed, extra_known=vocab.words | place_words()))
     mentions = catalog.find_regions(words)
     masked = _mask(words, [(m.start, m.end) for m in mentions])
     regions = [m for m in mentions if m.candidates]
@@ -146,11 +151,18 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     datasets = catalog.find_datasets(_mask(masked, period_spans))
     intent, direction = _intent(keys, regions, period)
     categories = catalog.category_index.find(_mask(masked, period_spans))
+    unknown = _unknown(catalog, _mask(masked, period_spans), vocab.words | place_words())
+    if intent == "rank":  # its number is how many to list
+        unknown = tuple(word for word in unknown if not word.isdigit())
+    if any(not word.isdigit() for word in unknown):
+        # "pembangunan jalan desa": with a word nothing here knows, a dataset sharing another
+        # word ("Indeks Pembangunan Manusia") is no answer; one the question names still is.
+        datasets = [s for s in datasets if s.named]
     limit = _limit(_mask(masked, period_spans)) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
     levels = [LEVEL_WORDS[w] for w in masked if LEVEL_WORDS.get(w) in LEVELS]
-    # "kabupaten/kota", "kab/kota": both kinds, which is what no level word means too.
-    level = None if {"kabupaten", "kota"} <= set(levels) else next(iter(levels), None)
+    # "kabupaten/kota", "kab/kota": both kinds.
+    level = "kabkota" if {"kabupaten", "kota"} <= set(levels) else next(iter(levels), None)
     return Question(
         text,
         intent,
@@ -163,6 +175,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         level,
         tuple(outside),
         tuple(categories),
+        unknown,
     )
 
 
@@ -183,6 +196,16 @@ def _expand(words: list[str], expansions: dict[tuple[str, ...], list[str]]) -> l
             out.append(words[start])
             start += 1
     return out
+
+
+def _unknown(catalog: Catalog, words: list[str], known: frozenset[str]) -> tuple[str, ...]:
+    """Words (and numbers other than the period's) that nothing here explains."""
+    return tuple(
+        word
+        for word in words
+        if word.isdigit() or (len(word) >= MIN_UNKNOWN and word not in known)
+        if not catalog.knows(word)
+    )
 
 
 def _mask(words: list[str], spans: list[tuple[int, int]]) -> list[str]:
@@ -227,6 +250,9 @@ def _period(
         for index in near:
             if 0 <= index < len(words) and SMALL_NUMBER.match(words[index]) and not years:
                 return PeriodAsk("last_n", count=int(words[index])), [(index, index + 1)]
+    if len(years) >= 2 and _school_year(words, years[0], years[1]):
+        # "tahun ajaran 2022/2023" is the registry's year 2022 (see storage.tables.periods).
+        return PeriodAsk("exact", code=str(years[0][1])), spans[:2]
     if len(years) >= 2:
         first, last = sorted((years[0][1], years[1][1]))
         between = words[years[0][0] + 1 : years[1][0]]
@@ -238,17 +264,26 @@ def _period(
         if sub:
             return PeriodAsk("exact", code=sub[0]), [*spans, sub[1]]
         return PeriodAsk("exact", code=str(year)), spans
-    if "last_year" in keys:
-        return PeriodAsk("exact", code=str(today.year - 1)), []
-    if "this_year" in keys:
-        return PeriodAsk("exact", code=str(today.year)), []
+    for name, year in (("last_year", today.year - 1), ("this_year", today.year)):
+        if name in keys:
+            # "Januari tahun lalu", "semester 1 tahun ini": the part of that year.
+            sub = _sub_annual(words, keys[name].start, year, vocab)
+            return PeriodAsk("exact", code=sub[0] if sub else str(year)), [sub[1]] if sub else []
     return PeriodAsk(), []
+
+
+def _school_year(words: list[str], first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Two years in a row said as a school year: "tahun ajaran 2022/2023", "TA 2022 2023"."""
+    (index, year), (next_index, next_year) = first, second
+    before = words[index - 1] if index > 0 else ""
+    return next_index == index + 1 and next_year == year + 1 and before in SCHOOL_YEAR_WORDS
 
 
 def _sub_annual(
     words: list[str], year_index: int, year: int, vocab: Vocabulary
 ) -> tuple[str, tuple[int, int]] | None:
-    """`triwulan III 2025`, `Q3 2025`, `semester 1 2025`, `Juli 2025` just before the year."""
+    """`triwulan III 2025`, `Q3 2025`, `semester 1 2025`, `Juli 2025` just before the year
+    (at `year_index`: the year's word, or the "tahun lalu" that says it)."""
     before = words[max(0, year_index - 2) : year_index]
     if before and before[-1] in vocab.months:
         return f"{year}-{vocab.months[before[-1]]:02d}", (year_index - 1, year_index)

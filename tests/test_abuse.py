@@ -41,9 +41,9 @@ async def test_the_31st_message_in_a_minute_gets_a_polite_answer_then_silence(
 
 async def test_button_presses_count_too(runtime: Runtime) -> None:
     for _ in range(30):
-        await say(runtime, callback_data="q:id:v:1:1:")
+        await say(runtime, callback_data="a:id:v:1:1:")
 
-    assert only(await say(runtime, callback_data="q:id:v:1:1:")).text.startswith(LIMITED)
+    assert only(await say(runtime, callback_data="a:id:v:1:1:")).text.startswith(LIMITED)
 
 
 async def test_local_transports_are_not_limited(runtime: Runtime) -> None:

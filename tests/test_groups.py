@@ -47,7 +47,7 @@ async def test_an_unregistered_group_is_told_once_then_silence(bot: Runtime) -> 
     later = [
         await in_group(bot, "/bantuan"),
         await in_group(bot, "IPM Kota Batu", user=STRANGER + 1),
-        await in_group(bot, callback_data="q:id:v:1:1:"),
+        await in_group(bot, callback_data="a:id:v:1:1:"),
         await in_group(bot, "/daftarkan_grup"),  # not the walidata: like any message
         await in_group(bot, "x" * 3000),
     ]
