@@ -62,6 +62,7 @@ SAME_LEVEL = {
     "desa": frozenset({"desa", "kelurahan"}),
     "kelurahan": frozenset({"desa", "kelurahan"}),
 }
+LIST_WORDS = frozenset({"dan", "atau", "serta", "and", "or", "vs", "versus", "dengan"})
 LEVELS = frozenset(LEVEL_WORDS.values()) - {"district"}  # what a ranking's scope can be
 CATEGORY_WORDS = Path(__file__).with_name("categories.toml")
 # Words many titles share that say little about which dataset is meant ("Jumlah Penduduk
@@ -266,7 +267,10 @@ class Catalog:
             phrases = (name, code, *keywords, *short)
             for phrase in phrases:
                 self.dataset_index.add(phrase, dataset)
-            self._words[entry] = frozenset(w for p in phrases for w in tokens(p))
+            # A column's unit tells it from its table's others ("berapa ton produksi padi"),
+            # as a word it holds, never as a name.
+            unit = tokens(dataset.unit) if dataset.indicator else []
+            self._words[entry] = frozenset([*unit, *(w for p in phrases for w in tokens(p))])
             self._core[entry] = core_words(name)
             for word in self._words[entry]:
                 self._postings[word].append(entry)
@@ -378,10 +382,17 @@ class Catalog:
         return joined
 
     def find_regions(self, words: list[str]) -> list[RegionMention]:
-        mentions = []
+        mentions: list[RegionMention] = []
+        listed: tuple[str | None, int] = (None, -1)  # the level of a list of names, and its end
         for match in self.region_index.find(words):
             level, start, end = _level_near(words, match.start, match.end, self.region_index.words)
             candidates = match.payloads
+            in_list = listed[0] and all(w in LIST_WORDS for w in words[listed[1] : start])
+            if level is None and in_list and len(candidates) > 1:
+                # "kec bangil, pandaan dan purwodadi": the list's level word is each name's.
+                same = SAME_LEVEL.get(listed[0] or "", frozenset({listed[0]}))
+                candidates = tuple(r for r in candidates if r.level in same) or candidates
+            listed = (level or (listed[0] if in_list else None), end)
             if level:
                 # "Kota Pasuruan" is never read as Kabupaten Pasuruan: without a region of
                 # that level the name is no mention (and may be a place the registry lacks).
@@ -452,7 +463,7 @@ class Catalog:
                 self.datasets[dataset_id],
                 round(score, 9),
                 0.0 if whole[dataset_id] else round(self._rest(dataset_id, asked), 9),
-                distinctive & self._words[dataset_id],
+                frozenset(distinctive & self._words[dataset_id]),
             )
             for dataset_id, score in scores.items()
         ]
@@ -500,7 +511,7 @@ def entries(dataset: Dataset) -> list[DatasetEntry]:
             source=dataset.source,
             categories=tuple((c.dimension, c.key, c.label) for c in i.categories),
             indicator=i.code if several else "",
-            name=" ".join([*tokens(labels[i.id]), *tokens(i.unit), *shared]) if several else "",
+            name=" ".join([*tokens(labels[i.id]), *shared]) if several else "",
         )
         for i in dataset.indicators
     ]

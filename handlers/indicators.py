@@ -232,8 +232,8 @@ def close_matches(found: list[Scored]) -> list[Scored]:
 @dataclass(frozen=True)
 class Candidate:
     scored: Scored
-    # What the dataset holds of what was asked: the region(s) at all, nearly as many of them
-    # as any candidate, the period, the category named; and how many of the regions.
+    # What the dataset holds of what was asked: the region(s) at all, the period, nearly as
+    # many of the regions as any candidate, the category named; and how many of them.
     holds: tuple[bool, bool, bool, bool]
     regions: int
 
@@ -265,6 +265,7 @@ async def by_holdings(
     has it: the answer would be "no data" while the registry holds the figure. Nor is one of
     another indicator ("Penduduk Miskin" for "penduduk") chosen for holding it.
     """
+    candidates = _most_specific(candidates)
     regions = [r.id for r in scope_of(request, ask)]
     wanted = ask.period.code if ask.period.kind == "exact" else None
     held = await uow.observations.coverage(
@@ -277,8 +278,15 @@ async def by_holdings(
         has_category = _has_categories(scored.dataset, question)
         # A ranking of 5 kecamatan is not the ranking of the 24 another table holds.
         nearly_all = count >= FULL_SCOPE * most
-        ranked.append(Candidate(scored, (count > 0, nearly_all, in_period, has_category), count))
+        ranked.append(Candidate(scored, (count > 0, in_period, nearly_all, has_category), count))
     return sorted(_per_series(ranked), key=lambda c: c.key, reverse=True)
+
+
+def _most_specific(candidates: list[Scored]) -> list[Scored]:
+    """Without the datasets the question names by fewer of its words than another: "penduduk
+    usia kerja" names "Penduduk" too, but asks for "Penduduk Usia Kerja"."""
+    named = [s.matched for s in candidates if s.named]
+    return [s for s in candidates if not (s.named and any(s.matched < m for m in named))]
 
 
 def _per_series(ranked: list[Candidate]) -> list[Candidate]:
