@@ -16,12 +16,17 @@ if TYPE_CHECKING:
 
 async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
-    series = ask.series
-    observed = {d.id: {r.id: await readings.points(uow, d, r) for r in ask.regions} for d in series}
+    # A category is read from the dataset asked; other series need not share its breakdown.
+    series = (ask.dataset,) if ask.categories else ask.series
+    key = ask.categories_key
+    observed = {
+        d.id: {r.id: await readings.points(uow, d, r, key) for r in ask.regions} for d in series
+    }
     chosen = max(
         series,
         key=lambda d: (sum(bool(v) for v in observed[d.id].values()), d.id == ask.dataset.id),
     )
+    chosen = readings.of_category(chosen, ask.categories)
     by_region = observed[chosen.id]
     missing = [r.name for r in ask.regions if not by_region[r.id]]
     regions = [r for r in ask.regions if by_region[r.id]]
@@ -56,6 +61,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
             "dataset": chosen.code,
             "indicator": chosen.indicator_code,
             "unit": chosen.unit,
+            "categories": dict(ask.categories),
             "regions": [
                 {
                     **readings.region_fields(r),
@@ -98,6 +104,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
         "dataset": chosen.code,
         "indicator": chosen.indicator_code,
         "unit": chosen.unit,
+        "categories": dict(ask.categories),
         "period": period,
         "regions": [{**readings.region_fields(r), "value": p.value} for r, p in values],
     }

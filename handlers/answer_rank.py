@@ -30,23 +30,27 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     scope, focus = rank_scope(request, ask)
     if not scope:
         return [Reply(t.t("no_default_region"))]
-    series = ask.series
+    # A category is read from the dataset asked; other series need not share its breakdown.
+    series = (ask.dataset,) if ask.categories else ask.series
+    category = ask.categories_key
     wanted = ask.period.code if ask.period.kind == "exact" else None
     ids = {r.id for r in scope}
     # Prefer the asked (headline) series while it covers nine in ten regions, then the
     # newest period, then the widest coverage.
     best: tuple[tuple[bool, bool, str, int], DatasetEntry, str, dict[int, Point]] | None = None
     for dataset in series:
-        periods = await uow.observations.periods(dataset.indicator_id)
+        periods = await uow.observations.periods(dataset.indicator_id, category)
         exact = readings.match_period(periods, wanted)
         for period in [exact] if exact else periods[-3:]:
-            cross = await readings.cross_section(uow, dataset, period, ids)
+            cross = await readings.cross_section(uow, dataset, period, ids, category)
             key = (len(cross) >= 0.9 * len(ids), dataset.id == ask.dataset.id, period, len(cross))
             if cross and (best is None or key > best[0]):
                 best = (key, dataset, period, cross)
     if best is None:
-        return [Reply(t.t("no_data_scope", title=ask.dataset.title))]
+        title = readings.of_category(ask.dataset, ask.categories).title
+        return [Reply(t.t("no_data_scope", title=title))]
     _, chosen, period, cross = best
+    chosen = readings.of_category(chosen, ask.categories)
     regions = request.app.catalog.regions
     ordered = sorted(cross.items(), key=lambda item: -item[1].value)
     if ask.direction == "low":
@@ -100,6 +104,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
         "dataset": chosen.code,
         "indicator": chosen.indicator_code,
         "unit": chosen.unit,
+        "categories": dict(ask.categories),
         "period": period,
         "requested_period": missing_period,
         "direction": ask.direction,

@@ -20,16 +20,21 @@ if TYPE_CHECKING:
 async def answer_trend(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     t = request.texts
     region = ask.regions[0]
-    series = ask.series
+    # A category is read from the dataset asked; other series need not share its breakdown.
+    series = (ask.dataset,) if ask.categories else ask.series
+    key = ask.categories_key
     observed = {
-        d.id: readings.window(await readings.points(uow, d, region), ask.period) for d in series
+        d.id: readings.window(await readings.points(uow, d, region, key), ask.period)
+        for d in series
     }
     chosen = max(series, key=lambda d: (len(observed[d.id]), d.id == ask.dataset.id))
     points = observed[chosen.id]
     if len(points) < 2:
         if points or any(observed.values()):
             return await answer_value(request, uow, replace(ask, intent="value"))
-        return [Reply(t.t("no_data_region", title=ask.dataset.title, region=region.name))]
+        title = readings.of_category(ask.dataset, ask.categories).title
+        return [Reply(t.t("no_data_region", title=title, region=region.name))]
+    chosen = readings.of_category(chosen, ask.categories)
     summary = trend(points, chosen.unit)
     lines = [charts.Line(chosen.title, [(p.period, p.value) for p in points])]
     others = [d for d in series if d.id != chosen.id and len(observed[d.id]) >= 2]
@@ -57,6 +62,7 @@ async def answer_trend(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
     data = {
         "type": "indicator_trend",
         **readings.ids(chosen, region),
+        "categories": dict(ask.categories),
         "periods": [p.period for p in points],
         "values": [p.value for p in points],
     }

@@ -22,7 +22,7 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
     observed = {d.id: await readings.points(uow, d, region, ask.categories_key) for d in series}
     available = [d for d in series if observed[d.id]]
     if not available:
-        title = " · ".join([ask.dataset.title, *category_labels(ask)])
+        title = readings.of_category(ask.dataset, ask.categories).title
         return [Reply(t.t("no_data_region", title=title, region=region.name))]
     wanted = ask.period.code if ask.period.kind == "exact" else None
     chosen = next((d for d in available if readings.find(observed[d.id], wanted)), None)
@@ -62,13 +62,7 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         missing=missing,
         region_note=ask.region_note,
         freshness=freshness,
-        categories=category_labels(ask),
+        categories=readings.category_labels(ask.dataset, ask.categories),
     )
     data = readings.value_data(chosen, region, point, other, ask.categories, missing)
     return [Reply(text, data=data)]
-
-
-def category_labels(ask: Ask) -> list[str]:
-    """The asked category as the answer names it."""
-    labels = {(d, k): label for d, k, label in ask.dataset.categories}
-    return [readings.category_label(key, labels.get((d, key), "")) for d, key in ask.categories]

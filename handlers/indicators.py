@@ -357,9 +357,6 @@ def _asked_categories(
         dimension, key = pairs[0]
         if asked.setdefault(dimension, key) != key:
             return Reply(t.t("one_category_at_a_time", available=list(held.values())))
-    if asked and question.intent != "value":
-        label = held[next(iter(asked.items()))]
-        return Reply(t.t("breakdown_value_only", title=dataset.title, label=label))
     return tuple(sorted(asked.items()))
 
 

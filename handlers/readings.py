@@ -6,6 +6,7 @@ Shared by the value, trend, comparison and ranking answers; everything here is r
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 
 from handlers.catalog import DatasetEntry, RegionEntry
@@ -26,14 +27,33 @@ async def points(
 
 
 async def cross_section(
-    uow: UnitOfWork, dataset: DatasetEntry, period: str, region_ids: set[int]
+    uow: UnitOfWork,
+    dataset: DatasetEntry,
+    period: str,
+    region_ids: set[int],
+    categories: str = "",
 ) -> dict[int, Point]:
-    rows = await uow.observations.for_period(dataset.indicator_id, period)
+    rows = await uow.observations.for_period(dataset.indicator_id, period, categories)
     return {
         o.region_id: Point(o.period, o.value, o.decimals, o.status)
         for o in rows
         if o.region_id in region_ids
     }
+
+
+def category_labels(dataset: DatasetEntry, categories: tuple[tuple[str, str], ...]) -> list[str]:
+    """The categories asked, as the answer names them."""
+    labels = {(d, k): label for d, k, label in dataset.categories}
+    return [category_label(key, labels.get((d, key), "")) for d, key in categories]
+
+
+def of_category(dataset: DatasetEntry, categories: tuple[tuple[str, str], ...]) -> DatasetEntry:
+    """The dataset as an answer about one of its categories heads it: "… · Perempuan"."""
+    if not categories:
+        return dataset
+    return replace(
+        dataset, title=" · ".join([dataset.title, *category_labels(dataset, categories)])
+    )
 
 
 def category_label(key: str, label: str) -> str:

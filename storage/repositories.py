@@ -225,7 +225,7 @@ SERIES = (
 CROSS_SECTION = select(*VALUE_COLUMNS).where(
     Observation.indicator_id == bindparam("indicator"),
     Observation.period == bindparam("period"),
-    Observation.categories == TOTAL,
+    Observation.categories == bindparam("categories"),
 )
 SCHEDULE = select(
     Dataset.periodicity,
@@ -279,9 +279,12 @@ class ObservationRepository:
         parameters = {"indicator": indicator_id, "region": region_id, "categories": categories}
         return [ValueRow(*row) for row in await self.session.execute(SERIES, parameters)]
 
-    async def for_period(self, indicator_id: int, period: str) -> list[ValueRow]:
-        """Every region's value of one indicator in one period (for ranks and comparisons)."""
-        parameters = {"indicator": indicator_id, "period": period}
+    async def for_period(
+        self, indicator_id: int, period: str, categories: str = TOTAL
+    ) -> list[ValueRow]:
+        """Every region's value of one indicator in one period and category (for ranks and
+        comparisons)."""
+        parameters = {"indicator": indicator_id, "period": period, "categories": categories}
         return [ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)]
 
     async def coverage(
@@ -318,11 +321,11 @@ class ObservationRepository:
             for indicator, regions, found in await self.session.execute(query)
         }
 
-    async def periods(self, indicator_id: int) -> list[str]:
-        """Periods with at least one total, oldest first."""
+    async def periods(self, indicator_id: int, categories: str = TOTAL) -> list[str]:
+        """Periods with at least one value of the category (the total), oldest first."""
         query = (
             select(Observation.period)
-            .where(Observation.indicator_id == indicator_id, Observation.categories == TOTAL)
+            .where(Observation.indicator_id == indicator_id, Observation.categories == categories)
             .distinct()
             .order_by(Observation.period)
         )

@@ -105,10 +105,31 @@ async def test_a_category_of_a_dataset_of_totals_only_gets_no_total(bot: Runtime
     assert "hanya berisi angka totalnya" in reply.text
 
 
-async def test_a_ranking_by_category_is_not_answered_with_totals(bot: Runtime) -> None:
-    reply = await ask(bot, f"kecamatan dengan {ASKED} perempuan tertinggi 2023")
-    assert reply.data is None
-    assert "baru bisa ditanyakan sebagai satu nilai" in reply.text
+async def test_a_ranking_by_category_ranks_that_categorys_values(bot: Runtime) -> None:
+    reply = await ask(bot, f"3 kecamatan dengan {ASKED} perempuan tertinggi 2023")
+
+    assert reply.data is not None, reply.text
+    assert reply.data["categories"] == {"jenis_kelamin": "perempuan"}
+    women = {
+        cell.place: cell.value
+        for cell in CASE.truth
+        if cell.period == "2023" and cell.categories == (("jenis_kelamin", "perempuan"),)
+    }
+    top = sorted(women.values(), reverse=True)[:3]
+    assert [row["value"] for row in reply.data["ranking"]] == top
+    assert reply.data["total"] == len(women)
+    assert "· Perempuan, 2023: 3 tertinggi dari" in reply.text
+
+
+async def test_a_comparison_by_category_compares_that_categorys_values(bot: Runtime) -> None:
+    reply = await ask(bot, f"bandingkan {ASKED} laki-laki kec. bangil dan kec. pandaan 2023")
+
+    assert reply.data is not None, reply.text
+    values = {row["region_kemendagri_code"]: row["value"] for row in reply.data["regions"]}
+    assert values == {
+        BANGIL: truth(BANGIL, "2023", "laki_laki"),
+        "35.14.11": truth("35.14.11", "2023", "laki_laki"),
+    }
 
 
 async def test_a_kecamatan_named_with_its_kabupaten_is_one_place(bot: Runtime) -> None:
