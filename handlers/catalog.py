@@ -8,6 +8,7 @@ to the closest known word once per query, so cost does not grow with the registr
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import tomllib
@@ -80,6 +81,8 @@ GENERIC_WORDS = frozenset(
 BREAKDOWN_WORDS = frozenset({"menurut", "berdasarkan", "per", "by", "tiap", "setiap", "di"})
 PARENTHESES = re.compile(r"\(([^)]*)\)")
 GENERIC_WEIGHT = 0.1
+COMMON_FLOOR = 500
+MAX_FOUND = 50  # datasets a question's words can point to that are weighed at all
 PARTIAL = 0.7  # a word of a title or keyword the question does not say in full
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
@@ -274,6 +277,13 @@ class Catalog:
             self._core[entry] = core_words(name)
             for word in self._words[entry]:
                 self._postings[word].append(entry)
+        # A word weighs more the fewer datasets hold it; one in more than a twentieth of a
+        # large registry's titles is common (never fewer than COMMON_FLOOR of them).
+        self._common = max(COMMON_FLOOR, len(self.datasets) // 20)
+        self._idf = {
+            word: math.log(1 + len(self.datasets) / len(held))
+            for word, held in self._postings.items()
+        }
         # Category words of every dataset ("perempuan", "wanita"): a question naming one
         # asks for that category, or is told the dataset has no such breakdown.
         self.category_index: PhraseIndex[tuple[str, str]] = PhraseIndex()
@@ -444,37 +454,46 @@ class Catalog:
         for match in self.dataset_index.find(words):
             for dataset in match.payloads:
                 whole[dataset.key].update(match.phrase.split())
-        scores: dict[int, float] = defaultdict(float)
         distinctive = asked - GENERIC_WORDS
-        for dataset_id in {d for word in distinctive for d in self._postings.get(word, ())}:
+        # Datasets are found by the question's rarer words; a word in thousands of titles
+        # ("persentase") only adds to those, unless the question has no rarer one.
+        rare = {w for w in distinctive if len(self._postings.get(w, ())) <= self._common}
+        finding = rare or distinctive
+        found = {d for word in finding for d in self._postings.get(word, ())}
+        for dataset_id in found:
             if self._core[dataset_id] <= asked:
                 whole[dataset_id] |= self._core[dataset_id]
-        for word in distinctive:
-            weight = self._weight(word)
-            for dataset_id in self._postings.get(word, ()):
-                scores[dataset_id] += weight * (1 if word in whole[dataset_id] else PARTIAL)
-        for word in asked & GENERIC_WORDS:
-            weight = self._weight(word) * GENERIC_WEIGHT
-            for dataset_id in scores:
-                if word in self._words[dataset_id]:
-                    scores[dataset_id] += weight
-        found = [
-            Scored(
-                self.datasets[dataset_id],
-                round(score, 9),
-                0.0 if whole[dataset_id] else round(self._rest(dataset_id, asked), 9),
-                frozenset(distinctive & self._words[dataset_id]),
-            )
-            for dataset_id, score in scores.items()
-        ]
-        return sorted(found, key=lambda s: (-s.score, s.rest, s.dataset.key))
+        scores: dict[int, float] = dict.fromkeys(found, 0.0)
+        for word in asked:
+            weight = self._idf.get(word, 0.0) * (GENERIC_WEIGHT if word in GENERIC_WORDS else 1)
+            holders = self._postings.get(word, ()) if word in finding else None
+            for dataset_id in holders if holders is not None else scores:
+                if holders is None and word not in self._words[dataset_id]:
+                    continue
+                said = word in whole.get(dataset_id, ()) or word in GENERIC_WORDS
+                scores[dataset_id] += weight * (1 if said else PARTIAL)
+        # The best by their words, and the best of those the question names: in a registry of
+        # thousands, "penduduk" is in hundreds of titles, and only the first few can be meant.
+        named = [d for d in whole if d in scores]
+        kept = {
+            *heapq.nlargest(MAX_FOUND, scores, key=scores.__getitem__),
+            *heapq.nlargest(MAX_FOUND, named, key=scores.__getitem__),
+        }
+        return sorted(
+            (
+                Scored(
+                    self.datasets[dataset_id],
+                    round(scores[dataset_id], 9),
+                    0.0 if whole.get(dataset_id) else round(self._rest(dataset_id, asked), 9),
+                    frozenset(distinctive & self._words[dataset_id]),
+                )
+                for dataset_id in kept
+            ),
+            key=lambda s: (-s.score, s.rest, s.dataset.key),
+        )
 
     def _rest(self, dataset_id: int, asked: set[str]) -> float:
-        return sum(self._weight(word) for word in self._core[dataset_id] - asked)
-
-    def _weight(self, word: str) -> float:
-        held = len(self._postings.get(word, ())) or 1
-        return math.log(1 + len(self.datasets) / held)
+        return sum(self._idf.get(word, 0.0) for word in self._core[dataset_id] - asked)
 
     def similar_titles(
         self, text: str, visible: Callable[[DatasetEntry], bool], limit: int = 3
@@ -548,7 +567,9 @@ def _level_near(
     """A level word right before ("Kab. Malang") or right after ("Malang Regency", "Malang
     kota") a name; an Indonesian level word after a name is the next name's when one follows
     ("Kecamatan Krembung Kabupaten Sidoarjo")."""
-    if start > 0 and words[start - 1] in LEVEL_WORDS:
+    # "menurut kabupaten/kota Banyuwangi": two level words are a scope, not the name's level.
+    scope = start > 1 and words[start - 2] in LEVEL_WORDS
+    if start > 0 and words[start - 1] in LEVEL_WORDS and not scope:
         return LEVEL_WORDS[words[start - 1]], start - 1, end
     after = words[end] if end < len(words) else ""
     next_is_name = end + 1 < len(words) and words[end + 1] in region_words
