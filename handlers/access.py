@@ -75,7 +75,9 @@ async def current(uow: UnitOfWork, datasets: Sequence[DatasetEntry]) -> list[Dat
     that no longer exist are left out."""
     stored = await uow.datasets.access_of([d.id for d in datasets])
     return [
-        replace(d, classification=stored[d.id][0], opd_id=stored[d.id][1])
+        d
+        if (d.classification, d.opd_id) == stored[d.id]
+        else replace(d, classification=stored[d.id][0], opd_id=stored[d.id][1])
         for d in datasets
         if d.id in stored
     ]

@@ -82,7 +82,7 @@ BREAKDOWN_WORDS = frozenset({"menurut", "berdasarkan", "per", "by", "tiap", "set
 PARENTHESES = re.compile(r"\(([^)]*)\)")
 GENERIC_WEIGHT = 0.1
 COMMON_FLOOR = 500
-MAX_FOUND = 50  # datasets a question's words can point to that are weighed at all
+MAX_FOUND = 100  # datasets a question's words can point to that are weighed at all
 PARTIAL = 0.7  # a word of a title or keyword the question does not say in full
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
@@ -266,14 +266,20 @@ class Catalog:
             # "(IPM)" in a title is its short form, as good as a keyword.
             name = dataset.search_name
             short = [p for p in PARENTHESES.findall(name) if len(tokens(p)) == 1]
-            code = dataset.code.replace("_", " ") if not dataset.indicator else ""
-            phrases = (name, code, *keywords, *short)
+            # A column of a table of several is named by its own words: the table's code and
+            # keywords are the whole table's, and its unit tells it from the others ("berapa
+            # ton produksi padi"); they are words it holds, never its name.
+            if dataset.indicator:
+                phrases: tuple[str, ...] = (name, *short)
+                held = [*tokens(dataset.unit), *tokens(dataset.code), *keywords]
+            else:
+                phrases = (name, dataset.code.replace("_", " "), *keywords, *short)
+                held = []
             for phrase in phrases:
                 self.dataset_index.add(phrase, dataset)
-            # A column's unit tells it from its table's others ("berapa ton produksi padi"),
-            # as a word it holds, never as a name.
-            unit = tokens(dataset.unit) if dataset.indicator else []
-            self._words[entry] = frozenset([*unit, *(w for p in phrases for w in tokens(p))])
+            self._words[entry] = frozenset(
+                [*(w for p in held for w in tokens(p)), *(w for p in phrases for w in tokens(p))]
+            )
             self._core[entry] = core_words(name)
             for word in self._words[entry]:
                 self._postings[word].append(entry)
@@ -457,7 +463,7 @@ class Catalog:
         distinctive = asked - GENERIC_WORDS
         # Datasets are found by the question's rarer words; a word in thousands of titles
         # ("persentase") only adds to those, unless the question has no rarer one.
-        rare = {w for w in distinctive if len(self._postings.get(w, ())) <= self._common}
+        rare = {w for w in distinctive if 0 < len(self._postings.get(w, ())) <= self._common}
         finding = rare or distinctive
         found = {d for word in finding for d in self._postings.get(word, ())}
         for dataset_id in found:

@@ -23,7 +23,7 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
             found = await current(uow, [s.dataset for s in question.datasets])
         stored = {d.key: d for d in found}
         visible = [
-            replace(s, dataset=stored[s.dataset.key])
+            s if stored[s.dataset.key] is s.dataset else replace(s, dataset=stored[s.dataset.key])
             for s in question.datasets
             if s.dataset.key in stored and may_see_metadata(request.viewer, stored[s.dataset.key])
         ]

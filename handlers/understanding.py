@@ -10,7 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from domain.periods import parse_period
@@ -134,15 +134,29 @@ def vocabulary() -> Vocabulary:
     )
 
 
+@cache
+def _ordinary_words() -> frozenset[str]:
+    """Question words and place names: never typos, never unknown."""
+    return vocabulary().words | place_words()
+
+
+@lru_cache(maxsize=2)
+def _meaning_words(catalog: Catalog) -> frozenset[str]:
+    """Words that mean an indicator, an agency, a level or a part of the question, not a
+    place; one set per catalog (a catalog is rebuilt, never changed)."""
+    return catalog.known_words | vocabulary().words
+
+
 def understand(catalog: Catalog, text: str, today: date) -> Question:
     vocab = vocabulary()
     typed = _expand(tokens(text), vocab.expansions)
-    words = catalog.join_names(catalog.correct(typed, extra_known=vocab.words | place_words()))
+    ordinary = _ordinary_words()
+    words = catalog.join_names(catalog.correct(typed, extra_known=ordinary))
     mentions = catalog.find_regions(words)
     masked = _mask(words, [(m.start, m.end) for m in mentions])
     regions = [m for m in mentions if m.candidates]
     outside = [m.name for m in mentions if not m.candidates]
-    outside += outside_places(catalog, masked, catalog.known_words | vocab.words)
+    outside += outside_places(catalog, masked, _meaning_words(catalog))
     opds = catalog.find_opds(masked)
     masked = _mask(masked, [(m.start, m.end) for m in opds])
     shape = vocab.phrases.find(masked)
@@ -152,7 +166,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     datasets = catalog.find_datasets(_mask(masked, period_spans))
     intent, direction = _intent(keys, regions, period)
     categories = catalog.category_index.find(_mask(masked, period_spans))
-    unknown = _unknown(catalog, _mask(masked, period_spans), vocab.words | place_words())
+    unknown = _unknown(catalog, _mask(masked, period_spans), ordinary)
     if intent == "rank":  # its number is how many to list
         unknown = tuple(word for word in unknown if not word.isdigit())
     if any(not word.isdigit() for word in unknown):

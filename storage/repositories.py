@@ -8,14 +8,12 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
-    ColumnElement,
     CursorResult,
     Result,
     bindparam,
     case,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -227,6 +225,32 @@ CROSS_SECTION = select(*VALUE_COLUMNS).where(
     Observation.period == bindparam("period"),
     Observation.categories == bindparam("categories"),
 )
+# Built once: every question reads these, and building the statement costs more than the
+# query itself.
+ACCESS = select(Dataset.id, Dataset.classification, Dataset.opd_id).where(
+    Dataset.id.in_(bindparam("ids", expanding=True))
+)
+HOLDINGS = (
+    select(
+        Observation.indicator_id,
+        func.count(func.distinct(Observation.region_id)),
+        func.max(
+            case(
+                (
+                    (Observation.period == bindparam("period"))
+                    | Observation.period.like(bindparam("within")),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+    )
+    .where(
+        Observation.indicator_id.in_(bindparam("indicators", expanding=True)),
+        Observation.region_id.in_(bindparam("regions", expanding=True)),
+    )
+    .group_by(Observation.indicator_id)
+)
 SCHEDULE = select(
     Dataset.periodicity,
     Dataset.latest_period,
@@ -260,10 +284,8 @@ class DatasetRepository:
         """dataset → (classification, producing OPD) as stored now."""
         found: dict[int, tuple[str, int]] = {}
         for chunk in _chunks(list(dict.fromkeys(dataset_ids))):
-            query = select(Dataset.id, Dataset.classification, Dataset.opd_id).where(
-                Dataset.id.in_(chunk)
-            )
-            for dataset_id, classification, opd_id in await self.session.execute(query):
+            rows = await self.session.execute(ACCESS, {"ids": list(chunk)})
+            for dataset_id, classification, opd_id in rows:
                 found[dataset_id] = (classification, opd_id)
         return found
 
@@ -298,27 +320,17 @@ class ObservationRepository:
         """
         if not indicator_ids or not region_ids:
             return {}
-        hit: ColumnElement[int] = literal(0)
-        if period:
-            in_period = Observation.period == period
-            if len(period) == 4:  # a year asked of monthly or quarterly data
-                in_period = in_period | Observation.period.like(f"{period}-%")
-            hit = func.max(case((in_period, 1), else_=0))
-        query = (
-            select(
-                Observation.indicator_id,
-                func.count(func.distinct(Observation.region_id)),
-                hit,
-            )
-            .where(
-                Observation.indicator_id.in_(list(indicator_ids)),
-                Observation.region_id.in_(list(region_ids)),
-            )
-            .group_by(Observation.indicator_id)
-        )
+        # A year asked of monthly or quarterly data is any of its months or quarters
+        # ("2024-%"); "" matches no stored period.
+        parameters = {
+            "indicators": list(indicator_ids),
+            "regions": list(region_ids),
+            "period": period or "",
+            "within": f"{period}-%" if period and len(period) == 4 else "",
+        }
         return {
             indicator: (regions, bool(found))
-            for indicator, regions, found in await self.session.execute(query)
+            for indicator, regions, found in await self.session.execute(HOLDINGS, parameters)
         }
 
     async def periods(self, indicator_id: int, categories: str = TOTAL) -> list[str]:
