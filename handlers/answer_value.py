@@ -50,6 +50,7 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         )
     )
     freshness = await readings.freshness(request, uow, chosen)
+    parts = [] if ask.categories else await readings.breakdown(uow, chosen, region, point.period)
     text = t.render(
         "answer",
         dataset=chosen,
@@ -63,6 +64,8 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         region_note=ask.region_note,
         freshness=freshness,
         categories=readings.category_labels(ask.dataset, ask.categories),
+        parts=parts,
+        shown=readings.BREAKDOWN_SHOWN,
     )
-    data = readings.value_data(chosen, region, point, other, ask.categories, missing)
+    data = readings.value_data(chosen, region, point, other, ask.categories, missing, parts)
     return [Reply(text, data=data)]

@@ -23,7 +23,7 @@ async def points(
     uow: UnitOfWork, dataset: DatasetEntry, region: RegionEntry, categories: str = ""
 ) -> list[Point]:
     rows = await uow.observations.series(dataset.indicator_id, region.id, categories)
-    return [Point(o.period, o.value, o.decimals, o.status) for o in rows]
+    return [Point(o.period, o.value, o.decimals, o.status, o.computed) for o in rows]
 
 
 async def cross_section(
@@ -35,10 +35,36 @@ async def cross_section(
 ) -> dict[int, Point]:
     rows = await uow.observations.for_period(dataset.indicator_id, period, categories)
     return {
-        o.region_id: Point(o.period, o.value, o.decimals, o.status)
+        o.region_id: Point(o.period, o.value, o.decimals, o.status, o.computed)
         for o in rows
         if o.region_id in region_ids
     }
+
+
+BREAKDOWN_SHOWN = 6  # categories listed under a total; more are counted, not listed
+
+
+async def breakdown(
+    uow: UnitOfWork, dataset: DatasetEntry, region: RegionEntry, period: str
+) -> list[list[tuple[str, Point]]]:
+    """A total's categories as published, one list of (label, value) per dimension in the
+    table's order: shown under the total so "Laki-laki 52.114 · Perempuan 51.870" need not
+    be asked for."""
+    if not dataset.categories:
+        return []
+    order = {
+        f"{dimension}={key}": (index, dimension, category_label(key, label))
+        for index, (dimension, key, label) in enumerate(dataset.categories)
+    }
+    rows = await uow.observations.breakdown(dataset.indicator_id, region.id, period)
+    by_dimension: dict[str, list[tuple[str, Point]]] = {}
+    for (_, dimension, label), row in sorted(
+        (order[r.categories], r) for r in rows if r.categories in order
+    ):
+        by_dimension.setdefault(dimension, []).append(
+            (label, Point(period, row.value, row.decimals))
+        )
+    return list(by_dimension.values())
 
 
 def category_labels(dataset: DatasetEntry, categories: tuple[tuple[str, str], ...]) -> list[str]:
@@ -58,8 +84,10 @@ def of_category(dataset: DatasetEntry, categories: tuple[tuple[str, str], ...]) 
 
 def category_label(key: str, label: str) -> str:
     """A category as a reader wants it: the table's label ("Perempuan"), or where the table
-    used a letter ("P"), its key as words ("Laki-laki")."""
-    return label if len(label) > 2 else key.replace("_", "-").capitalize()
+    used a letter ("P") or a column name ("laki_laki"), its key as words ("Laki-laki")."""
+    if len(label) > 2 and label != key:
+        return label
+    return key.replace("_", "-").capitalize()
 
 
 def comparable_regions(request: Request, region: RegionEntry) -> list[RegionEntry]:
@@ -190,9 +218,11 @@ def value_data(
     other: tuple[DatasetEntry, Point] | None,
     categories: tuple[tuple[str, str], ...] = (),
     missing: str | None = None,
+    parts: Sequence[Sequence[tuple[str, Point]]] = (),
 ) -> dict[str, object]:
     """`requested_period`: the period asked for when the registry has none, so `period` is
-    the latest it has instead (as the text says)."""
+    the latest it has instead (as the text says); `computed`: the total was summed from the
+    table's categories; `breakdown`: the total's categories."""
     return {
         "type": "indicator_value",
         **ids(dataset, region),
@@ -202,6 +232,10 @@ def value_data(
         "value": point.value,
         "decimals": point.decimals,
         "status": point.status,
+        "computed": point.computed,
         "categories": dict(categories),
+        "breakdown": [
+            {"category": label, "value": p.value} for dimension in parts for label, p in dimension
+        ],
         "other_series": {"dataset": other[0].code, "value": other[1].value} if other else None,
     }

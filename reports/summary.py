@@ -15,6 +15,7 @@ class Point:
     value: float
     decimals: int
     status: str = "final"
+    computed: bool = False  # a total summed from its categories, which the answer says
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,13 @@ class ValueRow(NamedTuple):
     value: float
     decimals: int
     status: str
+    computed: bool  # a total summed from the table's categories, not published as such
+
+
+class CategoryRow(NamedTuple):
+    categories: str  # "jenis_kelamin=perempuan"
+    value: float
+    decimals: int
 
 
 # Answers read totals unless a category is asked: one sex is never the region's figure.
@@ -210,6 +217,7 @@ VALUE_COLUMNS = (
     Observation.value,
     Observation.decimals,
     Observation.status,
+    Observation.computed,
 )
 SERIES = (
     select(*VALUE_COLUMNS)
@@ -224,6 +232,14 @@ CROSS_SECTION = select(*VALUE_COLUMNS).where(
     Observation.indicator_id == bindparam("indicator"),
     Observation.period == bindparam("period"),
     Observation.categories == bindparam("categories"),
+)
+# A total's categories of one dimension ("jenis_kelamin=perempuan", not an age × sex cell).
+BREAKDOWN = select(Observation.categories, Observation.value, Observation.decimals).where(
+    Observation.indicator_id == bindparam("indicator"),
+    Observation.region_id == bindparam("region"),
+    Observation.period == bindparam("period"),
+    Observation.categories != TOTAL,
+    Observation.categories.not_like("%;%"),
 )
 # Built once: every question reads these, and building the statement costs more than the
 # query itself.
@@ -308,6 +324,11 @@ class ObservationRepository:
         comparisons)."""
         parameters = {"indicator": indicator_id, "period": period, "categories": categories}
         return [ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)]
+
+    async def breakdown(self, indicator_id: int, region_id: int, period: str) -> list[CategoryRow]:
+        """The values of one region and period by each single category, in no set order."""
+        parameters = {"indicator": indicator_id, "region": region_id, "period": period}
+        return [CategoryRow(*row) for row in await self.session.execute(BREAKDOWN, parameters)]
 
     async def coverage(
         self, indicator_ids: Sequence[int], region_ids: Sequence[int], period: str | None

@@ -19,7 +19,7 @@ from handlers.catalog import Catalog
 from handlers.messages import Incoming, Reply
 from storage.importing import import_datasets
 from storage.value_import import import_values
-from tests.regional_corpus import BY_NAME, csv_bytes
+from tests.regional_corpus import BY_NAME, Case, csv_bytes
 
 from .conftest import NOW, settings_for
 
@@ -43,6 +43,23 @@ def id_number(value: float) -> str:
     return f"{value:,.0f}".replace(",", ".")
 
 
+async def load(runtime: Runtime, case: Case, folder: Path) -> None:
+    """The case's table imported as an OPD's spreadsheet is, and the catalog read again."""
+    context, code = case.context, case.context.dataset_code
+    register = folder / f"daftar-{code}.csv"
+    register.write_text(
+        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir,satuan\n"
+        f"{code},{context.dataset_title},Bappeda,{context.periodicity},terbuka,,{context.unit}\n",
+        encoding="utf-8",
+    )
+    data = folder / f"data-{code}.csv"
+    data.write_bytes(csv_bytes(case.resources[0]))
+    assert (await import_datasets(runtime.uow, register, NOW)).ok
+    await import_values(runtime.uow, data, code, NOW, home_code="35.14")
+    async with runtime.uow() as uow:
+        runtime.dispatcher.app.catalog = await Catalog.load(uow)
+
+
 @pytest.fixture
 async def bot(demo_db: Path, tmp_path: Path) -> AsyncIterator[Runtime]:
     runtime = await build_runtime(
@@ -51,17 +68,7 @@ async def bot(demo_db: Path, tmp_path: Path) -> AsyncIterator[Runtime]:
         ),
         NOW,
     )
-    context = CASE.context
-    (tmp_path / "daftar.csv").write_text(
-        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir,satuan\n"
-        f"{CODE},{context.dataset_title},Bappeda,{context.periodicity},terbuka,,{context.unit}\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "data.csv").write_bytes(csv_bytes(CASE.resources[0]))
-    assert (await import_datasets(runtime.uow, tmp_path / "daftar.csv", NOW)).ok
-    await import_values(runtime.uow, tmp_path / "data.csv", CODE, NOW, home_code="35.14")
-    async with runtime.uow() as uow:
-        runtime.dispatcher.app.catalog = await Catalog.load(uow)
+    await load(runtime, CASE, tmp_path)
     yield runtime
     await runtime.close()
 
@@ -83,12 +90,36 @@ async def test_a_named_category_is_answered_with_that_categorys_value(bot: Runti
         assert ("Perempuan" if key == "perempuan" else "Laki-laki") in reply.text
 
 
-async def test_without_a_category_the_total_is_answered(bot: Runtime) -> None:
+async def test_without_a_category_the_total_is_answered_with_its_breakdown(bot: Runtime) -> None:
     reply = await ask(bot, f"{ASKED} kecamatan bangil 2023")
     assert reply.data is not None
     assert reply.data["categories"] == {}
     assert reply.data["value"] == truth(BANGIL, "2023", None)
     assert "dari 5 kecamatan di Kabupaten Pasuruan" in reply.text
+    men, women = truth(BANGIL, "2023", "laki_laki"), truth(BANGIL, "2023", "perempuan")
+    assert f"\nLaki-laki {id_number(men)} · Perempuan {id_number(women)}\n" in reply.text
+    assert reply.data["breakdown"] == [
+        {"category": "Laki-laki", "value": men},
+        {"category": "Perempuan", "value": women},
+    ]
+    assert not reply.data["computed"]
+    assert "dari rinciannya" not in reply.text  # the table published its total
+
+
+async def test_a_total_the_table_did_not_publish_says_it_was_summed(
+    bot: Runtime, tmp_path: Path
+) -> None:
+    case = BY_NAME["wide_by_sex_computed_total"]
+    await load(bot, case, tmp_path)
+    code = case.context.dataset_code
+    total = next(c for c in case.truth if (c.place, c.period, c.categories) == (BANGIL, "2024", ()))
+    assert total.computed
+
+    reply = await ask(bot, f"{case.context.dataset_title} kecamatan bangil 2024")
+
+    assert reply.data is not None and reply.data["dataset"] == code, reply.text
+    assert reply.data["value"] == total.value and reply.data["computed"]
+    assert f"{id_number(total.value)} jiwa (jumlah dari rinciannya)" in reply.text
 
 
 async def test_a_category_the_dataset_lacks_is_said_with_the_ones_it_has(bot: Runtime) -> None:
