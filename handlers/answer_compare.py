@@ -35,7 +35,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
     if ask.period.kind in ("range", "last_n"):
         windows = {r.id: readings.window(by_region[r.id], ask.period) for r in regions}
         lines = [
-            charts.Line(r.name, [(p.period, p.value) for p in windows[r.id]])
+            charts.Line(readings.chart_name(r), [(p.period, p.value) for p in windows[r.id]])
             for r in regions
             if windows[r.id]
         ]
@@ -93,7 +93,7 @@ async def answer_compare(request: Request, uow: UnitOfWork, ask: Ask) -> list[Re
     title = t.t("chart_compare_period_title", title=chosen.title, period=period)
     bars = charts.BarChart(
         f"banding-{chosen.code}.png",
-        [charts.Bar(r.name, p.value) for r, p in values],
+        [charts.Bar(readings.chart_name(r), p.value) for r, p in values],
         title=title,
         unit=chosen.unit,
         source=readings.source_line(request, chosen),

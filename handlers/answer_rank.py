@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 
 DEFAULT_TOP = 5
-SMALL_LEVELS = frozenset({"kecamatan", "desa", "kelurahan"})
 LARGE_LEVELS = {  # a ranking's level word → the levels it ranks
     "kabupaten": frozenset({"kabupaten"}),
     "kota": frozenset({"kota"}),
@@ -83,7 +82,7 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     top_ids = {regions[rid].id for rid, _ in ordered[:limit]}
     bars = [
         charts.Bar(
-            regions[rid].name,
+            readings.chart_name(regions[rid]),
             p.value,
             highlight=(focus is not None and rid == focus.id) or (focus is None and rid in top_ids),
         )
@@ -130,7 +129,7 @@ def rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEnt
     if ask.regions:
         region = ask.regions[0]
         children = catalog.children.get(region.id, [])
-        below = ask.level in SMALL_LEVELS or (
+        below = ask.level in readings.SMALL_LEVELS or (
             region.level == "provinsi" and ask.level != "provinsi"
         )
         if children and below:

@@ -9,13 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from handlers.catalog import DatasetEntry, RegionEntry
+from handlers.catalog import DatasetEntry, RegionEntry, base_name
 from handlers.context import Request
 from handlers.understanding import PeriodAsk
 from reminders.status import status_of
 from reports.summary import Point
 from storage.uow import UnitOfWork
 
+SMALL_LEVELS = frozenset({"kecamatan", "desa", "kelurahan"})
 TREND_POINTS = 15  # a trend without a range shows at most this many recent periods
 
 
@@ -88,6 +89,12 @@ def category_label(key: str, label: str) -> str:
     if len(label) > 2 and label != key:
         return label
     return key.replace("_", "-").capitalize()
+
+
+def chart_name(region: RegionEntry) -> str:
+    """A region as a chart labels it: "Bangil" among kecamatan (the title says which level),
+    the full name for kabupaten and kota, where "Kota Malang" and "Kabupaten Malang" differ."""
+    return base_name(region.name) if region.level in SMALL_LEVELS else region.name
 
 
 def comparable_regions(request: Request, region: RegionEntry) -> list[RegionEntry]:

@@ -17,6 +17,7 @@ from bot.console import CONSOLE_CHAT_ID
 from bot.wiring import Runtime, build_runtime
 from handlers.catalog import Catalog
 from handlers.messages import Incoming, Reply
+from reports.charts import BarChart
 from storage.importing import import_datasets
 from storage.value_import import import_values
 from tests.regional_corpus import BY_NAME, Case, csv_bytes
@@ -150,6 +151,9 @@ async def test_a_ranking_by_category_ranks_that_categorys_values(bot: Runtime) -
     assert [row["value"] for row in reply.data["ranking"]] == top
     assert reply.data["total"] == len(women)
     assert "· Perempuan, 2023: 3 tertinggi dari" in reply.text
+    # The chart's bars are the kecamatan by name: the title says they are kecamatan.
+    assert isinstance(reply.chart, BarChart)
+    assert "Bangil" in [bar.label for bar in reply.chart.bars]
 
 
 async def test_a_comparison_by_category_compares_that_categorys_values(bot: Runtime) -> None:
