@@ -290,16 +290,17 @@ def _most_specific(candidates: list[Scored]) -> list[Scored]:
 
 
 def _per_series(ranked: list[Candidate]) -> list[Candidate]:
-    """One candidate per indicator: the headline series where it holds what the best of
-    its series does (the answer shows the others beside it)."""
+    """One candidate per indicator, ranked by what the best of its series holds, and named
+    by its headline series: the answer reads every series the person may see (a period only
+    the old series has is shown from it, a restricted series from none)."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in ranked:
         groups.setdefault(candidate.scored.dataset.group, []).append(candidate)
     chosen = []
     for members in groups.values():
         best = max(members, key=lambda c: c.key)
-        holding = [c for c in members if c.holds == best.holds]
-        chosen.append(next((c for c in holding if c.scored.dataset.is_headline), best))
+        headline = next((c for c in members if c.scored.dataset.is_headline), best)
+        chosen.append(replace(headline, holds=best.holds, regions=best.regions))
     return chosen
 
 
