@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from handlers import indicators, metadata
 from handlers.access import current, may_see_metadata
+from handlers.catalog import Scored
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.suggestions import no_match, outside_registry
@@ -14,19 +15,25 @@ from handlers.understanding import understand
 METADATA_INTENTS = frozenset({"producer", "updated", "list"})
 
 
+async def _visible(request: Request, found: list[Scored]) -> list[Scored]:
+    async with request.app.uow() as uow:
+        stored = {d.key: d for d in await current(uow, [s.dataset for s in found])}
+    return [
+        s if stored[s.dataset.key] is s.dataset else replace(s, dataset=stored[s.dataset.key])
+        for s in found
+        if s.dataset.key in stored and may_see_metadata(request.viewer, stored[s.dataset.key])
+    ]
+
+
 async def answer_question(request: Request, text: str) -> list[Reply]:
     today = request.now.astimezone(request.app.deployment.timezone).date()
     question = understand(request.app.catalog, text, today)
     # Datasets the person may not know of are not there for them at all (as classified now).
+    # The close matches are checked first: only when none of them may be seen do the rest
+    # matter, and checking hundreds for every question is most of its time.
     if question.datasets:
-        async with request.app.uow() as uow:
-            found = await current(uow, [s.dataset for s in question.datasets])
-        stored = {d.key: d for d in found}
-        visible = [
-            s if stored[s.dataset.key] is s.dataset else replace(s, dataset=stored[s.dataset.key])
-            for s in question.datasets
-            if s.dataset.key in stored and may_see_metadata(request.viewer, stored[s.dataset.key])
-        ]
+        shortlist = indicators.close_matches(question.datasets)
+        visible = await _visible(request, shortlist) or await _visible(request, question.datasets)
         question = replace(question, datasets=visible)
     if question.intent in METADATA_INTENTS:
         return await metadata.answer(request, question)

@@ -605,3 +605,20 @@ def test_a_name_held_only_at_another_level_is_outside_the_registry(catalog: Cata
 
     assert question.regions == []
     assert question.outside == ("Kota Sidoarjo",)
+
+
+def test_courtesy_words_are_not_unknown_words(catalog: Catalog) -> None:
+    """An unknown word may be a category the dataset lacks; "dong" and "pak" are not."""
+    question = ask(catalog, "tolong info TPT Kota Surabaya 2023 dong pak")
+
+    assert question.unknown == ()
+    assert best_datasets(question) == {"tpt"}
+
+
+def test_a_word_nothing_knows_keeps_out_datasets_the_question_does_not_name(
+    catalog: Catalog,
+) -> None:
+    question = ask(catalog, "pembangunan jalan desa Kota Surabaya")
+
+    assert question.unknown == ("jalan",)
+    assert question.datasets == []
