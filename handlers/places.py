@@ -11,26 +11,16 @@ from __future__ import annotations
 
 from functools import cache
 
-from handlers.catalog import Catalog, PhraseIndex, base_name
+from handlers.catalog import LEVEL_WORDS, LEVEL_WORDS_AFTER, Catalog, PhraseIndex, base_name
 from storage.tables.gazetteer import Gazetteer
 from storage.tables.reading import Place
 
-# Level words a kecamatan or desa name follows, and the level each names.
-SMALL_LEVELS = {
-    "kecamatan": "Kecamatan",
-    "kec": "Kecamatan",
-    "desa": "Desa",
-    "ds": "Desa",
-    "kelurahan": "Kelurahan",
-    "kel": "Kelurahan",
-}
-LARGE_LEVELS = {
-    "kabupaten": "kabupaten",
-    "kab": "kabupaten",
-    "kota": "kota",
-    "provinsi": "provinsi",
-    "prov": "provinsi",
-    "propinsi": "provinsi",
+# Level words a name follows ("Kabupaten Bandung", "Kec. Bangil"), by the level they name.
+BEFORE_NAME = {w: level for w, level in LEVEL_WORDS.items() if w not in LEVEL_WORDS_AFTER}
+LARGE = ("kabupaten", "kota", "provinsi")
+LARGE_LEVELS = {word: level for word, level in BEFORE_NAME.items() if level in LARGE}
+SMALL_LEVELS = {  # and as a name of that level begins: "Kecamatan"
+    word: level.capitalize() for word, level in BEFORE_NAME.items() if level not in LARGE
 }
 MAX_NAME_WORDS = 3
 
