@@ -223,8 +223,8 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
 
 def close_matches(found: list[Scored]) -> list[Scored]:
     """The datasets whose words match nearly as well as the best's, and those the question
-    names (a word more, "usia", does not make "Penduduk Usia Kerja" the one meant): which of
-    them is, is for what they hold to tell."""
+    names (a word more, "usia", does not make "Penduduk Usia Kerja" the one meant); what they
+    hold tells which of them is meant."""
     best = found[0].score
     return [s for s in found if s.named or s.score >= CLOSE * best][:MAX_CANDIDATES]
 

@@ -163,10 +163,11 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     keys = {payload for match in shape for payload in match.payloads}
     period, period_spans = _period(masked, shape, vocab, today)
     # Shape words stay visible to dataset matching: a title may contain "perkembangan".
-    datasets = catalog.find_datasets(_mask(masked, period_spans))
+    content = _mask(masked, period_spans)  # what the question is about
+    datasets = catalog.find_datasets(content)
     intent, direction = _intent(keys, regions, period)
-    categories = catalog.category_index.find(_mask(masked, period_spans))
-    unknown = _unknown(catalog, _mask(masked, period_spans), ordinary)
+    categories = catalog.category_index.find(content)
+    unknown = _unknown(catalog, content, ordinary)
     if intent == "rank":  # its number is how many to list
         unknown = tuple(word for word in unknown if not word.isdigit())
     if any(not word.isdigit() for word in unknown):
@@ -175,7 +176,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         # holding the category it names ("perda"), still is.
         named = {pair for match in categories for pair in match.payloads}
         datasets = [s for s in datasets if s.named or _holds_any(s.dataset, named)]
-    limit = _limit(_mask(masked, period_spans)) if intent == "rank" else None
+    limit = _limit(content) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
     levels = [LEVEL_WORDS[w] for w in masked if LEVEL_WORDS.get(w) in LEVELS]
     # "kabupaten/kota", "kab/kota": both kinds.
