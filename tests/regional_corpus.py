@@ -253,6 +253,29 @@ def csv_bytes(resource: Resource) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def daftar_data(entries: Iterable[tuple[str, TableContext]]) -> bytes:
+    """The Daftar Data a walidata imports first: one open dataset of Bappeda per (code,
+    context), titled, scheduled and measured as the case's table is."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir", "satuan")
+    )
+    for code, context in entries:
+        writer.writerow(
+            (
+                code,
+                context.dataset_title,
+                "Bappeda",
+                context.periodicity,
+                "terbuka",
+                "",
+                context.unit,
+            )
+        )
+    return out.getvalue().encode()
+
+
 def xlsx_bytes(resource: Resource, sheet: str = "Data") -> bytes:
     """The workbook an OPD uploads: a title row and an empty row above the header, headers as
     labels (year headers typed as numbers), merged group headers, numbers typed as numbers

@@ -20,7 +20,7 @@ from handlers.messages import Incoming, Reply
 from reports.charts import BarChart
 from storage.importing import import_datasets
 from storage.value_import import import_values
-from tests.regional_corpus import BY_NAME, Case, csv_bytes
+from tests.regional_corpus import BY_NAME, Case, csv_bytes, daftar_data
 
 from .conftest import NOW, settings_for
 
@@ -48,11 +48,7 @@ async def load(runtime: Runtime, case: Case, folder: Path) -> None:
     """The case's table imported as an OPD's spreadsheet is, and the catalog read again."""
     context, code = case.context, case.context.dataset_code
     register = folder / f"daftar-{code}.csv"
-    register.write_text(
-        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir,satuan\n"
-        f"{code},{context.dataset_title},Bappeda,{context.periodicity},terbuka,,{context.unit}\n",
-        encoding="utf-8",
-    )
+    register.write_bytes(daftar_data([(code, context)]))
     data = folder / f"data-{code}.csv"
     data.write_bytes(csv_bytes(case.resources[0]))
     assert (await import_datasets(runtime.uow, register, NOW)).ok

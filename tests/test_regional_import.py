@@ -11,8 +11,6 @@ one bad cell changes nothing and says, in Indonesian, which row and column to fi
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from tests.regional_corpus import (
     Case,
     Resource,
     csv_bytes,
+    daftar_data,
     file_name,
     first_row,
     xlsx_bytes,
@@ -56,30 +55,6 @@ def dataset_code(case: Case, form: str) -> str:
     return f"{case.context.dataset_code}-{form}"
 
 
-def daftar_data(cases: list[Case]) -> bytes:
-    """The Daftar Data registering one dataset per case and form."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir", "satuan")
-    )
-    for case in cases:
-        context = case.context
-        for form in FORMS:
-            writer.writerow(
-                (
-                    dataset_code(case, form),
-                    context.dataset_title,
-                    "Bappeda",
-                    context.periodicity,
-                    "terbuka",
-                    "",
-                    context.unit,
-                )
-            )
-    return out.getvalue().encode()
-
-
 def saved(resource: Resource, form: str, folder: Path) -> Path:
     path = folder / file_name(resource, form)
     path.write_bytes(csv_bytes(resource) if form == "csv" else xlsx_bytes(resource))
@@ -88,7 +63,9 @@ def saved(resource: Resource, form: str, folder: Path) -> Path:
 
 async def register(cases: list[Case], env: dict[str, str], folder: Path) -> None:
     path = folder / "daftar-data.csv"
-    path.write_bytes(daftar_data(cases))
+    path.write_bytes(
+        daftar_data((dataset_code(case, form), case.context) for case in cases for form in FORMS)
+    )
     done = await satudata_async("import", "daftar-data", str(path), cwd=folder, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
 

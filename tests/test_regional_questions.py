@@ -32,7 +32,6 @@ acceptable; a trap (`not_available`) is right only without a number.
 from __future__ import annotations
 
 import csv
-import io
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,7 +52,16 @@ from storage.region_codes import kemendagri_from_bps
 from storage.tables.reading import Categories
 from storage.uow import UnitOfWorkFactory
 from storage.value_import import import_values
-from tests.regional_corpus import CASES, OFFICIAL, Case, Cell, Resource, csv_bytes, file_name
+from tests.regional_corpus import (
+    CASES,
+    OFFICIAL,
+    Case,
+    Cell,
+    Resource,
+    csv_bytes,
+    daftar_data,
+    file_name,
+)
 from tests.regional_registry import categories as parse_categories
 from tests.regional_registry import difference, expected, held, registry_name
 
@@ -227,9 +235,9 @@ class Truth:
         return max(periods, default=None)
 
     def place_of(self, fields: Answer) -> str | None:
-        """Where an answer (or a region in it) says it is: its Kemendagri code; while the
-        answer contract is being put in, the code told from its BPS code, or from its name
-        where only one region bears it."""
+        """Where an answer (or a region in it) says it is: its Kemendagri code; for a region
+        stored without one, the code told from its BPS code, or from its name where only one
+        region bears it."""
         code = fields.get("region_kemendagri_code")
         if isinstance(code, str) and code:
             return code
@@ -668,29 +676,6 @@ def judge(q: Question, truth: Truth, replies: Sequence[Reply]) -> Verdict:
 # --- the registry and the bot -------------------------------------------------------------
 
 
-def daftar_data(cases: Sequence[Case]) -> bytes:
-    """A Daftar Data registering each case as a dataset under the corpus's own code."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ("kode", "judul", "opd", "periodisitas", "klasifikasi", "periode_terakhir", "satuan")
-    )
-    for case in cases:
-        context = case.context
-        writer.writerow(
-            (
-                context.dataset_code,
-                context.dataset_title,
-                "Bappeda",
-                context.periodicity,
-                "terbuka",
-                "",
-                context.unit,
-            )
-        )
-    return out.getvalue().encode()
-
-
 def as_fixed(case: Case, resource: Resource) -> Resource:
     """The table with the rows a reader must report left out, as the OPD would send it once
     told: an import is all or nothing, and the truth holds only the good rows."""
@@ -708,7 +693,7 @@ async def load_corpus(database: Path, folder: Path) -> None:
     try:
         uow = UnitOfWorkFactory(engine)
         register = folder / "daftar-data.csv"
-        register.write_bytes(daftar_data(READABLE))
+        register.write_bytes(daftar_data((c.context.dataset_code, c.context) for c in READABLE))
         registered = await import_datasets(uow, register, NOW)
         assert registered.ok and registered.created == len(READABLE), registered
         for case in READABLE:
