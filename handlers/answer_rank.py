@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 DEFAULT_TOP = 5
-LARGE_LEVELS = {  # a ranking's level word → the levels it ranks
+RANKED_LEVELS = {  # a ranking's level word → the levels it ranks
     "kabupaten": frozenset({"kabupaten"}),
     "kota": frozenset({"kota"}),
     "kabkota": frozenset({"kabupaten", "kota"}),
@@ -141,7 +141,7 @@ def rank_scope(request: Request, ask: Ask) -> tuple[list[RegionEntry], RegionEnt
     if own is None:
         return [], None
     children = catalog.children.get(own.id, [])
-    if children and (own.level == "provinsi" or ask.level not in LARGE_LEVELS):
+    if children and (own.level == "provinsi" or ask.level not in RANKED_LEVELS):
         return _filter_level(catalog, children, ask.level), None
     neighbours = sorted(readings.comparable_regions(request, own), key=lambda r: r.id)
     return _filter_level(catalog, neighbours, ask.level), own
@@ -163,8 +163,8 @@ def _filter_level(
     desa of its kecamatan); without a level, `regions` themselves."""
     if level is None:
         return regions
-    if level in LARGE_LEVELS:
-        return [r for r in regions if r.level in LARGE_LEVELS[level]] or regions
+    if level in RANKED_LEVELS:
+        return [r for r in regions if r.level in RANKED_LEVELS[level]] or regions
     same = {"desa", "kelurahan"} if level in ("desa", "kelurahan") else {level}
     if any(r.level in same for r in regions):
         return [r for r in regions if r.level in same]

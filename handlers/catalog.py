@@ -111,6 +111,13 @@ class DatasetEntry:
     indicator: str = ""
     name: str = ""
 
+    def categories_meant(self, asked: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The dataset's categories (dimension, key) that category words mean: the same pair,
+        or the same key under another dimension (a synonym's pair has none, "")."""
+        asked = set(asked)
+        keys = {key for _, key in asked}
+        return [(d, k) for d, k, _ in self.categories if (d, k) in asked or k in keys]
+
     @property
     def key(self) -> int:
         """The catalog's key: one entry per indicator."""

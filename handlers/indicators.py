@@ -17,7 +17,7 @@ from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank, rank_scope
 from handlers.answer_trend import answer_trend
 from handlers.answer_value import answer_value
-from handlers.catalog import Catalog, DatasetEntry, RegionEntry, Scored
+from handlers.catalog import Catalog, DatasetEntry, Match, RegionEntry, Scored
 from handlers.context import Request
 from handlers.messages import Button, Reply, button_id
 from handlers.text import tokens
@@ -315,19 +315,24 @@ def scope_of(request: Request, ask: Ask) -> list[RegionEntry]:
     return [own] if own else []
 
 
+def _category_words(dataset: DatasetEntry, question: Question) -> list[Match[tuple[str, str]]]:
+    """The question's category words that ask for a category of the dataset: one that is
+    part of its own title ("Penduduk Perempuan") names the dataset instead."""
+    title = set(tokens(dataset.title))
+    return [m for m in question.categories if not set(m.phrase.split()) <= title]
+
+
 def _has_categories(dataset: DatasetEntry, question: Question) -> bool:
     """Whether the dataset is broken down by every category the question names."""
-    title = set(tokens(dataset.title))
-    held = {(dimension, key) for dimension, key, _ in dataset.categories}
-    return all(
-        any(pair in held or pair[1] in {key for _, key in held} for pair in mention.payloads)
-        for mention in question.categories
-        if not set(mention.phrase.split()) <= title
-    )
+    return all(dataset.categories_meant(m.payloads) for m in _category_words(dataset, question))
+
+
+def _available(dataset: DatasetEntry) -> list[str]:
+    return [readings.category_label(key, label) for _, key, label in dataset.categories]
 
 
 def _no_such_category(t: Texts, dataset: DatasetEntry, asked: str) -> Reply:
-    available = [readings.category_label(key, label) for _, key, label in dataset.categories]
+    available = _available(dataset)
     return Reply(
         t.t("category_not_available", title=dataset.title, asked=asked, available=available)
     )
@@ -337,27 +342,15 @@ def _asked_categories(
     t: Texts, dataset: DatasetEntry, question: Question
 ) -> tuple[tuple[str, str], ...] | Reply:
     """The category the question names, among the dataset's; a category the dataset does not
-    have is said, with the ones it has, rather than answered with the total.
-
-    A category word that is part of the dataset's own title ("Penduduk Perempuan") names
-    the dataset, not a category of it.
-    """
-    title = set(tokens(dataset.title))
-    held = {
-        (dimension, key): readings.category_label(key, label)
-        for dimension, key, label in dataset.categories
-    }
+    have is said, with the ones it has, rather than answered with the total."""
     asked: dict[str, str] = {}
-    for mention in question.categories:
-        if set(mention.phrase.split()) <= title:
-            continue
-        keys = {key for _, key in mention.payloads}
-        pairs = [pair for pair in held if pair in mention.payloads or pair[1] in keys]
+    for mention in _category_words(dataset, question):
+        pairs = dataset.categories_meant(mention.payloads)
         if not pairs:
             return _no_such_category(t, dataset, mention.phrase)
         dimension, key = pairs[0]
         if asked.setdefault(dimension, key) != key:
-            return Reply(t.t("one_category_at_a_time", available=list(held.values())))
+            return Reply(t.t("one_category_at_a_time", available=_available(dataset)))
     return tuple(sorted(asked.items()))
 
 

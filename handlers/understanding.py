@@ -18,7 +18,6 @@ from handlers.catalog import (
     LEVEL_WORDS,
     LEVELS,
     Catalog,
-    DatasetEntry,
     Match,
     OpdEntry,
     PhraseIndex,
@@ -175,7 +174,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         # word ("Indeks Pembangunan Manusia") is no answer; one the question names, or one
         # holding the category it names ("perda"), still is.
         named = {pair for match in categories for pair in match.payloads}
-        datasets = [s for s in datasets if s.named or _holds_any(s.dataset, named)]
+        datasets = [s for s in datasets if s.named or s.dataset.categories_meant(named)]
     limit = _limit(content) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
     levels = [LEVEL_WORDS[w] for w in masked if LEVEL_WORDS.get(w) in LEVELS]
@@ -214,11 +213,6 @@ def _expand(words: list[str], expansions: dict[tuple[str, ...], list[str]]) -> l
             out.append(words[start])
             start += 1
     return out
-
-
-def _holds_any(dataset: DatasetEntry, categories: set[tuple[str, str]]) -> bool:
-    keys = {key for _, key in categories}
-    return any((d, k) in categories or k in keys for d, k, _ in dataset.categories)
 
 
 def _unknown(catalog: Catalog, words: list[str], known: frozenset[str]) -> tuple[str, ...]:
