@@ -165,7 +165,7 @@ def region_ids(encoded: str | None) -> tuple[int, ...] | None:
     return tuple(i for i in ids if i is not None)
 
 
-async def answer_text(request: Request, question: Question) -> list[Reply]:
+async def answer_text(request: Request, uow: UnitOfWork, question: Question) -> list[Reply]:
     t = request.texts
     candidates = close_matches(question.datasets)
     ask = Ask(
@@ -194,8 +194,7 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
         ]
         return [Reply(t.t("which_region"), buttons=buttons)]
     ask = replace(ask, regions=tuple(resolved))
-    async with request.app.uow() as uow:
-        ranked = await by_holdings(request, uow, ask, question, candidates)
+    ranked = await by_holdings(request, uow, ask, question, candidates)
     best = ranked[0]
     ask = replace(ask, dataset=best.scored.dataset)
     if question.categories:
@@ -218,7 +217,7 @@ async def answer_text(request: Request, question: Question) -> list[Reply]:
             for d in choices
         ]
         return [Reply(t.t("which_dataset"), buttons=buttons)]
-    return await answer(request, ask)
+    return await answer(request, uow, ask)
 
 
 def close_matches(found: list[Scored]) -> list[Scored]:
@@ -358,10 +357,11 @@ async def answer_button(request: Request, button: AnswerButton) -> list[Reply]:
     ask = button.ask(request.app.catalog)
     if ask is None:
         return [Reply(request.texts.t("stale_button"))]
-    return await answer(replace(request, language=button.language), ask)
+    async with request.app.uow() as uow:
+        return await answer(replace(request, language=button.language), uow, ask)
 
 
-async def answer(request: Request, ask: Ask) -> list[Reply]:
+async def answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     """Answer a resolved question, after the classification check every path goes through.
 
     The check reads the classification of the dataset and of its other series from the
@@ -370,30 +370,27 @@ async def answer(request: Request, ask: Ask) -> list[Reply]:
     """
     t = request.texts
     viewer = request.viewer
-    async with request.app.uow() as uow:
-        group = series_group(request, ask.dataset)
-        stored = {d.key: d for d in await current(uow, group)}
-        dataset = stored.get(ask.dataset.key)
-        if dataset is None or not may_see_metadata(viewer, dataset):
-            return [Reply(t.t("stale_button"))]  # only a forged or outdated button gets here
-        if not may_see_values(viewer, dataset):
-            return [Reply(t.t("restricted", title=dataset.title))]
-        series = tuple(
-            stored[d.key]
-            for d in group
-            if d.key in stored and may_see_values(viewer, stored[d.key])
-        )
-        ask = replace(ask, dataset=dataset, series=series)
-        if not ask.regions and ask.intent in ("value", "trend"):
-            default = request.app.catalog.by_code.get(request.app.deployment.region_code)
-            if default is None:
-                return [Reply(t.t("no_default_region"))]
-            ask = replace(ask, regions=(default,), region_note=RegionNote("default", default.name))
-        replies = await _answer(request, uow, ask)
-        restricted = [d.code for d in series if d.classification == Classification.TERBATAS]
-        if restricted and any(reply.data for reply in replies):
-            _audit_read(request, uow, ask, restricted)
-            await uow.commit()
+    group = series_group(request, ask.dataset)
+    stored = {d.key: d for d in await current(uow, group)}
+    dataset = stored.get(ask.dataset.key)
+    if dataset is None or not may_see_metadata(viewer, dataset):
+        return [Reply(t.t("stale_button"))]  # only a forged or outdated button gets here
+    if not may_see_values(viewer, dataset):
+        return [Reply(t.t("restricted", title=dataset.title))]
+    series = tuple(
+        stored[d.key] for d in group if d.key in stored and may_see_values(viewer, stored[d.key])
+    )
+    ask = replace(ask, dataset=dataset, series=series)
+    if not ask.regions and ask.intent in ("value", "trend"):
+        default = request.app.catalog.by_code.get(request.app.deployment.region_code)
+        if default is None:
+            return [Reply(t.t("no_default_region"))]
+        ask = replace(ask, regions=(default,), region_note=RegionNote("default", default.name))
+    replies = await _answer(request, uow, ask)
+    restricted = [d.code for d in series if d.classification == Classification.TERBATAS]
+    if restricted and any(reply.data for reply in replies):
+        _audit_read(request, uow, ask, restricted)
+        await uow.commit()
     return replies
 
 

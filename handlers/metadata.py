@@ -9,12 +9,13 @@ from handlers.context import Request
 from handlers.messages import Reply
 from handlers.suggestions import no_match
 from handlers.understanding import Question
-from reminders.status import status_of
+from reminders.status import standing
+from storage.uow import UnitOfWork
 
 MAX_LISTED = 30
 
 
-async def answer(request: Request, question: Question) -> list[Reply]:
+async def answer(request: Request, uow: UnitOfWork, question: Question) -> list[Reply]:
     t = request.texts
     catalog = request.app.catalog
     if question.intent == "list":
@@ -23,8 +24,7 @@ async def answer(request: Request, question: Question) -> list[Reply]:
             return [
                 Reply(t.t("list_which_opd", opds=sorted(o.name for o in catalog.opds.values())))
             ]
-        async with request.app.uow() as uow:
-            stored = await current(uow, catalog.by_opd(opd_ids))
+        stored = await current(uow, catalog.by_opd(opd_ids))
         listed = sorted(listable(request.viewer, stored), key=lambda d: d.title)
         opd_names = [o.name for o in question.opds]
         text = t.render(
@@ -45,7 +45,7 @@ async def answer(request: Request, question: Question) -> list[Reply]:
         ]
     named = [s.dataset for s in question.datasets if s.score == question.datasets[0].score]
     if not named:
-        return [await no_match(request, question.text)]
+        return [await no_match(request, uow, question.text)]
     dataset = _headline(named)
     if question.intent == "producer":
         return [
@@ -60,11 +60,9 @@ async def answer(request: Request, question: Question) -> list[Reply]:
         ]
     zone = request.app.deployment.timezone
     today = request.now.astimezone(zone).date()
-    async with request.app.uow() as uow:
-        row = await uow.datasets.schedule(dataset.id)
-        status = await status_of(uow, dataset.id, today)
-    assert row is not None
-    due = status.deadline if status else None
+    found = await standing(uow, dataset.id, today)
+    assert found is not None
+    row, due = found.schedule, found.deadline
     text = t.render(
         "dataset_updated",
         dataset=dataset,

@@ -11,13 +11,13 @@ from handlers.context import Request
 from handlers.messages import Reply
 from handlers.suggestions import no_match, outside_registry
 from handlers.understanding import understand
+from storage.uow import UnitOfWork
 
 METADATA_INTENTS = frozenset({"producer", "updated", "list"})
 
 
-async def _visible(request: Request, found: list[Scored]) -> list[Scored]:
-    async with request.app.uow() as uow:
-        stored = {d.key: d for d in await current(uow, [s.dataset for s in found])}
+async def _visible(request: Request, uow: UnitOfWork, found: list[Scored]) -> list[Scored]:
+    stored = {d.key: d for d in await current(uow, [s.dataset for s in found])}
     return [
         s if stored[s.dataset.key] is s.dataset else replace(s, dataset=stored[s.dataset.key])
         for s in found
@@ -28,17 +28,22 @@ async def _visible(request: Request, found: list[Scored]) -> list[Scored]:
 async def answer_question(request: Request, text: str) -> list[Reply]:
     today = request.now.astimezone(request.app.deployment.timezone).date()
     question = understand(request.app.catalog, text, today)
-    # Datasets the person may not know of are not there for them at all (as classified now).
-    # The close matches are checked first: only when none of them may be seen do the rest
-    # matter, and checking hundreds for every question is most of its time.
-    if question.datasets:
-        shortlist = indicators.close_matches(question.datasets)
-        visible = await _visible(request, shortlist) or await _visible(request, question.datasets)
-        question = replace(question, datasets=visible)
-    if question.intent in METADATA_INTENTS:
-        return await metadata.answer(request, question)
-    if question.outside:
-        return [outside_registry(request, question.outside)]
-    if not question.datasets:
-        return [await no_match(request, text)]
-    return await indicators.answer_text(request, question)
+    # One unit of work reads everything the answer needs: each opened costs more than most of
+    # the queries in it.
+    async with request.app.uow() as uow:
+        # Datasets the person may not know of are not there for them at all (as classified
+        # now). The close matches are checked first: only when none of them may be seen do
+        # the rest matter, and checking hundreds for every question is most of its time.
+        if question.datasets:
+            shortlist = indicators.close_matches(question.datasets)
+            visible = await _visible(request, uow, shortlist) or await _visible(
+                request, uow, question.datasets
+            )
+            question = replace(question, datasets=visible)
+        if question.intent in METADATA_INTENTS:
+            return await metadata.answer(request, uow, question)
+        if question.outside:
+            return [outside_registry(request, question.outside)]
+        if not question.datasets:
+            return [await no_match(request, uow, text)]
+        return await indicators.answer_text(request, uow, question)

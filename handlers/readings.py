@@ -12,7 +12,7 @@ from datetime import date
 from handlers.catalog import DatasetEntry, RegionEntry, base_name
 from handlers.context import Request
 from handlers.understanding import PeriodAsk
-from reminders.status import status_of
+from reminders.status import standing
 from reports.summary import Point
 from storage.uow import UnitOfWork
 
@@ -177,13 +177,12 @@ async def freshness(
     request: Request, uow: UnitOfWork, dataset: DatasetEntry
 ) -> dict[str, object] | None:
     """When the dataset was last updated and, if it is overdue, since when."""
-    row = await uow.datasets.schedule(dataset.id)
-    if row is None:
-        return None
     zone = request.app.deployment.timezone
     today: date = request.now.astimezone(zone).date()
-    status = await status_of(uow, dataset.id, today)
-    due = status.deadline if status else None
+    found = await standing(uow, dataset.id, today)
+    if found is None:
+        return None
+    row, due = found.schedule, found.deadline
     updated = row.last_updated_at.astimezone(zone) if row.last_updated_at else None
     return {
         "updated": updated,

@@ -8,7 +8,7 @@ from datetime import date
 from domain.engine import ChaseState, owed_deadline
 from domain.schedule import Deadline
 from domain.terms import URGENCY
-from storage.repositories import ChaseRow
+from storage.repositories import ChaseRow, ScheduleRow
 from storage.uow import UnitOfWork
 
 
@@ -16,6 +16,14 @@ from storage.uow import UnitOfWork
 class DatasetStatus:
     row: ChaseRow
     deadline: Deadline
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One dataset's last update and, when it is chased, the deadline it owes today."""
+
+    schedule: ScheduleRow
+    deadline: Deadline | None
 
 
 async def dataset_statuses(
@@ -38,3 +46,15 @@ async def dataset_statuses(
 async def status_of(uow: UnitOfWork, dataset_id: int, today: date) -> DatasetStatus | None:
     found = await dataset_statuses(uow, today, dataset_id=dataset_id)
     return found[0] if found else None
+
+
+async def standing(uow: UnitOfWork, dataset_id: int, today: date) -> Standing | None:
+    """In two queries, one for an ad hoc dataset: every value answer says how fresh it is."""
+    row = await uow.datasets.schedule(dataset_id)
+    if row is None:
+        return None
+    state = ChaseState.of(row)
+    if row.withdrawn or owed_deadline(state, today) is None:
+        return Standing(row, None)
+    extended = await uow.reminders.extended_dues([dataset_id])
+    return Standing(row, owed_deadline(state, today, extended.get(dataset_id)))

@@ -185,11 +185,17 @@ class GroupRepository:
 
 
 class ScheduleRow(NamedTuple):
-    """The fields of a dataset that change with every update, read without its relations."""
+    """One dataset's schedule and last update, OPD due-rule overrides applied: what an
+    answer's freshness line and the deadline it owes are made of."""
 
+    id: int
     periodicity: str
     latest_period: str | None
+    confirmed_period: str | None
+    due_months: int | None
+    due_day: int | None
     last_updated_at: datetime | None
+    withdrawn: bool
 
 
 class ValueRow(NamedTuple):
@@ -267,16 +273,28 @@ HOLDINGS = (
     )
     .group_by(Observation.indicator_id)
 )
-SCHEDULE = select(
-    Dataset.periodicity,
-    Dataset.latest_period,
-    Dataset.last_updated_at,
-).where(Dataset.id == bindparam("dataset"))
+SCHEDULE = (
+    select(
+        Dataset.id,
+        Dataset.periodicity,
+        Dataset.latest_period,
+        Dataset.confirmed_period,
+        func.coalesce(Dataset.due_months, Opd.due_months),
+        func.coalesce(Dataset.due_day, Opd.due_day),
+        Dataset.last_updated_at,
+        Dataset.withdrawn_at.is_not(None),
+    )
+    .join(Opd, Opd.id == Dataset.opd_id)
+    .where(Dataset.id == bindparam("dataset"))
+)
 
 
 class DatasetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Classification and producer as this unit of work first read them: a question checks
+        # its candidates, then the dataset it answers from, and one read serves both.
+        self._access: dict[int, tuple[str, int] | None] = {}
 
     async def schedule(self, dataset_id: int) -> ScheduleRow | None:
         row = (await self.session.execute(SCHEDULE, {"dataset": dataset_id})).first()
@@ -297,13 +315,14 @@ class DatasetRepository:
         return await self.session.get(Dataset, dataset_id)
 
     async def access_of(self, dataset_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
-        """dataset → (classification, producing OPD) as stored now."""
-        found: dict[int, tuple[str, int]] = {}
-        for chunk in _chunks(list(dict.fromkeys(dataset_ids))):
+        """dataset → (classification, producing OPD) as stored now; datasets that do not
+        exist are left out."""
+        unread = [i for i in dict.fromkeys(dataset_ids) if i not in self._access]
+        for chunk in _chunks(unread):
             rows = await self.session.execute(ACCESS, {"ids": list(chunk)})
-            for dataset_id, classification, opd_id in rows:
-                found[dataset_id] = (classification, opd_id)
-        return found
+            stored = {dataset_id: (classification, opd) for dataset_id, classification, opd in rows}
+            self._access.update({i: stored.get(i) for i in chunk})
+        return {i: found for i in dataset_ids if (found := self._access[i]) is not None}
 
 
 class ObservationRepository:
