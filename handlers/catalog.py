@@ -266,7 +266,7 @@ class Catalog:
         # Each dataset's words, and for each word the datasets holding it (word scoring).
         self._words: dict[int, frozenset[str]] = {}
         self._core: dict[int, frozenset[str]] = {}
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
         for dataset, keywords in datasets:
             entry = dataset.key
             self.datasets[entry] = dataset
@@ -289,7 +289,8 @@ class Catalog:
             )
             self._core[entry] = core_words(name)
             for word in self._words[entry]:
-                self._postings[word].append(entry)
+                postings[word].append(entry)
+        self._postings = {word: frozenset(held) for word, held in postings.items()}
         # A word weighs more the fewer datasets hold it; one in more than a twentieth of a
         # large registry's titles is common (never fewer than COMMON_FLOOR of them).
         self._common = max(COMMON_FLOOR, len(self.datasets) // 20)
@@ -478,19 +479,22 @@ class Catalog:
                 whole[dataset_id] |= self._core[dataset_id]
         scores: dict[int, float] = dict.fromkeys(found, 0.0)
         for word in asked:
-            weight = self._idf.get(word, 0.0) * (GENERIC_WEIGHT if word in GENERIC_WORDS else 1)
-            holders = self._postings.get(word, ()) if word in finding else None
-            for dataset_id in holders if holders is not None else scores:
-                if holders is None and word not in self._words[dataset_id]:
-                    continue
-                said = word in whole.get(dataset_id, ()) or word in GENERIC_WORDS
-                scores[dataset_id] += weight * (1 if said else PARTIAL)
+            generic = word in GENERIC_WORDS
+            weight = self._idf.get(word, 0.0) * (GENERIC_WEIGHT if generic else 1)
+            partial = weight if generic else weight * PARTIAL
+            held = self._postings.get(word, frozenset())
+            said = () if generic else {d for d, phrase in whole.items() if word in phrase}
+            # A word that finds nothing itself adds only to those found (most of a common
+            # word's thousands of holders are not).
+            for dataset_id in held if word in finding else held.intersection(scores):
+                scores[dataset_id] += weight if dataset_id in said else partial
         # The best by their words, and the best of those the question names: in a registry of
         # thousands, "penduduk" is in hundreds of titles, and only the first few can be meant.
+        # Ties at the cut go to the older dataset: a question always finds the same ones.
         named = [d for d in whole if d in scores]
         kept = {
-            *heapq.nlargest(MAX_FOUND, scores, key=scores.__getitem__),
-            *heapq.nlargest(MAX_FOUND, named, key=scores.__getitem__),
+            *heapq.nlargest(MAX_FOUND, scores, key=lambda d: (scores[d], -d)),
+            *heapq.nlargest(MAX_FOUND, named, key=lambda d: (scores[d], -d)),
         }
         return sorted(
             (
