@@ -20,7 +20,6 @@ from handlers.answer_value import answer_value
 from handlers.catalog import Catalog, DatasetEntry, Match, RegionEntry, Scored
 from handlers.context import Request
 from handlers.messages import Button, Reply, button_id
-from handlers.text import tokens
 from handlers.understanding import PeriodAsk, Question
 from storage.uow import UnitOfWork
 from texts.i18n import LANGUAGES, Texts
@@ -317,8 +316,7 @@ def scope_of(request: Request, ask: Ask) -> list[RegionEntry]:
 def _category_words(dataset: DatasetEntry, question: Question) -> list[Match[tuple[str, str]]]:
     """The question's category words that ask for a category of the dataset: one that is
     part of its own title ("Penduduk Perempuan") names the dataset instead."""
-    title = set(tokens(dataset.title))
-    return [m for m in question.categories if not set(m.phrase.split()) <= title]
+    return [m for m in question.categories if not set(m.phrase.split()) <= dataset.title_words]
 
 
 def _has_categories(dataset: DatasetEntry, question: Question) -> bool:
