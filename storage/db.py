@@ -21,6 +21,8 @@ from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage import sqlite_driver
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 LOCK_POLL_SECONDS = 0.05  # how often a process waiting for another's set-up looks again
 
@@ -84,7 +86,9 @@ def create_engine(url: str) -> AsyncEngine:
                 Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise StorageError(StorageProblem.UNWRITABLE, _one_line(error)) from error
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, module=sqlite_driver.dbapi(), connect_args={"timeout": 30}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         problem = StorageProblem.UNWRITABLE
     else:

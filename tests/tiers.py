@@ -197,6 +197,7 @@ TIERS: dict[str, Tiers] = {
         INTEGRATION, e2e=("test_replies_from_three_webhook_workers_and_the_outbox_share_one_limit",)
     ),
     "test_storage.py": Tiers(INTEGRATION),
+    "test_sqlite_driver.py": Tiers(INTEGRATION),
     "test_subannual.py": Tiers(INTEGRATION),
     "test_table_files.py": Tiers(
         UNIT, integration=("test_a_file_on_disk_is_measured_before_it_is_read",)
