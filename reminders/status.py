@@ -49,12 +49,10 @@ async def status_of(uow: UnitOfWork, dataset_id: int, today: date) -> DatasetSta
 
 
 async def standing(uow: UnitOfWork, dataset_id: int, today: date) -> Standing | None:
-    """In two queries, one for an ad hoc dataset: every value answer says how fresh it is."""
     row = await uow.datasets.schedule(dataset_id)
     if row is None:
         return None
-    state = ChaseState.of(row)
-    if row.withdrawn or owed_deadline(state, today) is None:
-        return Standing(row, None)
-    extended = await uow.reminders.extended_dues([dataset_id])
-    return Standing(row, owed_deadline(state, today, extended.get(dataset_id)))
+    deadline = (
+        None if row.withdrawn else owed_deadline(ChaseState.of(row), today, row.extended_dues)
+    )
+    return Standing(row, deadline)

@@ -196,6 +196,7 @@ class ScheduleRow(NamedTuple):
     due_day: int | None
     last_updated_at: datetime | None
     withdrawn: bool
+    extended_dues: dict[str, date]  # period → the latest approved extended due date
 
 
 class ValueRow(NamedTuple):
@@ -283,8 +284,11 @@ SCHEDULE = (
         func.coalesce(Dataset.due_day, Opd.due_day),
         Dataset.last_updated_at,
         Dataset.withdrawn_at.is_not(None),
+        Extension.period,
+        Extension.new_due,
     )
     .join(Opd, Opd.id == Dataset.opd_id)
+    .outerjoin(Extension, (Extension.dataset_id == Dataset.id) & (Extension.status == "approved"))
     .where(Dataset.id == bindparam("dataset"))
 )
 
@@ -297,8 +301,16 @@ class DatasetRepository:
         self._access: dict[int, tuple[str, int] | None] = {}
 
     async def schedule(self, dataset_id: int) -> ScheduleRow | None:
-        row = (await self.session.execute(SCHEDULE, {"dataset": dataset_id})).first()
-        return ScheduleRow(*row) if row else None
+        """In one query with its approved extensions (a row each): every value answer reads
+        this."""
+        rows = (await self.session.execute(SCHEDULE, {"dataset": dataset_id})).all()
+        if not rows:
+            return None
+        dues: dict[str, date] = {}
+        for *_, period, new_due in rows:
+            if period is not None:
+                dues[period] = max(new_due, dues.get(period, new_due))
+        return ScheduleRow._make((*rows[0][:-2], dues))
 
     async def any(self) -> bool:
         return await self.session.scalar(select(Dataset.id).limit(1)) is not None

@@ -349,6 +349,11 @@ async def test_an_approved_extension_moves_the_deadline_and_tells_the_requester(
     ]
     overview = await say(bot, demo_db, "/status", "Agus Setiawan")
     assert f"(ipm) — periode 2025, jatuh tempo {tanggal(new_due)}" in overview
+    # Answers about the dataset give the extended date too.
+    updated = await say(bot, demo_db, "kapan terakhir diperbarui IPM seri lama", "Agus Setiawan")
+    assert f"periode 2025 jatuh tempo {tanggal(new_due)}" in updated
+    value = await say(bot, demo_db, "IPM Kota Malang 2015", "Agus Setiawan")
+    assert f"periode 2025 seharusnya tersedia paling lambat {tanggal(new_due)}" in value
 
 
 async def test_a_refused_extension_keeps_the_deadline_and_tells_the_requester(
@@ -366,6 +371,8 @@ async def test_a_refused_extension_keeps_the_deadline_and_tells_the_requester(
     async with bot.uow() as uow:
         status = await status_of(uow, ipm, TODAY)
     assert status is not None and status.deadline.due == IPM_DUE
+    updated = await say(bot, demo_db, "kapan terakhir diperbarui IPM seri lama", "Agus Setiawan")
+    assert f"periode 2025 jatuh tempo {tanggal(IPM_DUE)}" in updated
     (notice,) = notices(demo_db)
     assert notice["to"] == "Agus Setiawan" and "ditolak walidata" in notice["text"]
 
