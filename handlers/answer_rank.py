@@ -40,10 +40,12 @@ async def answer_rank(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply
     for dataset in series:
         periods = await uow.observations.periods(dataset.indicator_id, category)
         exact = readings.match_period(periods, wanted)
-        for period in [exact] if exact else periods[-3:]:
-            cross = await readings.cross_section(uow, dataset, period, ids, category)
+        read = await readings.cross_sections(
+            uow, dataset, [exact] if exact else periods[-3:], ids, category
+        )
+        for period, cross in read.items():
             key = (len(cross) >= 0.9 * len(ids), dataset.id == ask.dataset.id, period, len(cross))
-            if cross and (best is None or key > best[0]):
+            if best is None or key > best[0]:
                 best = (key, dataset, period, cross)
     if best is None:
         title = readings.of_category(ask.dataset, ask.categories).title

@@ -45,9 +45,11 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
     cross = (
         {}
         if ask.categories
-        else await readings.cross_section(
-            uow, chosen, point.period, readings.comparable(request, region)
-        )
+        else (
+            await readings.cross_sections(
+                uow, chosen, [point.period], readings.comparable(request, region)
+            )
+        ).get(point.period, {})
     )
     freshness = await readings.freshness(request, uow, chosen)
     parts = [] if ask.categories else await readings.breakdown(uow, chosen, region, point.period)

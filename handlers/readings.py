@@ -27,19 +27,20 @@ async def points(
     return [Point(o.period, o.value, o.decimals, o.status, o.computed) for o in rows]
 
 
-async def cross_section(
+async def cross_sections(
     uow: UnitOfWork,
     dataset: DatasetEntry,
-    period: str,
+    periods: Sequence[str],
     region_ids: set[int],
     categories: str = "",
-) -> dict[int, Point]:
-    rows = await uow.observations.for_period(dataset.indicator_id, period, categories)
-    return {
-        o.region_id: Point(o.period, o.value, o.decimals, o.status, o.computed)
-        for o in rows
-        if o.region_id in region_ids
-    }
+) -> dict[str, dict[int, Point]]:
+    """period → region → value, for the regions asked (periods without any are left out)."""
+    rows = await uow.observations.for_periods(dataset.indicator_id, periods, region_ids, categories)
+    found: dict[str, dict[int, Point]] = {}
+    for o in rows:
+        point = Point(o.period, o.value, o.decimals, o.status, o.computed)
+        found.setdefault(o.period, {})[o.region_id] = point
+    return found
 
 
 BREAKDOWN_SHOWN = 6  # categories listed under a total; more are counted, not listed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
@@ -237,7 +237,8 @@ SERIES = (
 )
 CROSS_SECTION = select(*VALUE_COLUMNS).where(
     Observation.indicator_id == bindparam("indicator"),
-    Observation.period == bindparam("period"),
+    Observation.period.in_(bindparam("periods", expanding=True)),
+    Observation.region_id.in_(bindparam("regions", expanding=True)),
     Observation.categories == bindparam("categories"),
 )
 # A total's categories of one dimension ("jenis_kelamin=perempuan", not an age × sex cell).
@@ -348,13 +349,28 @@ class ObservationRepository:
         parameters = {"indicator": indicator_id, "region": region_id, "categories": categories}
         return [ValueRow(*row) for row in await self.session.execute(SERIES, parameters)]
 
-    async def for_period(
-        self, indicator_id: int, period: str, categories: str = TOTAL
+    async def for_periods(
+        self,
+        indicator_id: int,
+        periods: Sequence[str],
+        region_ids: Collection[int],
+        categories: str = TOTAL,
     ) -> list[ValueRow]:
-        """Every region's value of one indicator in one period and category (for ranks and
-        comparisons)."""
-        parameters = {"indicator": indicator_id, "period": period, "categories": categories}
-        return [ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)]
+        """The regions' values of one indicator and category in the periods (for ranks and
+        comparisons): read for the regions compared only, since a desa table holds thousands
+        of others, and for several periods at once."""
+        rows: list[ValueRow] = []
+        for chunk in _chunks(sorted(region_ids)) if periods else []:
+            parameters = {
+                "indicator": indicator_id,
+                "periods": list(periods),
+                "regions": list(chunk),
+                "categories": categories,
+            }
+            rows += [
+                ValueRow(*row) for row in await self.session.execute(CROSS_SECTION, parameters)
+            ]
+        return rows
 
     async def breakdown(self, indicator_id: int, region_id: int, period: str) -> list[CategoryRow]:
         """The values of one region and period by each single category, in no set order."""
