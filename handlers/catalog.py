@@ -472,8 +472,9 @@ class Catalog:
         asked = {word for word in words if word}
         whole: dict[int, set[str]] = defaultdict(set)
         for match in self.dataset_index.find(words):
+            phrase = match.phrase.split()
             for dataset in match.payloads:
-                whole[dataset.key].update(match.phrase.split())
+                whole[dataset.key].update(phrase)
         distinctive = asked - GENERIC_WORDS
         # Datasets are found by the question's rarer words; a word in thousands of titles
         # ("persentase") only adds to those, unless the question has no rarer one.
