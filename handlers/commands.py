@@ -18,6 +18,7 @@ from handlers import (
     people_admin,
     portal_sync,
     reminder_actions,
+    submissions,
 )
 from handlers.context import Request
 from handlers.dispatcher import Command
@@ -72,6 +73,14 @@ COMMANDS: tuple[Command, ...] = (
         "cmd_kepatuhan",
         roles=WITH_A_ROLE,
         refusal="kepatuhan_who",
+    ),
+    Command(
+        "kirim",
+        "send",
+        submissions.kirim,
+        "cmd_kirim",
+        roles=frozenset({Role.PRODUSEN, Role.WALIDATA}),
+        refusal="kirim_who",
     ),
     Command("saya", "me", me.saya, "cmd_saya"),
     Command(

@@ -11,11 +11,12 @@ from handlers import (
     invites,
     people_admin,
     reminder_actions,
+    submissions,
 )
 from handlers.commands import COMMANDS
 from handlers.context import App
 from handlers.dispatcher import Dispatcher
-from reminders.buttons import ReminderButton
+from reminders.buttons import ReminderButton, TemplateButton
 from reminders.request_buttons import RequestButton
 
 
@@ -26,6 +27,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         dispatcher.command(command)
     dispatcher.button(indicators.AnswerButton)(indicators.answer_button)
     dispatcher.button(ReminderButton)(reminder_actions.on_button)
+    dispatcher.button(TemplateButton)(submissions.on_button)
     dispatcher.button(broadcast.SiaranButton)(broadcast.on_button)
     dispatcher.button(RequestButton)(data_requests.on_button)
     dispatcher.intercept(broadcast.compose)

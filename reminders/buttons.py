@@ -48,6 +48,14 @@ class ReminderButton(CallbackData, prefix="r"):
         return (self.action in WITH_CHOICE) == (self.choice is not None) and _is_period(self.period)
 
 
+@dataclass(frozen=True)
+class TemplateButton(CallbackData, prefix="k"):
+    """`k:<dataset id>`: the spreadsheet to send the dataset's data in, of the period it owes
+    when pressed (a reminder's, or one of /kirim's choices)."""
+
+    dataset_id: int
+
+
 def _is_period(code: str) -> bool:
     try:
         return parse_period(code).code == code

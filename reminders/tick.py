@@ -16,7 +16,7 @@ from domain.cadence import PlannedStep
 from domain.engine import ChaseState, ReminderSettings, evaluate
 from domain.telegram_limits import TEXT_LIMIT
 from domain.terms import LIAISON, REGION_WIDE_ROLES, OutboxKind
-from reminders.buttons import ReminderAction, ReminderButton
+from reminders.buttons import ReminderAction, ReminderButton, TemplateButton
 from storage.models import OutboxMessage, Person
 from storage.repositories import ChaseRow, SendRecord
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -188,6 +188,7 @@ def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
     """Act on a reminder from the message: per dataset the liaison is chasing."""
     t = texts(language)
     extend, not_ours, detail = t.t("btn_extend"), t.t("btn_not_ours"), t.t("btn_detail")
+    template = t.t("btn_template")
     rows = []
     for item in [i for i in notice.items if i.role == LIAISON][:MAX_BUTTON_DATASETS]:
         rows.append(
@@ -202,6 +203,7 @@ def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
                 _button(detail, ReminderAction.DETAIL, item),
             ]
         )
+        rows.append([{"text": template, "data": TemplateButton(item.dataset_id).pack()}])
     return rows
 
 

@@ -400,6 +400,20 @@ class ObservationRepository:
             for indicator, regions, found in await _read(self.session, HOLDINGS, parameters)
         }
 
+    async def regions_in(self, indicator_ids: Sequence[int], period: str) -> set[int]:
+        """The regions with a total of any of the indicators in the period: the regions of a
+        dataset's table, as last accepted."""
+        query = (
+            select(Observation.region_id)
+            .where(
+                Observation.indicator_id.in_(indicator_ids),
+                Observation.period == period,
+                Observation.categories == TOTAL,
+            )
+            .distinct()
+        )
+        return set((await self.session.scalars(query)).all())
+
     async def periods(self, indicator_id: int, categories: str = TOTAL) -> list[str]:
         """Periods with at least one value of the category (the total), oldest first."""
         query = (

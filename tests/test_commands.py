@@ -178,6 +178,7 @@ def test_menus_list_the_declared_names_in_each_language() -> None:
         "data",
         "status",
         "kepatuhan",
+        "kirim",
         "saya",
     ]
     assert [name for name, _ in menu(texts("en"))] == [
@@ -186,6 +187,7 @@ def test_menus_list_the_declared_names_in_each_language() -> None:
         "data",
         "status",
         "compliance",
+        "send",
         "me",
     ]
     assert [name for name, _ in menu(texts("en"), walidata=True)] == [

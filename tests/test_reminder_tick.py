@@ -534,15 +534,17 @@ async def test_reminders_are_written_in_each_persons_language_with_compact_butto
 
     for name, row in rows.items():
         items = written(demo_db)[row["id"]][1]
-        refs = {f"{dataset_id(demo_db, code)}:{period}" for code, period, _ in items}
+        ids = {dataset_id(demo_db, code): period for code, period, _ in items}
+        refs = {f"{dataset}:{period}" for dataset, period in ids.items()}
         expected = {
             f"r:{action}:{ref}" for action in ("done", "ext", "notours", "detail") for ref in refs
-        }
+        } | {f"k:{dataset}" for dataset in ids}  # the spreadsheet to send the data in
         data = [b["data"] for line in row["buttons"] for b in line]
         assert sorted(data) == sorted(expected), name
         assert all(len(d.encode()) <= 64 for d in data)
     english = {b["text"] for line in agus["buttons"] for b in line}
     assert {"✅ ipm updated", "📅 Ask for extension", "🚫 Not our data"} <= english
+    assert "📤 Spreadsheet to fill in" in english
     indonesian = {b["text"] for line in siti["buttons"] for b in line}
     assert {"📅 Minta perpanjangan", "🚫 Bukan data kami", "ℹ️ Detail"} <= indonesian
 

@@ -105,6 +105,7 @@ TIERS: dict[str, Tiers] = {
             "test_missing_env_file_is_not_an_error",
         ),
     ),
+    "test_data_template.py": Tiers(INTEGRATION),
     "test_demo_load.py": Tiers(
         UNIT,
         integration=(

@@ -1,0 +1,259 @@
+"""/kirim: a liaison gets the spreadsheet of the period their dataset owes, with its regions,
+categories and indicators; filled in and loaded as the walidata loads a file, it gives the
+registry exactly the values written in it. Through `Dispatcher.handle` as demo people, on a
+copy of the demo registry with two kecamatan tables of Bappeda added (by sex, and three
+indicators of rice), as the import of an OPD's spreadsheet leaves them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.wiring import Runtime, build_runtime
+from handlers.messages import Incoming, Reply
+from storage import db
+from storage.importing import import_datasets
+from storage.tables.gazetteer import Gazetteer
+from storage.tables.reading import TableContext
+from storage.uow import UnitOfWorkFactory
+from storage.value_import import import_values
+
+from .conftest import CHAT_ID, NOW, settings_for
+from .regional_corpus import daftar_data
+
+PASURUAN = "35.14"
+SEXES = ("Laki-laki", "Perempuan")
+PENDUDUK = TableContext("penduduk_kec", "Jumlah Penduduk per Kecamatan", "tahunan", "jiwa")
+PADI = TableContext("padi_kec", "Luas Panen, Produksi dan Produktivitas Padi", "tahunan")
+CROPS = ("Luas Panen (ha)", "Produksi (ton)", "Produktivitas (kuintal/ha)")
+
+
+def kecamatan() -> list[tuple[str, str]]:
+    gazetteer = Gazetteer.default()
+    places = [gazetteer.place(code) for code in gazetteer.codes(3)]
+    return [(p.code, p.name) for p in places if p is not None and p.parent == PASURUAN]
+
+
+def csv_file(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+    return path
+
+
+@pytest.fixture
+async def registry(demo_db: Path, tmp_path: Path) -> Path:
+    """The demo registry with both tables loaded for 2024 (so 2025 is owed)."""
+    engine = db.create_engine(f"sqlite:///{demo_db}")
+    uow = UnitOfWorkFactory(engine)
+    try:
+        register = tmp_path / "daftar.csv"
+        register.write_bytes(daftar_data([(c.dataset_code, c) for c in (PENDUDUK, PADI)]))
+        assert (await import_datasets(uow, register, NOW)).ok
+        places = kecamatan()
+        people = [[c, n, 2024, s, 1000 + i] for i, (c, n) in enumerate(places) for s in SEXES]
+        header = ["Kode Wilayah", "Kecamatan", "Tahun", "Jenis Kelamin", "Jumlah"]
+        table = csv_file(tmp_path / "penduduk.csv", header, people)
+        assert (await import_values(uow, table, "penduduk_kec", NOW, home_code=PASURUAN)).ok
+        rice = [[c, n, 2024, 10.5 + i, 60.0 + i, 57.1] for i, (c, n) in enumerate(places)]
+        header = ["Kode Wilayah", "Kecamatan", "Tahun", *CROPS]
+        table = csv_file(tmp_path / "padi.csv", header, rice)
+        assert (await import_values(uow, table, "padi_kec", NOW, home_code=PASURUAN)).ok
+    finally:
+        await engine.dispose()
+    return demo_db
+
+
+@pytest.fixture
+async def bot(registry: Path) -> AsyncIterator[Runtime]:
+    runtime = await build_runtime(settings_for(registry), NOW)
+    yield runtime
+    await runtime.close()
+
+
+def person(database: Path, name: str) -> int:
+    with sqlite3.connect(database) as connection:
+        (found,) = connection.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
+    connection.close()
+    return int(found)
+
+
+async def send(bot: Runtime, database: Path, who: str, text: str = "", data: str = "") -> Reply:
+    incoming = Incoming(
+        CHAT_ID, None, text=text, callback_data=data or None, person_id=person(database, who)
+    )
+    (reply,) = await bot.dispatcher.handle(incoming, NOW)
+    return reply
+
+
+def fill(content: bytes, value: Any) -> tuple[bytes, list[tuple[Any, ...]]]:
+    """The template with every value cell filled by `value(row, column)`; the data rows as
+    filled, header first."""
+    book = load_workbook(io.BytesIO(content))
+    sheet = book["Data"]
+    rows = list(sheet.iter_rows())
+    header = next(
+        i for i, row in enumerate(rows) if row[0].value in ("Kode Wilayah", "Region code")
+    )
+    for number, row in enumerate(rows[header + 1 :]):
+        for cell in row:
+            if not cell.protection.locked:
+                cell.value = value(number, cell.column)
+    out = io.BytesIO()
+    book.save(out)
+    filled = [tuple(c.value for c in row) for row in rows[header:]]
+    return out.getvalue(), filled
+
+
+def cells(database: Path, code: str, period: str) -> dict[tuple[str, str, str], float]:
+    """(indicator, kecamatan code, categories) → value, as the registry holds the period."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT i.code, r.kemendagri_code, o.categories, o.value FROM observations o"
+            " JOIN indicators i ON i.id = o.indicator_id JOIN datasets d ON d.id = i.dataset_id"
+            " JOIN regions r ON r.id = o.region_id WHERE d.code = ? AND o.period = ?",
+            (code, period),
+        ).fetchall()
+    connection.close()
+    return {(i, r, c): v for i, r, c, v in rows}
+
+
+async def load(bot: Runtime, path: Path, code: str) -> None:
+    """As the walidata loads a file handed to them (`satudata import data`)."""
+    report = await import_values(bot.uow, path, code, NOW, home_code=PASURUAN)
+    assert report.ok, report.errors
+
+
+async def test_a_liaison_gets_the_owed_period_by_sex_and_it_loads_as_filled(
+    bot: Runtime, registry: Path, tmp_path: Path
+) -> None:
+    places = kecamatan()
+
+    reply = await send(bot, registry, "Agus Setiawan", "/kirim penduduk_kec")
+
+    assert reply.attachment is not None and reply.attachment.kind == "document"
+    assert reply.attachment.filename == "templat-penduduk_kec-2025.xlsx"
+    assert f"periode 2025 untuk {len(places)} wilayah" in reply.text
+    book = load_workbook(io.BytesIO(reply.attachment.content))
+    assert book["satudata"].sheet_state == "hidden"
+    assert [tuple(r) for r in book["satudata"].values] == [
+        ("dataset", "penduduk_kec"),
+        ("period", "2025"),
+    ]
+    content, rows = fill(reply.attachment.content, lambda row, _: 2000 + row)
+    assert rows[0] == ("Kode Wilayah", "Kecamatan", "Tahun", "Jenis Kelamin", "Nilai (jiwa)")
+    expected = [(c, n, 2025, s) for c, n in places for s in SEXES]
+    assert [row[:4] for row in rows[1:]] == expected
+
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(content)
+    await load(bot, path, "penduduk_kec")
+
+    held = cells(registry, "penduduk_kec", "2025")
+    for number, (code, _, _, sex) in enumerate(expected):
+        category = f"jenis_kelamin={'laki_laki' if sex == 'Laki-laki' else 'perempuan'}"
+        assert held[("penduduk_kec", code, category)] == 2000 + number
+    for index, (code, _) in enumerate(places):  # the total, summed from both sexes
+        assert held[("penduduk_kec", code, "")] == 2 * 2000 + 4 * index + 1
+    assert len(held) == 3 * len(places)
+
+
+async def test_three_indicators_get_a_column_each_in_their_units(
+    bot: Runtime, registry: Path, tmp_path: Path
+) -> None:
+    reply = await send(bot, registry, "Agus Setiawan", "/kirim padi_kec")
+
+    assert reply.attachment is not None
+    content, rows = fill(reply.attachment.content, lambda row, column: row * 10 + column)
+    assert rows[0] == (
+        "Kode Wilayah",
+        "Kecamatan",
+        "Tahun",
+        "Luas Panen (ha)",
+        "Produksi (ton)",
+        "Produktivitas (kuintal/ha)",
+    )
+    path = tmp_path / "padi.xlsx"
+    path.write_bytes(content)
+    await load(bot, path, "padi_kec")
+
+    held = cells(registry, "padi_kec", "2025")
+    before = cells(registry, "padi_kec", "2024")
+    assert {key[0] for key in held} == {key[0] for key in before}  # the same three indicators
+    indicators = sorted({key[0] for key in before}, key=lambda i: [k[0] for k in before].index(i))
+    for number, row in enumerate(rows[1:]):
+        for position, indicator in enumerate(indicators):
+            assert held[(indicator, row[0], "")] == number * 10 + 4 + position
+
+
+async def test_without_a_code_the_owed_datasets_are_offered_and_a_press_gives_one(
+    bot: Runtime, registry: Path
+) -> None:
+    reply = await send(bot, registry, "Agus Setiawan", "/kirim")
+
+    offered = [row[0] for row in reply.buttons]
+    assert reply.text.startswith("Dataset yang ditunggu datanya, paling mendesak dulu")
+    assert "penduduk_kec — periode 2025" in [b.text for b in offered]
+    assert all(b.data and b.data.startswith("k:") for b in offered)
+    chosen = next(b for b in offered if b.text.startswith("penduduk_kec"))
+    pressed = await send(bot, registry, "Agus Setiawan", data=chosen.data or "")
+    assert pressed.attachment is not None
+    assert pressed.attachment.filename == "templat-penduduk_kec-2025.xlsx"
+
+
+async def test_only_the_datasets_own_liaisons_and_the_walidata_get_it(
+    bot: Runtime, registry: Path
+) -> None:
+    other = await send(bot, registry, "Nur Aini", "/kirim penduduk_kec")  # disnakertrans
+    official = await send(bot, registry, "Sri Wahyuni", "/kirim penduduk_kec")  # pimpinan
+    walidata = await send(bot, registry, "Andi Prasetyo", "/kirim penduduk_kec")
+    pressed = await send(bot, registry, "Nur Aini", data="k:999999")
+
+    assert other.attachment is None
+    assert other.text == (
+        "Dataset “Jumlah Penduduk per Kecamatan” milik Badan Perencanaan Pembangunan Daerah: "
+        "templatnya untuk penghubung data OPD itu atau walidata."
+    )
+    assert official.attachment is None and official.text.startswith("Perintah /kirim untuk")
+    assert walidata.attachment is not None
+    assert pressed.text == "Tombol ini sudah tidak berlaku. Silakan ketik pertanyaan Anda lagi."
+
+
+async def test_an_unknown_code_suggests_the_liaisons_own_datasets(
+    bot: Runtime, registry: Path
+) -> None:
+    typo = await send(bot, registry, "Agus Setiawan", "/kirim penduduk_kek")
+    theirs = await send(bot, registry, "Nur Aini", "/kirim penduduk_kek")
+
+    assert typo.attachment is None
+    assert typo.text.startswith("Dataset dengan kode “penduduk_kek” tidak ada; maksud Anda:")
+    assert "penduduk_kec" in typo.text
+    assert "penduduk_kec" not in theirs.text  # not a dataset Nur Aini may send
+
+
+async def test_in_english_the_template_speaks_english_and_loads_the_same(
+    bot: Runtime, registry: Path, tmp_path: Path
+) -> None:
+    reply = await send(bot, registry, "Agus Setiawan", "/send penduduk_kec")
+
+    assert reply.text.startswith("Template of “Jumlah Penduduk per Kecamatan”, period 2025")
+    assert reply.attachment is not None
+    sheet = load_workbook(io.BytesIO(reply.attachment.content))["Data"]
+    assert str(sheet["A2"].value).startswith("How to fill in: only the yellow value cells")
+    assert [c.value for c in sheet[6]][:2] == ["Region code", "Kecamatan"]
+    content, rows = fill(reply.attachment.content, lambda row, _: 3000 + row)
+    path = tmp_path / "filled-en.xlsx"
+    path.write_bytes(content)
+    await load(bot, path, "penduduk_kec")
+    held = cells(registry, "penduduk_kec", "2025")
+    assert held[("penduduk_kec", rows[1][0], "jenis_kelamin=laki_laki")] == 3000
