@@ -32,6 +32,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.button(RequestButton)(data_requests.on_button)
     dispatcher.intercept(broadcast.compose)
     dispatcher.intercept(data_requests.attach_answer_file)
+    dispatcher.intercept(submissions.receive)
     dispatcher.button(invites.InviteButton)(invites.on_button)
     dispatcher.button(people_admin.PeopleButton)(people_admin.on_button)
     dispatcher.button(groups.GroupButton)(groups.on_button)

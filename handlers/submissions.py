@@ -1,30 +1,42 @@
-"""/kirim: a liaison asks for the spreadsheet to send a dataset's values in.
+"""Liaisons send their data in chat: /kirim gives the spreadsheet, a file sent back is checked.
 
 The template is of the period the dataset owes (the one its reminders chase), with the
 regions and categories of its last accepted table, so a filled copy reads back into the
-dataset as it is. Only the dataset's own OPD liaisons and the walidata get one: they alone
-may send its data. Without a code the liaison is offered the datasets their OPD owes, the
+dataset as it is. Without a code the liaison is offered the datasets their OPD owes, the
 most urgent first.
+
+A file from a liaison is data for one of their OPD's datasets: the one its caption names, the
+template's own, or the only one the OPD owes. It is read off the event loop and checked
+against what the dataset expects (`storage.submission_check`); the liaison hears within
+seconds what was read and every problem, and a file without problems goes to the walidata.
+Only the dataset's own OPD liaisons and the walidata may do either.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from rapidfuzz import fuzz, process
 
 from domain.periods import Period, annual_period, parse_period
-from domain.terms import LIAISON, Role
+from domain.terms import LIAISON, OutboxKind, Role
 from handlers.catalog import RegionEntry, base_name, indicator_label
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
 from reminders.buttons import TemplateButton
 from reminders.status import dataset_statuses, standing
 from reports import data_template
-from storage.models import Dataset
+from storage.models import Dataset, OutboxMessage
+from storage.region_codes import kemendagri_from_bps
+from storage.submission_check import Checked, Expected, check, template_of
+from storage.tables.gazetteer import Gazetteer
+from storage.tables.reading import TableContext
 from storage.uow import UnitOfWork
+from texts.i18n import texts
 
 MAX_CHOICES = 10
+SHOWN_PROBLEMS = 10
 CLOSE_CODES = 3
 # A region column's header by the levels it lists; any other mix is "Wilayah".
 REGION_HEADERS = {
@@ -155,3 +167,139 @@ async def _unknown(request: Request, uow: UnitOfWork, asked: str) -> Reply:
         )
     ]
     return Reply(request.texts.t("kirim_unknown", code=asked, suggestions=close))
+
+
+async def receive(request: Request) -> list[Reply] | None:
+    """A file from a liaison or the walidata in a private chat; None for anyone else's (the
+    dispatcher says files are not read)."""
+    incoming, viewer, t = request.incoming, request.viewer, request.texts
+    walidata = Role.WALIDATA in viewer.roles
+    if (incoming.document is None and incoming.file is None) or incoming.in_group:
+        return None
+    if not walidata and (LIAISON not in viewer.roles or viewer.opd_id is None):
+        return None
+    document = await incoming.fetch_document()
+    if document is None:
+        return None
+    today = request.now.astimezone(request.app.deployment.timezone).date()
+    async with request.app.uow() as uow:
+        dataset = await _dataset_of(request, uow, document.content, today)
+        if dataset is None:
+            owed = await dataset_statuses(uow, today, None if walidata else viewer.opd_id)
+            codes = [s.row.code for s in owed[:MAX_CHOICES]]
+            return [Reply(t.t("kiriman_which", name=document.filename, codes=codes))]
+        if not (walidata or viewer.opd_id == dataset.opd_id):
+            return [Reply(t.t("kirim_not_yours", title=dataset.title, opd=dataset.opd.name))]
+        expected = await _expected(request, uow, dataset, today)
+    checked = await asyncio.to_thread(
+        check, document.content, document.filename, expected, Gazetteer.default()
+    )
+    about = {
+        "name": document.filename,
+        "title": dataset.title,
+        "code": dataset.code,
+        "period": expected.period,
+    }
+    if not checked.ok:
+        shown = checked.errors[:SHOWN_PROBLEMS]
+        more = len(checked.errors) - len(shown)
+        return [Reply(t.t("kiriman_problems", **about, errors=shown, more=more))]
+    async with request.app.uow() as uow:
+        await _to_walidata(request, uow, dataset, document.filename, document.content, checked)
+        uow.audit.record(
+            at=request.now,
+            action="submission_received",
+            person_id=viewer.person_id,
+            chat_id=incoming.chat_id,
+            detail={
+                "dataset": dataset.code,
+                "period": expected.period,
+                "file": document.filename,
+                "values": checked.values,
+                "regions": checked.regions,
+            },
+        )
+        await uow.commit()
+    return [Reply(t.t("kiriman_received", **about, **_summary(checked)))]
+
+
+async def _dataset_of(
+    request: Request, uow: UnitOfWork, content: bytes, today: date
+) -> Dataset | None:
+    """The dataset a file is for: the code its caption starts with, the template's own, or
+    the only dataset the liaison's OPD owes; None when none of them says."""
+    caption = request.incoming.text.split()
+    template = template_of(content)
+    for code in (caption[0].casefold() if caption else None, template[0] if template else None):
+        dataset = await uow.datasets.by_code(code) if code else None
+        if dataset is not None and dataset.withdrawn_at is None:
+            return dataset
+    viewer = request.viewer
+    if Role.WALIDATA in viewer.roles or viewer.opd_id is None:
+        return None
+    owed = await dataset_statuses(uow, today, viewer.opd_id)
+    return await uow.datasets.get(owed[0].row.id) if len(owed) == 1 else None
+
+
+async def _expected(request: Request, uow: UnitOfWork, dataset: Dataset, today: date) -> Expected:
+    found = await standing(uow, dataset.id, today)
+    period = _period(found.deadline.expected if found and found.deadline else None, today)
+    home = kemendagri_from_bps(request.app.deployment.region_code) or ""
+    regions = await _regions(request, uow, dataset) if dataset.latest_period else []
+    return Expected(
+        TableContext(
+            dataset.code,
+            dataset.title,
+            dataset.periodicity,
+            dataset.unit,
+            home_code=home,
+            default_place=home,
+        ),
+        period.code,
+        {r.kemendagri_code: _name(r) for r in regions if r.kemendagri_code},
+    )
+
+
+def _summary(checked: Checked) -> dict[str, object]:
+    return {
+        "regions": checked.regions,
+        "values": checked.values,
+        "indicators": checked.indicators,
+        "dimensions": checked.dimensions,
+    }
+
+
+async def _to_walidata(
+    request: Request,
+    uow: UnitOfWork,
+    dataset: Dataset,
+    name: str,
+    content: bytes,
+    checked: Checked,
+) -> None:
+    """The file, with what the check read, to every walidata in their own language."""
+    stored = await uow.outbox.file(name, content, request.now)
+    stamp = f"{request.now.timestamp():.0f}"
+    for person in await uow.people.all():
+        if not person.active or Role.WALIDATA not in person.role_names:
+            continue
+        text = texts(person.language or request.app.deployment.language).t(
+            "kiriman_for_walidata",
+            person=request.viewer.name,
+            opd=dataset.opd.name,
+            title=dataset.title,
+            code=dataset.code,
+            period=checked.periods[0],
+            **_summary(checked),
+        )
+        uow.outbox.add(
+            OutboxMessage.to_person(
+                person,
+                key=f"submission:{dataset.id}:{request.viewer.person_id}:{stamp}:{person.id}",
+                kind=OutboxKind.NOTICE,
+                text=text,
+                now=request.now,
+                file=stored,
+                file_kind="document",
+            )
+        )

@@ -4,8 +4,9 @@ It is laid out as the table reader reads a returned file (`storage.tables`): ins
 rows above the table (read as its title), then one header row — region code and name, the
 period, a column per category dimension, a column per indicator — and a row for every region
 and category the dataset's last accepted table has. Everything but the value cells is filled
-in and locked, so the file comes back in the shape it left. A hidden sheet names the dataset
-and the period, for the bot to know what a file sent back without a caption is.
+in and locked, so the file comes back in the shape it left. The workbook's keywords name the
+dataset and the period (`storage.submission_check.template_of`), for the bot to know what a
+file sent back without a caption is.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from domain.periods import Period
 from texts.i18n import Texts
 
 DATA_SHEET = "Data"
-ABOUT_SHEET = "satudata"  # hidden: what the file is a template of
 VALUE_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill in
 
 
@@ -82,10 +82,8 @@ def workbook(spec: TemplateSpec, t: Texts) -> bytes:
         sheet.column_dimensions[get_column_letter(column)].width = max(12, min(40, len(title) + 2))
     sheet.freeze_panes = sheet.cell(header_row + 1, first_value)
     sheet.protection.sheet = True  # region, period and category cells stay as written
-    about = book.create_sheet(ABOUT_SHEET)
-    about.append(["dataset", spec.code])
-    about.append(["period", spec.period.code])
-    about.sheet_state = "hidden"
+    book.properties.title = spec.title
+    book.properties.keywords = f"satudata:{spec.code}:{spec.period.code}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -76,7 +76,7 @@ async def import_values(
     readings = [read_table(table, context, gazetteer) for table in tables]
     report.tables = len(readings)
     for table, reading in zip(tables, readings, strict=True):
-        report.errors += _reading_errors(table.name, reading)
+        report.errors += reading_errors(table.name, reading)
         report.values += len(reading.values)
     if not report.errors and not report.values:
         report.errors.append("tidak ada nilai yang terbaca dari berkas ini: periksa isinya")
@@ -107,7 +107,8 @@ async def import_values(
     return report
 
 
-def _reading_errors(table: str, reading: Reading) -> list[str]:
+def reading_errors(table: str, reading: Reading) -> list[str]:
+    """A table's problems, one line each, as an import and a liaison's submission say them."""
     if reading.unread is not None:
         return [f"{table}: tabel tidak dapat dibaca: {reading.unread}"]
     return [_problem_line(table, problem) for problem in reading.problems]

@@ -105,7 +105,6 @@ TIERS: dict[str, Tiers] = {
             "test_missing_env_file_is_not_an_error",
         ),
     ),
-    "test_data_template.py": Tiers(INTEGRATION),
     "test_demo_load.py": Tiers(
         UNIT,
         integration=(
@@ -200,6 +199,7 @@ TIERS: dict[str, Tiers] = {
     "test_storage.py": Tiers(INTEGRATION),
     "test_sqlite_driver.py": Tiers(INTEGRATION),
     "test_subannual.py": Tiers(INTEGRATION),
+    "test_submissions.py": Tiers(INTEGRATION),
     "test_table_files.py": Tiers(
         UNIT, integration=("test_a_file_on_disk_is_measured_before_it_is_read",)
     ),

@@ -1,8 +1,10 @@
-"""/kirim: a liaison gets the spreadsheet of the period their dataset owes, with its regions,
-categories and indicators; filled in and loaded as the walidata loads a file, it gives the
-registry exactly the values written in it. Through `Dispatcher.handle` as demo people, on a
-copy of the demo registry with two kecamatan tables of Bappeda added (by sex, and three
-indicators of rice), as the import of an OPD's spreadsheet leaves them.
+"""Liaisons send their data in chat. /kirim gives the spreadsheet of the period their dataset
+owes, with its regions, categories and indicators; filled in and loaded as the walidata loads
+a file, it gives the registry exactly the values written in it. A file sent back is checked
+within the message: every problem is named, and a file without any goes to the walidata.
+Through `Dispatcher.handle` as demo people, on a copy of the demo registry with two kecamatan
+tables of Bappeda added (by sex, and three indicators of rice), as the import of an OPD's
+spreadsheet leaves them.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.wiring import Runtime, build_runtime
-from handlers.messages import Incoming, Reply
+from handlers.messages import Attachment, Incoming, IncomingFile, Reply
 from storage import db
 from storage.importing import import_datasets
+from storage.submission_check import template_of
 from storage.tables.gazetteer import Gazetteer
 from storage.tables.reading import TableContext
 from storage.uow import UnitOfWorkFactory
 from storage.value_import import import_values
+from texts.i18n import texts
 
 from .conftest import CHAT_ID, NOW, settings_for
 from .regional_corpus import daftar_data
@@ -88,9 +92,21 @@ def person(database: Path, name: str) -> int:
     return int(found)
 
 
-async def send(bot: Runtime, database: Path, who: str, text: str = "", data: str = "") -> Reply:
+async def send(
+    bot: Runtime,
+    database: Path,
+    who: str,
+    text: str = "",
+    data: str = "",
+    file: tuple[str, bytes] | None = None,
+) -> Reply:
     incoming = Incoming(
-        CHAT_ID, None, text=text, callback_data=data or None, person_id=person(database, who)
+        CHAT_ID,
+        None,
+        text=text,
+        callback_data=data or None,
+        person_id=person(database, who),
+        document=Attachment("document", *file) if file else None,
     )
     (reply,) = await bot.dispatcher.handle(incoming, NOW)
     return reply
@@ -144,12 +160,7 @@ async def test_a_liaison_gets_the_owed_period_by_sex_and_it_loads_as_filled(
     assert reply.attachment is not None and reply.attachment.kind == "document"
     assert reply.attachment.filename == "templat-penduduk_kec-2025.xlsx"
     assert f"periode 2025 untuk {len(places)} wilayah" in reply.text
-    book = load_workbook(io.BytesIO(reply.attachment.content))
-    assert book["satudata"].sheet_state == "hidden"
-    assert [tuple(r) for r in book["satudata"].values] == [
-        ("dataset", "penduduk_kec"),
-        ("period", "2025"),
-    ]
+    assert template_of(reply.attachment.content) == ("penduduk_kec", "2025")
     content, rows = fill(reply.attachment.content, lambda row, _: 2000 + row)
     assert rows[0] == ("Kode Wilayah", "Kecamatan", "Tahun", "Jenis Kelamin", "Nilai (jiwa)")
     expected = [(c, n, 2025, s) for c, n in places for s in SEXES]
@@ -257,3 +268,122 @@ async def test_in_english_the_template_speaks_english_and_loads_the_same(
     await load(bot, path, "penduduk_kec")
     held = cells(registry, "penduduk_kec", "2025")
     assert held[("penduduk_kec", rows[1][0], "jenis_kelamin=laki_laki")] == 3000
+
+
+# --- a file sent back -------------------------------------------------------------------------
+
+
+def sql(database: Path, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(query, params).fetchall()
+    connection.close()
+    return rows
+
+
+def notices(database: Path) -> list[tuple[str, str, bytes | None, str | None]]:
+    """(to, text, attached file, its name) of each notice in the outbox."""
+    return [
+        (to, text, content, name)
+        for to, text, content, name in sql(
+            database,
+            "SELECT p.name, o.text, f.content, f.name FROM outbox o"
+            " JOIN people p ON p.id = o.person_id LEFT JOIN outbox_files f ON f.id = o.file_id"
+            " WHERE o.kind = 'notice' ORDER BY o.id",
+        )
+    ]
+
+
+async def template(bot: Runtime, registry: Path, code: str = "penduduk_kec") -> bytes:
+    reply = await send(bot, registry, "Agus Setiawan", f"/kirim {code}")
+    assert reply.attachment is not None
+    return reply.attachment.content
+
+
+async def test_a_filled_template_is_read_and_goes_to_the_walidata_with_its_file(
+    bot: Runtime, registry: Path
+) -> None:
+    places = kecamatan()
+    content, _ = fill(await template(bot, registry), lambda row, _: 2000 + row)
+
+    reply = await send(bot, registry, "Agus Setiawan", file=("penduduk.xlsx", content))
+
+    assert reply.text == (
+        "Terima kasih, berkas “penduduk.xlsx” terbaca tanpa masalah: “Jumlah Penduduk per "
+        f"Kecamatan” (penduduk_kec) periode 2025, {len(places)} wilayah, {3 * len(places)} "
+        "nilai menurut Jenis Kelamin. Berkas diteruskan ke walidata untuk diperiksa dan dimuat "
+        "ke registri."
+    )
+    ((to, text, attached, name),) = notices(registry)
+    assert (to, attached, name) == ("Andi Prasetyo", content, "penduduk.xlsx")
+    assert text.startswith("📥 Agus Setiawan (Badan Perencanaan Pembangunan Daerah) mengirim")
+    assert "satudata import data <berkas> --dataset penduduk_kec" in text
+    ((detail,),) = sql(
+        registry, "SELECT detail FROM audit_log WHERE action = 'submission_received'"
+    )
+    assert '"period": "2025"' in detail
+    assert cells(registry, "penduduk_kec", "2025") == {}  # the walidata loads it, not the bot
+
+
+async def test_every_problem_is_named_and_nothing_goes_anywhere(
+    bot: Runtime, registry: Path
+) -> None:
+    places = kecamatan()
+
+    def value(row: int, _: int) -> Any:
+        return {0: "dua ribu", 2: -5}.get(row, None if row in (4, 5) else 100)
+
+    content, _ = fill(await template(bot, registry), value)
+    reply = await send(bot, registry, "Agus Setiawan", file=("penduduk.xlsx", content))
+
+    assert reply.text.startswith(
+        "Berkas “penduduk.xlsx” untuk “Jumlah Penduduk per Kecamatan” (penduduk_kec) periode "
+        "2025 belum bisa diterima:\n"
+    )
+    assert "nilai 'dua ribu' bukan angka (baris 7 kolom 'Nilai (jiwa)')" in reply.text
+    assert f"1 wilayah tanpa nilai: {places[2][1]}" in reply.text  # rows 4 and 5: both sexes
+    assert (
+        f"1 nilai negatif untuk jumlah yang tidak bisa negatif (misalnya {places[1][1]}: -5)"
+        in (reply.text)
+    )
+    assert reply.text.endswith("Perbaiki lalu kirim lagi berkasnya; registri tidak diubah.")
+    assert notices(registry) == []
+    assert cells(registry, "penduduk_kec", "2025") == {}
+
+
+async def test_negative_counts_and_another_period_are_refused(
+    bot: Runtime, registry: Path, tmp_path: Path
+) -> None:
+    places = kecamatan()
+    rows = [[c, n, 2023, s, -1 if i == 0 else 10] for i, (c, n) in enumerate(places) for s in SEXES]
+    header = ["Kode Wilayah", "Kecamatan", "Tahun", "Jenis Kelamin", "Jumlah"]
+    own = csv_file(tmp_path / "data-kami.csv", header, rows).read_bytes()
+
+    reply = await send(bot, registry, "Agus Setiawan", "penduduk_kec", file=("data.csv", own))
+
+    assert "periode 2023 bukan periode yang ditunggu (2025)" in reply.text
+    assert "2 nilai negatif untuk jumlah yang tidak bisa negatif" in reply.text  # both sexes
+    assert notices(registry) == []
+
+
+async def test_a_file_without_a_dataset_a_broken_one_and_anothers_are_answered(
+    bot: Runtime, registry: Path
+) -> None:
+    unnamed = await send(bot, registry, "Agus Setiawan", file=("data.csv", b"a,b\n1,2\n"))
+    broken = await send(
+        bot, registry, "Agus Setiawan", "penduduk_kec", file=("x.xlsx", b"PK\x03\x04broken")
+    )
+    other = await send(bot, registry, "Nur Aini", "penduduk_kec", file=("x.csv", b"a,b\n1,2\n"))
+
+    async def fetch() -> bytes:
+        return b"a\n1\n"
+
+    public = await bot.dispatcher.handle(
+        Incoming(CHAT_ID, 77, file=IncomingFile("x.csv", 4, fetch)), NOW
+    )
+
+    assert unnamed.text.startswith("Berkas “data.csv” diterima, tetapi untuk dataset yang mana?")
+    assert "penduduk_kec" in unnamed.text and "padi_kec" in unnamed.text
+    assert "berkas XLSX rusak atau tidak lengkap" in broken.text
+    assert other.text.startswith("Dataset “Jumlah Penduduk per Kecamatan” milik Badan")
+    assert [r.text for r in public] == [texts("id").t("file_not_read", name="x.csv")]
+    assert notices(registry) == []
