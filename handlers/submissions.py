@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from domain.periods import Period, annual_period, parse_period
 from domain.terms import LIAISON, OutboxKind, Role
+from handlers.access import may_see_metadata
 from handlers.catalog import RegionEntry, base_name, indicator_label
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
@@ -89,10 +90,10 @@ async def on_button(request: Request, button: TemplateButton) -> list[Reply]:
 
 
 async def _template(request: Request, uow: UnitOfWork, dataset: Dataset, today: date) -> Reply:
-    t, viewer = request.texts, request.viewer
-    own = LIAISON in viewer.roles and viewer.opd_id == dataset.opd_id
-    if not (own or Role.WALIDATA in viewer.roles):
-        return Reply(t.t("kirim_not_yours", title=dataset.title, opd=dataset.opd.name))
+    t = request.texts
+    refusal = await _refusal(request, uow, dataset)
+    if refusal is not None:
+        return refusal
     found = await standing(uow, dataset.id, today)
     period = _period(found.deadline.expected if found and found.deadline else None, today)
     regions = await _regions(request, uow, dataset)
@@ -116,6 +117,19 @@ async def _template(request: Request, uow: UnitOfWork, dataset: Dataset, today: 
     content = data_template.workbook(spec, t)
     text = t.t("kirim_template", title=dataset.title, period=period.code, regions=len(regions))
     return Reply(text, attachment=Attachment("document", data_template.filename(spec), content))
+
+
+async def _refusal(request: Request, uow: UnitOfWork, dataset: Dataset) -> Reply | None:
+    """None for the dataset's own OPD liaisons and the walidata; anyone else is told whose it
+    is, or, for a dataset whose very existence they may not know of, that there is none."""
+    viewer = request.viewer
+    if Role.WALIDATA in viewer.roles or (
+        LIAISON in viewer.roles and viewer.opd_id == dataset.opd_id
+    ):
+        return None
+    if not may_see_metadata(viewer, dataset):
+        return await _unknown(request, uow, dataset.code)
+    return Reply(request.texts.t("kirim_not_yours", title=dataset.title, opd=dataset.opd.name))
 
 
 def _period(owed: Period | None, today: date) -> Period:
@@ -188,8 +202,9 @@ async def receive(request: Request) -> list[Reply] | None:
             owed = await dataset_statuses(uow, today, None if walidata else viewer.opd_id)
             codes = [s.row.code for s in owed[:MAX_CHOICES]]
             return [Reply(t.t("kiriman_which", name=document.filename, codes=codes))]
-        if not (walidata or viewer.opd_id == dataset.opd_id):
-            return [Reply(t.t("kirim_not_yours", title=dataset.title, opd=dataset.opd.name))]
+        refusal = await _refusal(request, uow, dataset)
+        if refusal is not None:
+            return [refusal]
         expected = await _expected(request, uow, dataset, today)
     checked = await asyncio.to_thread(
         check, document.content, document.filename, expected, Gazetteer.default()

@@ -274,7 +274,7 @@ async def test_in_english_the_template_speaks_english_and_loads_the_same(
 
 
 def sql(database: Path, query: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database) as connection:
+    with sqlite3.connect(database) as connection:  # commits on leaving
         rows = connection.execute(query, params).fetchall()
     connection.close()
     return rows
@@ -387,3 +387,18 @@ async def test_a_file_without_a_dataset_a_broken_one_and_anothers_are_answered(
     assert other.text.startswith("Dataset “Jumlah Penduduk per Kecamatan” milik Badan")
     assert [r.text for r in public] == [texts("id").t("file_not_read", name="x.csv")]
     assert notices(registry) == []
+
+
+async def test_a_closed_datasets_title_stays_unknown_to_another_opd(
+    bot: Runtime, registry: Path
+) -> None:
+    sql(registry, "UPDATE datasets SET classification = 'tertutup' WHERE code = 'penduduk_kec'")
+
+    asked = await send(bot, registry, "Nur Aini", "/kirim penduduk_kec")
+    sent = await send(bot, registry, "Nur Aini", "penduduk_kec", file=("x.csv", b"a,b\n1,2\n"))
+    own = await send(bot, registry, "Agus Setiawan", "/kirim penduduk_kec")
+
+    for reply in (asked, sent):
+        assert reply.text.startswith("Dataset dengan kode “penduduk_kec” tidak ada")
+        assert "Jumlah Penduduk per Kecamatan" not in reply.text
+    assert own.attachment is not None  # their own OPD's, whatever its classification
