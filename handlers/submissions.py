@@ -219,8 +219,13 @@ async def receive(request: Request) -> list[Reply] | None:
         shown = checked.errors[:SHOWN_PROBLEMS]
         more = len(checked.errors) - len(shown)
         return [Reply(t.t("kiriman_problems", **about, errors=shown, more=more))]
+    note = _note(request, dataset)
+    if checked.warnings and not note:
+        shown = checked.warnings[:SHOWN_PROBLEMS]
+        more = len(checked.warnings) - len(shown)
+        return [Reply(t.t("kiriman_warnings", **about, warnings=shown, more=more))]
     async with request.app.uow() as uow:
-        await _to_walidata(request, uow, dataset, document.filename, document.content, checked)
+        await _to_walidata(request, uow, dataset, document, checked, note)
         uow.audit.record(
             at=request.now,
             action="submission_received",
@@ -232,10 +237,21 @@ async def receive(request: Request) -> list[Reply] | None:
                 "file": document.filename,
                 "values": checked.values,
                 "regions": checked.regions,
+                "warnings": len(checked.warnings),
+                "note": note,
             },
         )
         await uow.commit()
     return [Reply(t.t("kiriman_received", **about, **_summary(checked)))]
+
+
+def _note(request: Request, dataset: Dataset) -> str:
+    """The caption's words after the dataset's code, or the whole caption without one: what
+    the liaison says of the values the check found unlikely."""
+    words = request.incoming.text.split()
+    if words and words[0].casefold() == dataset.code:
+        words = words[1:]
+    return " ".join(words)
 
 
 async def _dataset_of(
@@ -260,7 +276,9 @@ async def _expected(request: Request, uow: UnitOfWork, dataset: Dataset, today: 
     found = await standing(uow, dataset.id, today)
     period = _period(found.deadline.expected if found and found.deadline else None, today)
     home = kemendagri_from_bps(request.app.deployment.region_code) or ""
-    regions = await _regions(request, uow, dataset) if dataset.latest_period else []
+    latest = dataset.latest_period
+    regions = await _regions(request, uow, dataset) if latest else []
+    previous = await uow.observations.cells(dataset.id, latest) if latest else {}
     return Expected(
         TableContext(
             dataset.code,
@@ -272,6 +290,8 @@ async def _expected(request: Request, uow: UnitOfWork, dataset: Dataset, today: 
         ),
         period.code,
         {r.kemendagri_code: _name(r) for r in regions if r.kemendagri_code},
+        previous,
+        latest or "",
     )
 
 
@@ -288,12 +308,13 @@ async def _to_walidata(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    name: str,
-    content: bytes,
+    document: Attachment,
     checked: Checked,
+    note: str,
 ) -> None:
-    """The file, with what the check read, to every walidata in their own language."""
-    stored = await uow.outbox.file(name, content, request.now)
+    """The file, with what the check read, its warnings and the liaison's note, to every
+    walidata in their own language."""
+    stored = await uow.outbox.file(document.filename, document.content, request.now)
     stamp = f"{request.now.timestamp():.0f}"
     for person in await uow.people.all():
         if not person.active or Role.WALIDATA not in person.role_names:
@@ -305,6 +326,9 @@ async def _to_walidata(
             title=dataset.title,
             code=dataset.code,
             period=checked.periods[0],
+            warnings=checked.warnings[:SHOWN_PROBLEMS],
+            more=max(0, len(checked.warnings) - SHOWN_PROBLEMS),
+            note=note,
             **_summary(checked),
         )
         uow.outbox.add(

@@ -29,6 +29,7 @@ from storage.models import (
     Dataset,
     Extension,
     GroupChat,
+    Indicator,
     Invitation,
     Observation,
     Opd,
@@ -413,6 +414,23 @@ class ObservationRepository:
             .distinct()
         )
         return set((await self.session.scalars(query)).all())
+
+    async def cells(self, dataset_id: int, period: str) -> dict[tuple[str, str, str], float]:
+        """(indicator code, Kemendagri code, categories) → value: a dataset's period as a
+        table that is sent again names its cells."""
+        query = (
+            select(
+                Indicator.code, Region.kemendagri_code, Observation.categories, Observation.value
+            )
+            .join(Indicator, Indicator.id == Observation.indicator_id)
+            .join(Region, Region.id == Observation.region_id)
+            .where(Indicator.dataset_id == dataset_id, Observation.period == period)
+        )
+        return {
+            (code, region, categories): value
+            for code, region, categories, value in await self.session.execute(query)
+            if region is not None
+        }
 
     async def periods(self, indicator_id: int, categories: str = TOTAL) -> list[str]:
         """Periods with at least one value of the category (the total), oldest first."""

@@ -4,7 +4,9 @@ The file is read as every table is (`storage.tables`), so the template the bot h
 any shape an agency's own spreadsheet has are read alike; then what was read is held against
 what the dataset expects: the period it owes, the regions of its last accepted table, no
 negative counts. Every problem is one line in Indonesian naming the sheet, row and column
-where it can be fixed. Nothing here writes: a file with problems changes nothing.
+where it can be fixed; values that are possible but unlikely against the last accepted
+period are warnings (`storage.plausibility`). Nothing here writes: a file with problems
+changes nothing.
 
 `check` is plain CPU work on bytes, run off the event loop by the caller: a 10,000-row
 workbook takes a noticeable part of a second.
@@ -18,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from storage.plausibility import Previous, warnings
 from storage.tables.files import read_tables
 from storage.tables.gazetteer import Gazetteer
 from storage.tables.limits import TableFileError
@@ -37,6 +40,8 @@ class Expected:
     context: TableContext
     period: str  # the period owed ("2025")
     regions: dict[str, str]  # Kemendagri code → name, of the last accepted table ({}: unknown)
+    previous: Previous = field(default_factory=dict)  # the last accepted period's values
+    previous_period: str = ""
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Checked:
     indicators: list[str] = field(default_factory=list)  # as the file names them
     dimensions: list[str] = field(default_factory=list)  # category dimensions, as labelled
     errors: list[str] = field(default_factory=list)  # Indonesian, one problem each
+    warnings: list[str] = field(default_factory=list)  # unlikely values, for a note to explain
 
     @property
     def ok(self) -> bool:
@@ -122,4 +128,6 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
             f"{len(negative)} nilai negatif untuk jumlah yang tidak bisa negatif "
             f"(misalnya {first.place.name}: {first.value:g})"
         )
+    labels = {f"{d.key}={c.key}": c.label for r in readings for d in r.dimensions for c in d.values}
+    checked.warnings = warnings(values, expected.previous, expected.previous_period, units, labels)
     return checked

@@ -97,6 +97,7 @@ async def send(
     database: Path,
     who: str,
     text: str = "",
+    *,
     data: str = "",
     file: tuple[str, bytes] | None = None,
 ) -> Reply:
@@ -402,3 +403,34 @@ async def test_a_closed_datasets_title_stays_unknown_to_another_opd(
         assert reply.text.startswith("Dataset dengan kode “penduduk_kec” tidak ada")
         assert "Jumlah Penduduk per Kecamatan" not in reply.text
     assert own.attachment is not None  # their own OPD's, whatever its classification
+
+
+async def test_unlikely_values_wait_for_the_liaisons_note_and_reach_the_walidata_with_it(
+    bot: Runtime, registry: Path
+) -> None:
+    places = kecamatan()
+
+    def value(row: int, _: int) -> Any:  # 2024 held 1000 + region for each sex
+        return {0: 0, 3: 5000}.get(row, 1000 + row // 2)
+
+    content, _ = fill(await template(bot, registry), value)
+    first = await send(bot, registry, "Agus Setiawan", file=("penduduk.xlsx", content))
+    noted = await send(
+        bot,
+        registry,
+        "Agus Setiawan",
+        "penduduk_kec benar, ada pemekaran",
+        file=("penduduk.xlsx", content),
+    )
+
+    assert first.text.startswith(
+        "Berkas “penduduk.xlsx” untuk “Jumlah Penduduk per Kecamatan” (penduduk_kec) periode "
+        "2025 terbaca tanpa masalah, tetapi nilai berikut perlu dipastikan:\n"
+        f"• {places[0][1]}, Laki-laki: 0 (2024: 1.000), turun ke 0\n"
+        f"• {places[1][1]}, Perempuan: 5.000 (2024: 1.001), naik 5,0 kali lipat\n"
+    )
+    assert noted.text.startswith("Terima kasih, berkas “penduduk.xlsx” terbaca tanpa masalah")
+    ((to, text, attached, _),) = notices(registry)
+    assert (to, attached) == ("Andi Prasetyo", content)
+    assert f"• {places[0][1]}, Laki-laki: 0 (2024: 1.000), turun ke 0" in text
+    assert "Catatan pengirim: benar, ada pemekaran" in text

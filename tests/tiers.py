@@ -151,6 +151,7 @@ TIERS: dict[str, Tiers] = {
     "test_invitations_on_both_engines.py": Tiers(INTEGRATION),
     "test_migration_regional.py": Tiers(INTEGRATION),
     "test_opd_names.py": Tiers(UNIT),
+    "test_plausibility.py": Tiers(UNIT),
     "test_outbox_delivery.py": Tiers(
         E2E,
         integration=(
