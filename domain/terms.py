@@ -90,6 +90,14 @@ class ExtensionStatus(StrEnum):
     REFUSED = "refused"
 
 
+class SubmissionStatus(StrEnum):
+    """A liaison's file for one dataset period, from its arrival to the walidata's decision."""
+
+    PENDING = "pending"  # checked, waiting for the walidata's pemeriksaan
+    ACCEPTED = "accepted"  # loaded into the registry
+    RETURNED = "returned"  # sent back to the liaison with a reason
+
+
 class RequestStatus(StrEnum):
     """A walidata's data request (`/siaran`) from draft to its end."""
 

@@ -11,6 +11,7 @@ from handlers import (
     invites,
     people_admin,
     reminder_actions,
+    submission_review,
     submissions,
 )
 from handlers.commands import COMMANDS
@@ -28,6 +29,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.button(indicators.AnswerButton)(indicators.answer_button)
     dispatcher.button(ReminderButton)(reminder_actions.on_button)
     dispatcher.button(TemplateButton)(submissions.on_button)
+    dispatcher.button(submission_review.SubmissionButton)(submission_review.on_button)
     dispatcher.button(broadcast.SiaranButton)(broadcast.on_button)
     dispatcher.button(RequestButton)(data_requests.on_button)
     dispatcher.intercept(broadcast.compose)

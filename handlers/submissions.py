@@ -20,7 +20,8 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from domain.periods import Period, annual_period, parse_period
-from domain.terms import LIAISON, OutboxKind, Role
+from domain.terms import LIAISON, OutboxKind, Role, SubmissionStatus
+from handlers import submission_review
 from handlers.access import may_see_metadata
 from handlers.catalog import RegionEntry, base_name, indicator_label
 from handlers.context import Request
@@ -28,11 +29,9 @@ from handlers.messages import Attachment, Button, Reply
 from reminders.buttons import TemplateButton
 from reminders.status import dataset_statuses, standing
 from reports import data_template
-from storage.models import Dataset, OutboxMessage
-from storage.region_codes import kemendagri_from_bps
+from storage.models import Dataset, OutboxMessage, Submission
 from storage.submission_check import Checked, Expected, check, template_of
 from storage.tables.gazetteer import Gazetteer
-from storage.tables.reading import TableContext
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -224,14 +223,29 @@ async def receive(request: Request) -> list[Reply] | None:
         shown = checked.warnings[:SHOWN_PROBLEMS]
         more = len(checked.warnings) - len(shown)
         return [Reply(t.t("kiriman_warnings", **about, warnings=shown, more=more))]
+    assert viewer.person_id is not None  # a role is a known person's
     async with request.app.uow() as uow:
-        await _to_walidata(request, uow, dataset, document, checked, note)
+        submission = Submission(
+            dataset_id=dataset.id,
+            period=expected.period,
+            submitted_by=viewer.person_id,
+            submitted_at=request.now,
+            file=await uow.outbox.file(document.filename, document.content, request.now),
+            note=note,
+            warnings=checked.warnings,
+            status=SubmissionStatus.PENDING,
+            reason="",
+        )
+        uow.submissions.add(submission)
+        await uow.session.flush()  # its id goes on the walidata's buttons
+        await _to_walidata(request, uow, dataset, submission, checked)
         uow.audit.record(
             at=request.now,
             action="submission_received",
             person_id=viewer.person_id,
             chat_id=incoming.chat_id,
             detail={
+                "submission": submission.id,
                 "dataset": dataset.code,
                 "period": expected.period,
                 "file": document.filename,
@@ -275,19 +289,11 @@ async def _dataset_of(
 async def _expected(request: Request, uow: UnitOfWork, dataset: Dataset, today: date) -> Expected:
     found = await standing(uow, dataset.id, today)
     period = _period(found.deadline.expected if found and found.deadline else None, today)
-    home = kemendagri_from_bps(request.app.deployment.region_code) or ""
     latest = dataset.latest_period
     regions = await _regions(request, uow, dataset) if latest else []
     previous = await uow.observations.cells(dataset.id, latest) if latest else {}
     return Expected(
-        TableContext(
-            dataset.code,
-            dataset.title,
-            dataset.periodicity,
-            dataset.unit,
-            home_code=home,
-            default_place=home,
-        ),
+        submission_review.context(request, dataset),
         period.code,
         {r.kemendagri_code: _name(r) for r in regions if r.kemendagri_code},
         previous,
@@ -308,14 +314,11 @@ async def _to_walidata(
     request: Request,
     uow: UnitOfWork,
     dataset: Dataset,
-    document: Attachment,
+    submission: Submission,
     checked: Checked,
-    note: str,
 ) -> None:
     """The file, with what the check read, its warnings and the liaison's note, to every
-    walidata in their own language."""
-    stored = await uow.outbox.file(document.filename, document.content, request.now)
-    stamp = f"{request.now.timestamp():.0f}"
+    walidata in their own language, with the buttons that decide it."""
     for person in await uow.people.all():
         if not person.active or Role.WALIDATA not in person.role_names:
             continue
@@ -325,20 +328,21 @@ async def _to_walidata(
             opd=dataset.opd.name,
             title=dataset.title,
             code=dataset.code,
-            period=checked.periods[0],
+            period=submission.period,
             warnings=checked.warnings[:SHOWN_PROBLEMS],
             more=max(0, len(checked.warnings) - SHOWN_PROBLEMS),
-            note=note,
+            note=submission.note,
             **_summary(checked),
         )
         uow.outbox.add(
             OutboxMessage.to_person(
                 person,
-                key=f"submission:{dataset.id}:{request.viewer.person_id}:{stamp}:{person.id}",
+                key=f"submission:{submission.id}:review:{person.id}",
                 kind=OutboxKind.NOTICE,
                 text=text,
                 now=request.now,
-                file=stored,
+                buttons=submission_review.buttons(person, submission.id),
+                file=submission.file,
                 file_kind="document",
             )
         )

@@ -29,7 +29,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from domain.terms import Classification, ExtensionStatus, OutboxStatus, RequestStatus
+from domain.terms import (
+    Classification,
+    ExtensionStatus,
+    OutboxStatus,
+    RequestStatus,
+    SubmissionStatus,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -435,6 +441,28 @@ class Extension(Base):
     status: Mapped[str] = mapped_column(String(16), default=ExtensionStatus.PENDING)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Submission(Base):
+    """A liaison's file for one dataset period that passed the automatic checks, and the
+    walidata's decision on it: the first decision counts (`status` moves once)."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    file_id: Mapped[int] = mapped_column(ForeignKey("outbox_files.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.PENDING, index=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    file: Mapped[OutboxFile] = relationship(lazy="selectin")
 
 
 class PortalSync(Base):

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from domain.terms import OutboxStatus, RequestAnswer
+from domain.terms import OutboxStatus, RequestAnswer, SubmissionStatus
 from storage.models import (
     AuditEntry,
     ComplianceSnapshot,
@@ -38,6 +38,7 @@ from storage.models import (
     Person,
     Region,
     ReminderSend,
+    Submission,
 )
 
 REQUEST_KINDS = ("request", "request_file", "request_reminder")
@@ -150,6 +151,41 @@ class InvitationRepository:
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
+
+
+class SubmissionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, submission: Submission) -> None:
+        self.session.add(submission)
+
+    async def get(self, submission_id: int) -> Submission | None:
+        return await self.session.get(Submission, submission_id)
+
+    async def decide(
+        self, submission_id: int, status: str, person_id: int | None, at: datetime, reason: str
+    ) -> bool:
+        """Record the decision if none was made: two walidata pressing at once, one counts."""
+        result = await self.session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.status == SubmissionStatus.PENDING)
+            .values(status=status, decided_by=person_id, decided_at=at, reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def pending(self, dataset_ids: Sequence[int]) -> set[tuple[int, str]]:
+        """(dataset, period) pairs with a file waiting for the walidata."""
+        found: set[tuple[int, str]] = set()
+        for chunk in _chunks(dataset_ids):
+            query = select(Submission.dataset_id, Submission.period).where(
+                Submission.dataset_id.in_(chunk), Submission.status == SubmissionStatus.PENDING
+            )
+            found.update(
+                (dataset_id, period) for dataset_id, period in await self.session.execute(query)
+            )
+        return found
 
 
 class GroupRepository:

@@ -25,7 +25,7 @@ from storage.tables.files import read_tables
 from storage.tables.gazetteer import Gazetteer
 from storage.tables.limits import TableFileError
 from storage.tables.reader import read_table
-from storage.tables.reading import TableContext
+from storage.tables.reading import Reading, Table, TableContext
 from storage.tables.units import additive
 from storage.value_import import reading_errors
 
@@ -79,14 +79,23 @@ def template_of(content: bytes) -> tuple[str, str] | None:
     return None
 
 
+def read(
+    content: bytes, name: str, context: TableContext, gazetteer: Gazetteer
+) -> list[tuple[Table, Reading]]:
+    """Each table of the file with what was read of it; raises TableFileError for a file
+    that holds no table."""
+    return [(table, read_table(table, context, gazetteer)) for table in read_tables(content, name)]
+
+
 def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -> Checked:
     checked = Checked()
     try:
-        tables = read_tables(content, name)
+        pairs = read(content, name, expected.context, gazetteer)
     except TableFileError as error:
         checked.errors.append(str(error))
         return checked
-    readings = [read_table(table, expected.context, gazetteer) for table in tables]
+    tables = [table for table, _ in pairs]
+    readings = [reading for _, reading in pairs]
     for table, reading in zip(tables, readings, strict=True):
         checked.rows += len(table.rows)
         checked.errors += reading_errors(table.name, reading)

@@ -19,6 +19,7 @@ from storage.repositories import (
     RegionRepository,
     ReminderRepository,
     SnapshotRepository,
+    SubmissionRepository,
 )
 
 
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.requests = DataRequestRepository(self.session)
         self.invitations = InvitationRepository(self.session)
         self.groups = GroupRepository(self.session)
+        self.submissions = SubmissionRepository(self.session)
         return self
 
     async def __aexit__(

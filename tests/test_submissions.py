@@ -9,8 +9,10 @@ spreadsheet leaves them.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -283,14 +285,20 @@ def sql(database: Path, query: str, *params: Any) -> list[tuple[Any, ...]]:
 
 def notices(database: Path) -> list[tuple[str, str, bytes | None, str | None]]:
     """(to, text, attached file, its name) of each notice in the outbox."""
+    return [(to, text, content, name) for to, text, content, name, _ in outbox(database)]
+
+
+def outbox(database: Path) -> list[tuple[str, str, bytes | None, str | None, list[str]]]:
+    """(to, text, attached file, its name, button data) of each notice, oldest first."""
+    rows = sql(
+        database,
+        "SELECT p.name, o.text, f.content, f.name, o.buttons FROM outbox o"
+        " JOIN people p ON p.id = o.person_id LEFT JOIN outbox_files f ON f.id = o.file_id"
+        " WHERE o.kind = 'notice' ORDER BY o.id",
+    )
     return [
-        (to, text, content, name)
-        for to, text, content, name in sql(
-            database,
-            "SELECT p.name, o.text, f.content, f.name FROM outbox o"
-            " JOIN people p ON p.id = o.person_id LEFT JOIN outbox_files f ON f.id = o.file_id"
-            " WHERE o.kind = 'notice' ORDER BY o.id",
-        )
+        (to, text, content, name, [b["data"] for row in json.loads(buttons) for b in row])
+        for to, text, content, name, buttons in rows
     ]
 
 
@@ -311,13 +319,13 @@ async def test_a_filled_template_is_read_and_goes_to_the_walidata_with_its_file(
     assert reply.text == (
         "Terima kasih, berkas “penduduk.xlsx” terbaca tanpa masalah: “Jumlah Penduduk per "
         f"Kecamatan” (penduduk_kec) periode 2025, {len(places)} wilayah, {3 * len(places)} "
-        "nilai menurut Jenis Kelamin. Berkas diteruskan ke walidata untuk diperiksa dan dimuat "
-        "ke registri."
+        "nilai menurut Jenis Kelamin. Berkas diteruskan ke walidata untuk diperiksa; Anda diberi "
+        "tahu keputusannya."
     )
     ((to, text, attached, name),) = notices(registry)
     assert (to, attached, name) == ("Andi Prasetyo", content, "penduduk.xlsx")
     assert text.startswith("📥 Agus Setiawan (Badan Perencanaan Pembangunan Daerah) mengirim")
-    assert "satudata import data <berkas> --dataset penduduk_kec" in text
+    assert text.endswith("Terima untuk memuatnya ke registri, atau kembalikan dengan alasannya.")
     ((detail,),) = sql(
         registry, "SELECT detail FROM audit_log WHERE action = 'submission_received'"
     )
@@ -434,3 +442,115 @@ async def test_unlikely_values_wait_for_the_liaisons_note_and_reach_the_walidata
     assert (to, attached) == ("Andi Prasetyo", content)
     assert f"• {places[0][1]}, Laki-laki: 0 (2024: 1.000), turun ke 0" in text
     assert "Catatan pengirim: benar, ada pemekaran" in text
+
+
+# --- the walidata's decision ------------------------------------------------------------------
+
+
+def second_walidata(database: Path) -> None:
+    sql(
+        database,
+        "INSERT INTO people (name, active, created_at) VALUES ('Dewi Lestari', 1, '2026-01-01')",
+    )
+    sql(
+        database,
+        "INSERT INTO person_roles (person_id, role) "
+        "SELECT id, 'walidata' FROM people WHERE name = 'Dewi Lestari'",
+    )
+
+
+async def submitted(bot: Runtime, registry: Path) -> tuple[bytes, list[str]]:
+    """A filled template sent by the liaison: its content and the walidata's buttons."""
+    content, _ = fill(await template(bot, registry), lambda row, _: 2000 + row)
+    reply = await send(bot, registry, "Agus Setiawan", file=("penduduk.xlsx", content))
+    assert reply.text.startswith("Terima kasih"), reply.text
+    (first, *_) = [buttons for to, *_, buttons in outbox(registry) if to == "Andi Prasetyo"]
+    return content, first
+
+
+async def test_an_accepted_file_is_in_the_registry_and_answers_at_once(
+    bot: Runtime, registry: Path
+) -> None:
+    second_walidata(registry)
+    places = kecamatan()
+    _, buttons = await submitted(bot, registry)
+    accept, give_back = buttons
+    assert accept.startswith("v:ok:") and give_back.startswith("v:back:")
+    assert {to for to, *_ in outbox(registry)} == {"Andi Prasetyo", "Dewi Lestari"}
+
+    reply = await send(bot, registry, "Andi Prasetyo", data=accept)
+    again = await send(bot, registry, "Dewi Lestari", data=accept)
+    answer = await send(
+        bot, registry, "Sri Wahyuni", f"penduduk perempuan kecamatan {places[0][1]} 2025"
+    )
+
+    assert reply.text == (
+        "Data “Jumlah Penduduk per Kecamatan” periode 2025 dimuat ke registri: "
+        f"{3 * len(places)} nilai baru, 0 berubah. Pengirim dan walidata lain diberi tahu."
+    )
+    assert again.text == (
+        "Berkas data “Jumlah Penduduk per Kecamatan” sudah diterima oleh Andi Prasetyo."
+    )
+    assert (
+        cells(registry, "penduduk_kec", "2025")[
+            ("penduduk_kec", places[0][0], "jenis_kelamin=perempuan")
+        ]
+        == 2001
+    )
+    assert sql(registry, "SELECT latest_period FROM datasets WHERE code = 'penduduk_kec'") == [
+        ("2025",)
+    ]
+    assert "2.001" in answer.text
+    told = {to: text for to, text, *_ in outbox(registry)[2:]}
+    assert told["Agus Setiawan"].startswith(
+        "✅ Data “Jumlah Penduduk per Kecamatan” (penduduk_kec)"
+    )
+    assert told["Dewi Lestari"].startswith("Data “Jumlah Penduduk per Kecamatan”")
+    assert "sudah diterima Andi Prasetyo" in told["Dewi Lestari"]
+    assert [a for (a,) in sql(registry, "SELECT action FROM audit_log ORDER BY id")][-2:] == [
+        "submission_received",
+        "submission_accepted",
+    ]
+
+
+async def test_two_walidata_pressing_at_once_make_one_decision(
+    bot: Runtime, registry: Path
+) -> None:
+    second_walidata(registry)
+    _, (accept, give_back) = await submitted(bot, registry)
+
+    replies = await asyncio.gather(
+        send(bot, registry, "Andi Prasetyo", data=accept),
+        send(bot, registry, "Dewi Lestari", data=f"{give_back}:1"),
+    )
+
+    statuses = sql(registry, "SELECT status FROM submissions")
+    assert statuses in ([("accepted",)], [("returned",)])
+    decided = [r for r in replies if r.text.startswith(("Data “Jumlah", "Data “J"))]
+    assert len(decided) == 1, [r.text for r in replies]
+    loaded = cells(registry, "penduduk_kec", "2025")
+    assert bool(loaded) == (statuses == [("accepted",)])
+
+
+async def test_a_returned_file_tells_the_liaison_why_and_changes_nothing(
+    bot: Runtime, registry: Path
+) -> None:
+    _, (accept, give_back) = await submitted(bot, registry)
+
+    asked = await send(bot, registry, "Andi Prasetyo", data=give_back)
+    reasons = [b.data for row in asked.buttons for b in row]
+    returned = await send(bot, registry, "Andi Prasetyo", data=reasons[1] or "")
+    late = await send(bot, registry, "Andi Prasetyo", data=accept)
+    liaison = await send(bot, registry, "Agus Setiawan", data=accept)
+
+    assert asked.text.startswith("Mengapa data “Jumlah Penduduk per Kecamatan” dikembalikan?")
+    assert returned.text == (
+        "Data “Jumlah Penduduk per Kecamatan” dikembalikan kepada pengirimnya dengan alasan: "
+        "Data belum lengkap."
+    )
+    assert late.text.endswith("sudah dikembalikan oleh Andi Prasetyo.")
+    assert liaison.text == "Tombol ini hanya untuk walidata."
+    (told,) = [text for to, text, *_ in outbox(registry) if to == "Agus Setiawan"]
+    assert told.startswith("↩️ Data “Jumlah Penduduk per Kecamatan” (penduduk_kec) periode 2025")
+    assert "Data belum lengkap. Perbaiki lalu kirim lagi" in told
+    assert cells(registry, "penduduk_kec", "2025") == {}
