@@ -92,6 +92,7 @@ async def collect(
     ids = [row.id for row in rows]
     sent = await uow.reminders.sent_steps(ids)
     extended = await uow.reminders.extended_dues(ids)
+    waiting = await uow.submissions.pending(ids)  # sent, and the walidata has not decided
     recipients = Recipients([p for p in await uow.people.all() if p.active])
     opd_names = {opd.id: opd.name for opd in await uow.opds.all()}
     notices: dict[int, Notice] = {}
@@ -103,6 +104,8 @@ async def collect(
         next_actions[row.id] = result.next_action_at
         if result.due_now is None or result.deadline is None:
             continue
+        if (row.id, result.deadline.expected.code) in waiting:
+            continue  # the step is not recorded: it goes out if the file is returned
         for role in result.due_now.step.audience:
             for person in recipients.of(role, row.opd_id):
                 if (person.id, row.id) in told:

@@ -15,14 +15,18 @@ import io
 import json
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.wiring import Runtime, build_runtime
+from domain.engine import ReminderSettings
 from handlers.messages import Attachment, Incoming, IncomingFile, Reply
+from reminders.tick import plan_at
 from storage import db
 from storage.importing import import_datasets
 from storage.submission_check import template_of
@@ -554,3 +558,24 @@ async def test_a_returned_file_tells_the_liaison_why_and_changes_nothing(
     assert told.startswith("↩️ Data “Jumlah Penduduk per Kecamatan” (penduduk_kec) periode 2025")
     assert "Data belum lengkap. Perbaiki lalu kirim lagi" in told
     assert cells(registry, "penduduk_kec", "2025") == {}
+
+
+async def test_a_file_waiting_for_the_walidata_stops_its_reminders_until_it_is_returned(
+    bot: Runtime, registry: Path
+) -> None:
+    tuesday = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    settings = ReminderSettings(ZoneInfo("Asia/Jakarta"))
+
+    async def chased() -> set[str]:
+        notices = await plan_at(bot.uow, tuesday, settings)
+        return {i.code for n in notices if n.person.name == "Agus Setiawan" for i in n.items}
+
+    before = await chased()
+    _, (_, give_back) = await submitted(bot, registry)
+    waiting = await chased()
+    await send(bot, registry, "Andi Prasetyo", data=f"{give_back}:0")
+    returned = await chased()
+
+    assert {"penduduk_kec", "padi_kec"} <= before
+    assert "penduduk_kec" not in waiting and "padi_kec" in waiting
+    assert "penduduk_kec" in returned
