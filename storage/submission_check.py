@@ -25,7 +25,7 @@ from storage.tables.files import read_tables
 from storage.tables.gazetteer import Gazetteer
 from storage.tables.limits import TableFileError
 from storage.tables.reader import read_table
-from storage.tables.reading import Reading, Table, TableContext
+from storage.tables.reading import Reading, Table, TableContext, describe_problem
 from storage.tables.units import additive
 from storage.value_import import reading_errors
 
@@ -99,6 +99,8 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
     for table, reading in zip(tables, readings, strict=True):
         checked.rows += len(table.rows)
         checked.errors += reading_errors(table.name, reading)
+        if reading.unread is not None:  # what the file could not give may be the reason
+            checked.errors += [describe_problem(p, table.name) for p in table.problems]
     values = [value for reading in readings for value in reading.values]
     checked.values = len(values)
     if not values:

@@ -579,3 +579,48 @@ async def test_a_file_waiting_for_the_walidata_stops_its_reminders_until_it_is_r
     assert {"penduduk_kec", "padi_kec"} <= before
     assert "penduduk_kec" not in waiting and "padi_kec" in waiting
     assert "penduduk_kec" in returned
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("data.pdf", b"%PDF-1.7\n...", "PDF"),
+        ("data.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000, "Excel lama (.xls)"),
+        ("data.xlsx", b"PK\x03\x04" + b"\x00" * 100, "berkas XLSX rusak"),
+        ("data.csv", b"", "berkas kosong"),
+    ],
+    ids=["pdf", "xls", "broken-zip", "empty"],
+)
+async def test_a_file_that_is_no_table_is_refused_saying_what_to_send(
+    bot: Runtime, registry: Path, name: str, content: bytes, says: str
+) -> None:
+    reply = await send(bot, registry, "Agus Setiawan", "penduduk_kec", file=(name, content))
+
+    assert says in reply.text and reply.text.endswith("registri tidak diubah.")
+    assert notices(registry) == [] and sql(registry, "SELECT * FROM submissions") == []
+
+
+async def test_formulas_are_never_evaluated_and_an_oversized_file_is_never_fetched(
+    bot: Runtime, registry: Path
+) -> None:
+    content, _ = fill(await template(bot, registry), lambda row, _: f"={1000 + row}*2")
+
+    async def must_not_fetch() -> bytes:
+        raise AssertionError("a file over the limit was downloaded")
+
+    formulas = await send(bot, registry, "Agus Setiawan", file=("penduduk.xlsx", content))
+    huge = await bot.dispatcher.handle(
+        Incoming(
+            CHAT_ID,
+            None,
+            person_id=person(registry, "Agus Setiawan"),
+            file=IncomingFile("besar.xlsx", 60 * 1024 * 1024, must_not_fetch),
+        ),
+        NOW,
+    )
+
+    assert "rumus tanpa nilai yang sudah dihitung" in formulas.text
+    assert [r.text for r in huge] == [
+        texts("id").t("file_too_large", name="besar.xlsx", size=60.0, limit=10)
+    ]
+    assert notices(registry) == [] and sql(registry, "SELECT * FROM submissions") == []
