@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import admin, operations
+from bot import admin, desk, operations
 from bot.config import ConfigError, Settings
-from bot.console import CONSOLE_CHAT_ID, render_reply, run_console, save_attachment
+from bot.console import ATTACHMENTS, CONSOLE_CHAT_ID, render_reply, run_console, save_attachment
 from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
 from domain.terms import Role
 from handlers.invites import DEFAULT_DAYS
 from handlers.messages import Incoming, Reply
+from handlers.submission_review import Decision
 from storage import db
 from storage.demo import load_demo
 from storage.people import ROLES
@@ -106,6 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     ckan.add_argument(
         "--json", action="store_true", help="print the whole report, every package, as JSON"
     )
+    desk = commands.add_parser("submissions", help="liaisons' files waiting for the walidata")
+    desk_actions = desk.add_subparsers(dest="action", required=True)
+    listed = desk_actions.add_parser("list", help="the files waiting (--all: every one)")
+    listed.add_argument("--all", action="store_true")
+    shown = desk_actions.add_parser("show", help="one file's details; saves the file")
+    shown.add_argument("id", type=int)
+    for name, about in (("accept", "load it into the registry"), ("return", "send it back")):
+        action = desk_actions.add_parser(name, help=about)
+        action.add_argument("id", type=int)
+        action.add_argument("--as", dest="who", required=True, help="the walidata deciding")
+        if name == "return":
+            action.add_argument(
+                "--reason",
+                type=int,
+                required=True,
+                help="1 source, 2 incomplete, 3 period or regions, 4 needs an explanation",
+            )
     admin = commands.add_parser("admin", help="people, roles, invitations and the audit log")
     admin_actions = admin.add_subparsers(dest="action", required=True)
     invite = admin_actions.add_parser("invite", help="print a single-use invitation link")
@@ -238,6 +256,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "admin":
             print(await run_admin(args, settings, now))
             return 0
+        case "submissions":
+            print(await run_desk(args, settings, now))
+            return 0
         case "demo":
             engine = db.create_engine(settings.database_url)
             try:
@@ -262,6 +283,24 @@ async def run_admin(args: argparse.Namespace, settings: Settings, now: datetime)
             return await admin.revoke(settings, args.person, now)
         case "audit":
             return await admin.audit_csv(settings, admin.parse_day(args.since, settings), now)
+    raise AssertionError(args.action)
+
+
+async def run_desk(args: argparse.Namespace, settings: Settings, now: datetime) -> str:
+    try:
+        match args.action:
+            case "list":
+                return await desk.listing(settings, args.all)
+            case "show":
+                return await desk.show(settings, args.id, ATTACHMENTS)
+            case "accept":
+                return await desk.decide(settings, args.id, Decision.ACCEPT, None, args.who, now)
+            case "return":
+                return await desk.decide(
+                    settings, args.id, Decision.RETURN, args.reason, args.who, now
+                )
+    except desk.DeskError as error:
+        raise CliError(str(error)) from None
     raise AssertionError(args.action)
 
 

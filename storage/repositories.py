@@ -175,6 +175,13 @@ class SubmissionRepository:
         )
         return _rowcount(result) == 1
 
+    async def listed(self, status: str | None = None) -> Sequence[Submission]:
+        """Newest first; with `status`, only those."""
+        query = select(Submission).order_by(Submission.id.desc())
+        if status is not None:
+            query = query.where(Submission.status == status)
+        return (await self.session.scalars(query)).all()
+
     async def pending(self, dataset_ids: Sequence[int]) -> set[tuple[int, str]]:
         """(dataset, period) pairs with a file waiting for the walidata."""
         found: set[tuple[int, str]] = set()

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import sqlite3
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +37,10 @@ from storage.uow import UnitOfWorkFactory
 from storage.value_import import import_values
 from texts.i18n import texts
 
+from .cli_runner import satudata as run_cli
 from .conftest import CHAT_ID, NOW, settings_for
 from .regional_corpus import daftar_data
+from .test_cli import assert_one_line_error
 
 PASURUAN = "35.14"
 SEXES = ("Laki-laki", "Perempuan")
@@ -624,3 +627,33 @@ async def test_formulas_are_never_evaluated_and_an_oversized_file_is_never_fetch
         texts("id").t("file_too_large", name="besar.xlsx", size=60.0, limit=10)
     ]
     assert notices(registry) == [] and sql(registry, "SELECT * FROM submissions") == []
+
+
+# --- the walidata's desk on the command line --------------------------------------------------
+
+
+async def test_the_walidata_decides_from_the_command_line(bot: Runtime, registry: Path) -> None:
+    await submitted(bot, registry)
+    (submission,) = sql(registry, "SELECT id FROM submissions")
+
+    def desk(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli("submissions", *args, cwd=registry.parent, database=registry)
+
+    listed = desk("list")
+    shown = desk("show", str(submission[0]))
+    liaison = desk("accept", str(submission[0]), "--as", "Agus Setiawan")
+    bad_reason = desk("return", str(submission[0]), "--reason", "9", "--as", "walidata")
+    accepted = desk("accept", str(submission[0]), "--as", "Andi Prasetyo")
+    again = desk("return", str(submission[0]), "--reason", "1", "--as", "Andi Prasetyo")
+    missing = desk("show", "999")
+
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith(f"#{submission[0]}  penduduk_kec 2025  pending  from Agus")
+    saved = shown.stdout.splitlines()[2].removeprefix("file: ")
+    assert (registry.parent / saved).read_bytes()[:2] == b"PK"
+    assert_one_line_error(liaison, "only a walidata")
+    assert_one_line_error(bad_reason, "--reason is 1 to 4")
+    assert accepted.stdout.startswith("Data “Jumlah Penduduk per Kecamatan” periode 2025 dimuat")
+    assert again.stdout.strip().endswith("sudah diterima oleh Andi Prasetyo.")
+    assert_one_line_error(missing, "no submission #999")
+    assert sql(registry, "SELECT status FROM submissions") == [("accepted",)]

@@ -200,7 +200,9 @@ TIERS: dict[str, Tiers] = {
     "test_storage.py": Tiers(INTEGRATION),
     "test_sqlite_driver.py": Tiers(INTEGRATION),
     "test_subannual.py": Tiers(INTEGRATION),
-    "test_submissions.py": Tiers(INTEGRATION),
+    "test_submissions.py": Tiers(
+        INTEGRATION, e2e=("test_the_walidata_decides_from_the_command_line",)
+    ),
     "test_table_files.py": Tiers(
         UNIT, integration=("test_a_file_on_disk_is_measured_before_it_is_read",)
     ),

@@ -1,0 +1,108 @@
+"""`satudata submissions`: the walidata's desk for liaisons' files, from the terminal.
+
+Listing and showing read the registry; accepting and returning press the same buttons the
+walidata has in chat, as the person named with `--as`, so the registry, the audit log and the
+messages to the liaison and the other walidata are the same whichever way it was decided.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import Settings
+from bot.console import CONSOLE_CHAT_ID, save_attachment
+from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
+from domain.terms import Role, SubmissionStatus
+from handlers.messages import Attachment, Incoming
+from handlers.submission_review import REASONS, Decision, SubmissionButton
+from storage import db
+from storage.uow import UnitOfWorkFactory
+from texts.i18n import texts
+
+
+class DeskError(Exception):
+    """A submission or person that is not there: one line for the operator."""
+
+
+async def listing(settings: Settings, everything: bool) -> str:
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            status = None if everything else SubmissionStatus.PENDING
+            submissions = await uow.submissions.listed(status)
+            datasets = {d.id: d.code for d in await uow.datasets.all()}
+            people = {p.id: p.name for p in await uow.people.all()}
+    finally:
+        await engine.dispose()
+    if not submissions:
+        return "no submissions waiting" if not everything else "no submissions"
+    lines = []
+    for s in submissions:
+        warned = f", {len(s.warnings)} warnings" if s.warnings else ""
+        lines.append(
+            f"#{s.id}  {datasets.get(s.dataset_id, '?')} {s.period}  {s.status}  "
+            f"from {people.get(s.submitted_by, '?')} at {s.submitted_at:%Y-%m-%d %H:%M} UTC"
+            f"{warned}"
+        )
+    return "\n".join(lines)
+
+
+async def show(settings: Settings, submission_id: int, directory: Path) -> str:
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            submission = await uow.submissions.get(submission_id)
+            if submission is None:
+                raise DeskError(f"no submission #{submission_id} (see `satudata submissions list`)")
+            dataset = await uow.datasets.get(submission.dataset_id)
+            sender = await uow.people.get(submission.submitted_by)
+    finally:
+        await engine.dispose()
+    path = save_attachment(
+        Attachment("document", f"{submission.id}-{submission.file.name}", submission.file.content),
+        directory,
+    )
+    code, title = (dataset.code, dataset.title) if dataset else ("?", "")
+    lines = [
+        f"#{submission.id}  {code} — {title}",
+        f"period {submission.period}, {submission.status}, from {sender.name if sender else '?'}",
+        f"file: {path}",
+    ]
+    lines += [f"warning: {w}" for w in submission.warnings]
+    if submission.note:
+        lines.append(f"note: {submission.note}")
+    if submission.reason:
+        lines.append(f"returned: {texts(settings.language).t(submission.reason)}")
+    return "\n".join(lines)
+
+
+async def decide(
+    settings: Settings,
+    submission_id: int,
+    decision: Decision,
+    reason: int | None,
+    who: str,
+    now: datetime,
+) -> str:
+    if reason is not None and not 1 <= reason <= len(REASONS):
+        raise DeskError(f"--reason is 1 to {len(REASONS)}: {', '.join(_reasons(settings))}")
+    runtime = await build_runtime(settings, now)
+    try:
+        try:
+            person = await resolve_identity(runtime.uow, who)
+        except UnknownIdentity:
+            raise DeskError(f"--as {who!r}: no such person") from None
+        if person is None or Role.WALIDATA not in person.role_names:
+            raise DeskError(f"--as {who!r}: only a walidata decides on submissions")
+        button = SubmissionButton(decision, submission_id, None if reason is None else reason - 1)
+        incoming = Incoming(CONSOLE_CHAT_ID, None, callback_data=button.pack(), person_id=person.id)
+        replies = await runtime.dispatcher.handle(incoming, now)
+    finally:
+        await runtime.close()
+    return "\n".join(reply.text for reply in replies)
+
+
+def _reasons(settings: Settings) -> list[str]:
+    t = texts(settings.language)
+    return [f"{number} {t.t(key)}" for number, key in enumerate(REASONS, start=1)]
