@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     values.add_argument("file", type=Path)
     values.add_argument("--dataset", required=True, help="the dataset's code in the registry")
     values.add_argument("--dry-run", action="store_true", help="check only, change nothing")
+    values.add_argument(
+        "--submit",
+        metavar="PERSON",
+        help="send it for the walidata's review as this liaison, as in chat, instead of loading",
+    )
     reminders = commands.add_parser("reminders", help="deadline reminders and escalations")
     reminder_actions = reminders.add_subparsers(dest="action", required=True)
     plan = reminder_actions.add_parser("plan", help="dry run: what a tick at --at would send")
@@ -155,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return asyncio.run(dispatch(args, settings))
-    except (ConfigError, CliError, operations.OperationError) as error:
+    except (ConfigError, CliError, operations.OperationError, desk.DeskError) as error:
         print(f"satudata: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -211,6 +216,9 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print("database is at the newest schema")
             return 0
         case "import":
+            if args.action == "data" and args.submit:
+                print(await desk.submit(settings, args.file, args.dataset, args.submit, now))
+                return 0
             if args.action == "data":
                 code, summary = await operations.run_value_import(
                     settings, args.file, args.dataset, now, args.dry_run

@@ -3,10 +3,12 @@
 Listing and showing read the registry; accepting and returning press the same buttons the
 walidata has in chat, as the person named with `--as`, so the registry, the audit log and the
 messages to the liaison and the other walidata are the same whichever way it was decided.
+`satudata import data … --submit PERSON` sends a file as that liaison would in chat.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -106,3 +108,31 @@ async def decide(
 def _reasons(settings: Settings) -> list[str]:
     t = texts(settings.language)
     return [f"{number} {t.t(key)}" for number, key in enumerate(REASONS, start=1)]
+
+
+async def submit(settings: Settings, path: Path, code: str, who: str, now: datetime) -> str:
+    """The file sent by `who`, captioned with the dataset's code: checked, and on to the
+    walidata's review when it passes, exactly as in chat."""
+    try:
+        content = await asyncio.to_thread(path.read_bytes)
+    except OSError as error:
+        raise DeskError(f"{path}: {error.strerror or error}") from None
+    runtime = await build_runtime(settings, now)
+    try:
+        try:
+            person = await resolve_identity(runtime.uow, who)
+        except UnknownIdentity:
+            raise DeskError(f"--submit {who!r}: no such person") from None
+        if person is None:
+            raise DeskError("--submit: name the liaison sending the file")
+        incoming = Incoming(
+            CONSOLE_CHAT_ID,
+            None,
+            text=code,
+            person_id=person.id,
+            document=Attachment("document", path.name, content),
+        )
+        replies = await runtime.dispatcher.handle(incoming, now)
+    finally:
+        await runtime.close()
+    return "\n".join(reply.text for reply in replies)

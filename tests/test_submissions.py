@@ -632,12 +632,22 @@ async def test_formulas_are_never_evaluated_and_an_oversized_file_is_never_fetch
 # --- the walidata's desk on the command line --------------------------------------------------
 
 
-async def test_the_walidata_decides_from_the_command_line(bot: Runtime, registry: Path) -> None:
-    await submitted(bot, registry)
-    (submission,) = sql(registry, "SELECT id FROM submissions")
+async def test_the_walidata_decides_from_the_command_line(
+    bot: Runtime, registry: Path, tmp_path: Path
+) -> None:
+    content, _ = fill(await template(bot, registry), lambda row, _: 2000 + row)
+    (tmp_path / "penduduk.xlsx").write_bytes(content)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, cwd=registry.parent, database=registry)
 
     def desk(*args: str) -> subprocess.CompletedProcess[str]:
-        return run_cli("submissions", *args, cwd=registry.parent, database=registry)
+        return cli("submissions", *args)
+
+    file = str(tmp_path / "penduduk.xlsx")
+    sent = cli("import", "data", file, "--dataset", "penduduk_kec", "--submit", "Agus Setiawan")
+    assert sent.stdout.startswith("Terima kasih, berkas “penduduk.xlsx” terbaca"), sent.stderr
+    (submission,) = sql(registry, "SELECT id FROM submissions")
 
     listed = desk("list")
     shown = desk("show", str(submission[0]))
