@@ -17,6 +17,7 @@ from domain.engine import ChaseState, ReminderSettings, evaluate
 from domain.telegram_limits import TEXT_LIMIT
 from domain.terms import LIAISON, REGION_WIDE_ROLES, OutboxKind
 from reminders.buttons import ReminderAction, ReminderButton, TemplateButton
+from reminders.review_reminder import remind_reviews
 from storage.models import OutboxMessage, Person
 from storage.repositories import ChaseRow, SendRecord
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -157,6 +158,7 @@ async def run_tick(
             ]
         )
         await uow.reminders.set_next_actions(next_actions)
+        await remind_reviews(uow, now, settings)
         await uow.commit()
     return TickReport(len(rows), len(notices), sum(len(n.items) for n in notices))
 

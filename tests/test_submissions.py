@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from bot.wiring import Runtime, build_runtime
 from domain.engine import ReminderSettings
 from handlers.messages import Attachment, Incoming, IncomingFile, Reply
-from reminders.tick import plan_at
+from reminders.tick import plan_at, run_tick
 from storage import db
 from storage.importing import import_datasets
 from storage.submission_check import template_of
@@ -667,3 +667,32 @@ async def test_the_walidata_decides_from_the_command_line(
     assert again.stdout.strip().endswith("sudah diterima oleh Andi Prasetyo.")
     assert_one_line_error(missing, "no submission #999")
     assert sql(registry, "SELECT status FROM submissions") == [("accepted",)]
+
+
+async def test_the_walidata_is_reminded_of_waiting_files_once_a_working_day(
+    bot: Runtime, registry: Path
+) -> None:
+    wib = ZoneInfo("Asia/Jakarta")
+    settings = ReminderSettings(wib)
+    _, (accept, _) = await submitted(bot, registry)  # Sunday 22 November, 10:00 WIB
+
+    def recalls() -> list[str]:
+        return [text for to, text, *_ in outbox(registry) if text.startswith("📋")]
+
+    await run_tick(bot.uow, datetime(2026, 11, 22, 13, 0, tzinfo=wib), settings)  # Sunday
+    sunday = recalls()
+    await run_tick(bot.uow, datetime(2026, 11, 23, 9, 0, tzinfo=wib), settings)
+    await run_tick(bot.uow, datetime(2026, 11, 23, 11, 0, tzinfo=wib), settings)
+    monday = recalls()
+    await send(bot, registry, "Andi Prasetyo", data=accept)
+    await run_tick(bot.uow, datetime(2026, 11, 24, 9, 0, tzinfo=wib), settings)
+
+    assert sunday == []
+    assert monday == [
+        "📋 1 berkas data dari penghubung data menunggu pemeriksaan Anda; pengingat "
+        "penghubungnya ditahan selama berkas menunggu:\n"
+        "• penduduk_kec periode 2025 dari Agus Setiawan, 1 hari lalu\n"
+        "Tombol Terima dan Kembalikan ada pada pesan pengiriman masing-masing (atau: satudata "
+        "submissions list)."
+    ]
+    assert recalls() == monday  # decided: nothing to recall on Tuesday
