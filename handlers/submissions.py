@@ -105,7 +105,7 @@ async def _template(request: Request, uow: UnitOfWork, dataset: Dataset, today: 
         producer=dataset.opd.name,
         period=period,
         region_header=REGION_HEADERS.get(frozenset(r.level for r in regions), "Wilayah"),
-        regions=tuple((r.kemendagri_code or r.code or "", _name(r)) for r in regions),
+        regions=tuple((r.kemendagri_code or "", _name(r)) for r in regions),
         dimensions=_dimensions(dataset),
         values=tuple(
             (indicator_label(i.name, i.unit) if several else "Nilai", i.unit or dataset.unit)
@@ -138,7 +138,7 @@ def _period(owed: Period | None, today: date) -> Period:
 
 async def _regions(request: Request, uow: UnitOfWork, dataset: Dataset) -> list[RegionEntry]:
     """The regions of the dataset's last accepted table; for a dataset without one, those
-    right below the deployment's region (a kabupaten's kecamatan)."""
+    right below the deployment's region (a kabupaten's kecamatan). Ordered by code."""
     catalog = request.app.catalog
     ids: set[int] = set()
     if dataset.latest_period:
@@ -148,7 +148,9 @@ async def _regions(request: Request, uow: UnitOfWork, dataset: Dataset) -> list[
     if not regions:
         home = catalog.by_code.get(request.app.deployment.region_code)
         regions = list(catalog.children.get(home.id, [])) if home else []
-    return sorted(regions, key=lambda r: (r.kemendagri_code or r.code or "", r.name))
+    # A file names its regions by Kemendagri code; one the registry knows by another code
+    # only (the country, a BPS-only code) could not be read back.
+    return sorted((r for r in regions if r.kemendagri_code), key=lambda r: r.kemendagri_code or "")
 
 
 def _name(region: RegionEntry) -> str:

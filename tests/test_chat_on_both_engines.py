@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.wiring import Runtime, build_runtime
-from handlers.messages import Incoming, Reply
+from handlers.messages import Attachment, Incoming, Reply
+from handlers.submission_review import Decision, SubmissionButton
 from reminders.tick import run_tick
 from storage.models import Dataset, Extension, OutboxMessage, Person
 
@@ -91,3 +94,47 @@ async def test_status_and_reminder_buttons_write_what_they_should(bot: Runtime) 
 
     decided = await say(bot, walidata, data=f"r:extok:{ipm.id}:2026:{extension.id}")
     assert "disetujui" in decided.text
+
+
+async def test_a_liaisons_file_goes_from_template_to_the_registry_across_a_restart(
+    bot: Runtime, database_url: str
+) -> None:
+    liaison = await person(bot, "Agus Setiawan")
+    walidata = await person(bot, "Andi Prasetyo")
+    incoming = Incoming(1, None, text="/kirim ipm", person_id=liaison.id)
+    (template,) = await bot.dispatcher.handle(incoming, TUESDAY_9)
+    assert template.attachment is not None and "periode 2025" in template.text
+    book = load_workbook(io.BytesIO(template.attachment.content))
+    sheet = book["Data"]
+    for row in sheet.iter_rows(min_row=7):
+        for cell in row:
+            if not cell.protection.locked:
+                cell.value = 75.5
+    filled = io.BytesIO()
+    book.save(filled)
+    document = Attachment("document", "ipm-2025.xlsx", filled.getvalue())
+    sent = await bot.dispatcher.handle(
+        Incoming(1, None, person_id=liaison.id, document=document), TUESDAY_9
+    )
+    assert sent[0].text.startswith("Terima kasih, berkas “ipm-2025.xlsx” terbaca"), sent[0].text
+    await bot.close()
+
+    settings = Settings.from_env(environ={"DATABASE_URL": database_url}, env_file=None)
+    restarted = await build_runtime(settings, TUESDAY_9)
+    try:
+        async with restarted.uow() as uow:
+            (submission,) = await uow.submissions.listed()
+        accept = SubmissionButton(Decision.ACCEPT, submission.id).pack()
+        (accepted,) = await restarted.dispatcher.handle(
+            Incoming(1, None, callback_data=accept, person_id=walidata.id), TUESDAY_9
+        )
+        (answer,) = await restarted.dispatcher.handle(
+            Incoming(1, None, text="IPM seri lama Kota Batu 2025"), TUESDAY_9
+        )
+        async with restarted.uow() as uow:
+            dataset = await uow.datasets.by_code("ipm")
+    finally:
+        await restarted.close()
+    assert accepted.text.startswith("Data “Indeks Pembangunan Manusia")
+    assert "Kota Batu (3579), 2025: 75,5\n" in answer.text
+    assert dataset is not None and dataset.latest_period == "2025"
