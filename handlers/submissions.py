@@ -28,7 +28,7 @@ from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
 from reminders.buttons import TemplateButton
 from reminders.status import dataset_statuses, standing
-from reports import data_template
+from reports import charts, data_template
 from storage.models import Dataset, OutboxMessage, Submission
 from storage.submission_check import Checked, Expected, check, template_of
 from storage.tables.gazetteer import Gazetteer
@@ -37,6 +37,8 @@ from texts.i18n import texts
 
 MAX_CHOICES = 10
 SHOWN_PROBLEMS = 10
+SHOWN_CHANGES = 20  # regions on the walidata's chart of changes
+HIGHLIGHT = 50.0  # a change of this many percent is marked on it
 CLOSE_CODES = 3
 # A region column's header by the levels it lists; any other mix is "Wilayah".
 REGION_HEADERS = {
@@ -320,7 +322,9 @@ async def _to_walidata(
     checked: Checked,
 ) -> None:
     """The file, with what the check read, its warnings and the liaison's note, to every
-    walidata in their own language, with the buttons that decide it."""
+    walidata in their own language, with the buttons that decide it; then a chart of how the
+    regions moved since the last accepted period."""
+    chart = await _change_chart(request, dataset, submission, checked)
     for person in await uow.people.all():
         if not person.active or Role.WALIDATA not in person.role_names:
             continue
@@ -348,3 +352,47 @@ async def _to_walidata(
                 file_kind="document",
             )
         )
+        if chart is not None:
+            uow.outbox.add(
+                OutboxMessage.to_person(
+                    person,
+                    key=f"submission:{submission.id}:chart:{person.id}",
+                    kind=OutboxKind.NOTICE,
+                    text=texts(person.language or "id").t("submission_chart", code=dataset.code),
+                    now=request.now,
+                    file=await uow.outbox.file(chart.filename, chart.content, request.now),
+                    file_kind="photo",
+                )
+            )
+
+
+async def _change_chart(
+    request: Request, dataset: Dataset, submission: Submission, checked: Checked
+) -> Attachment | None:
+    """The regions' change against the last accepted period, the largest first: what a
+    walidata looks at before accepting."""
+    moved = [
+        (name, 100 * (new - before) / before) for name, new, before in checked.changes if before
+    ]
+    if not moved:
+        return None
+    moved.sort(key=lambda item: -abs(item[1]))
+    t = request.texts
+    chart = charts.BarChart(
+        f"perubahan-{dataset.code}-{submission.period}.png",
+        [
+            charts.Bar(name, change, highlight=abs(change) >= HIGHLIGHT)
+            for name, change in moved[:SHOWN_CHANGES]
+        ],
+        title=t.t(
+            "submission_chart_title",
+            title=dataset.title,
+            period=submission.period,
+            previous=dataset.latest_period or "",
+        ),
+        unit="persen",
+        source=t.t("chart_source", source=dataset.source, producer=dataset.opd.name),
+        decimals=1,
+    )
+    png = await asyncio.to_thread(chart.render)
+    return Attachment("photo", chart.filename, png)

@@ -54,6 +54,8 @@ class Checked:
     dimensions: list[str] = field(default_factory=list)  # category dimensions, as labelled
     errors: list[str] = field(default_factory=list)  # Indonesian, one problem each
     warnings: list[str] = field(default_factory=list)  # unlikely values, for a note to explain
+    # (region, new, previous) of the first indicator's totals the last period also has
+    changes: list[tuple[str, float, float]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -141,4 +143,9 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
         )
     labels = {f"{d.key}={c.key}": c.label for r in readings for d in r.dimensions for c in d.values}
     checked.warnings = warnings(values, expected.previous, expected.previous_period, units, labels)
+    main = readings[0].indicators[0].key if readings[0].indicators else None
+    for v in values:
+        before = expected.previous.get((v.indicator, v.place.code, ""))
+        if v.indicator == main and not v.categories and before is not None:
+            checked.changes.append((v.place.name, v.value, before))
     return checked

@@ -329,8 +329,10 @@ async def test_a_filled_template_is_read_and_goes_to_the_walidata_with_its_file(
         "nilai menurut Jenis Kelamin. Berkas diteruskan ke walidata untuk diperiksa; Anda diberi "
         "tahu keputusannya."
     )
-    ((to, text, attached, name),) = notices(registry)
+    ((to, text, attached, name), chart) = notices(registry)
     assert (to, attached, name) == ("Andi Prasetyo", content, "penduduk.xlsx")
+    assert chart[0] == "Andi Prasetyo" and chart[2] is not None and chart[2][:4] == b"\x89PNG"
+    assert chart[1] == "📊 Perubahan per wilayah dibanding periode sebelumnya: penduduk_kec."
     assert text.startswith("📥 Agus Setiawan (Badan Perencanaan Pembangunan Daerah) mengirim")
     assert text.endswith("Terima untuk memuatnya ke registri, atau kembalikan dengan alasannya.")
     ((detail,),) = sql(
@@ -445,7 +447,7 @@ async def test_unlikely_values_wait_for_the_liaisons_note_and_reach_the_walidata
         f"• {places[1][1]}, Perempuan: 5.000 (2024: 1.001), naik 5,0 kali lipat\n"
     )
     assert noted.text.startswith("Terima kasih, berkas “penduduk.xlsx” terbaca tanpa masalah")
-    ((to, text, attached, _),) = notices(registry)
+    ((to, text, attached, _), _chart) = notices(registry)
     assert (to, attached) == ("Andi Prasetyo", content)
     assert f"• {places[0][1]}, Laki-laki: 0 (2024: 1.000), turun ke 0" in text
     assert "Catatan pengirim: benar, ada pemekaran" in text
