@@ -145,6 +145,7 @@ async def _accept(
                 period=submission.period,
                 loaded=stats.loaded,
                 changed=stats.changed,
+                revised=stats.revised,
             )
         )
     ]

@@ -222,6 +222,8 @@ async def receive(request: Request) -> list[Reply] | None:
         shown = checked.errors[:SHOWN_PROBLEMS]
         more = len(checked.errors) - len(shown)
         return [Reply(t.t("kiriman_problems", **about, errors=shown, more=more))]
+    # A file of one period already in the registry corrects it; one of several is the owed.
+    about["period"] = checked.periods[0] if len(checked.periods) == 1 else expected.period
     note = _note(request, dataset)
     if checked.warnings and not note:
         shown = checked.warnings[:SHOWN_PROBLEMS]
@@ -231,7 +233,7 @@ async def receive(request: Request) -> list[Reply] | None:
     async with request.app.uow() as uow:
         submission = Submission(
             dataset_id=dataset.id,
-            period=expected.period,
+            period=about["period"],
             submitted_by=viewer.person_id,
             submitted_at=request.now,
             file=await uow.outbox.file(document.filename, document.content, request.now),
@@ -251,7 +253,7 @@ async def receive(request: Request) -> list[Reply] | None:
             detail={
                 "submission": submission.id,
                 "dataset": dataset.code,
-                "period": expected.period,
+                "period": submission.period,
                 "file": document.filename,
                 "values": checked.values,
                 "regions": checked.regions,
@@ -296,12 +298,14 @@ async def _expected(request: Request, uow: UnitOfWork, dataset: Dataset, today: 
     latest = dataset.latest_period
     regions = await _regions(request, uow, dataset) if latest else []
     previous = await uow.observations.cells(dataset.id, latest) if latest else {}
+    published = await uow.observations.dataset_periods(dataset.id)
     return Expected(
         submission_review.context(request, dataset),
         period.code,
         {r.kemendagri_code: _name(r) for r in regions if r.kemendagri_code},
         previous,
         latest or "",
+        frozenset(published),
     )
 
 

@@ -238,6 +238,22 @@ class Observation(Base):
     computed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ObservationRevision(Base):
+    """A value as it was before a later table corrected it: a revised figure keeps its
+    history, and the observation is marked `perbaikan` (BPS's "angka perbaikan")."""
+
+    __tablename__ = "observation_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    observation_id: Mapped[int] = mapped_column(
+        ForeignKey("observations.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[float] = mapped_column(Float)
+    decimals: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(24))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 

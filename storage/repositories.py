@@ -475,6 +475,16 @@ class ObservationRepository:
             if region is not None
         }
 
+    async def dataset_periods(self, dataset_id: int) -> set[str]:
+        """Every period the dataset holds a value of."""
+        query = (
+            select(Observation.period)
+            .join(Indicator, Indicator.id == Observation.indicator_id)
+            .where(Indicator.dataset_id == dataset_id)
+            .distinct()
+        )
+        return set((await self.session.scalars(query)).all())
+
     async def periods(self, indicator_id: int, categories: str = TOTAL) -> list[str]:
         """Periods with at least one value of the category (the total), oldest first."""
         query = (

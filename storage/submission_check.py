@@ -42,6 +42,7 @@ class Expected:
     regions: dict[str, str]  # Kemendagri code → name, of the last accepted table ({}: unknown)
     previous: Previous = field(default_factory=dict)  # the last accepted period's values
     previous_period: str = ""
+    published: frozenset[str] = frozenset()  # periods in the registry: a file may correct one
 
 
 @dataclass
@@ -115,11 +116,11 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
     checked.regions = len(held)
     checked.indicators = list(dict.fromkeys(s.label for r in readings for s in r.indicators))
     checked.dimensions = list(dict.fromkeys(d.label for r in readings for d in r.dimensions))
-    other = [p for p in checked.periods if p != expected.period]
+    other = [p for p in checked.periods if p != expected.period and p not in expected.published]
     if other:
         checked.errors.append(
-            f"periode {', '.join(other)} bukan periode yang ditunggu ({expected.period}): "
-            "kirim data periode itu saja"
+            f"periode {', '.join(other)} bukan periode yang ditunggu ({expected.period}) dan "
+            "belum ada di registri untuk dikoreksi: kirim data periode yang ditunggu"
         )
     missing = sorted(code for code in expected.regions if code not in held)
     if missing:

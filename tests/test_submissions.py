@@ -698,3 +698,35 @@ async def test_the_walidata_is_reminded_of_waiting_files_once_a_working_day(
         "submissions list)."
     ]
     assert recalls() == monday  # decided: nothing to recall on Tuesday
+
+
+async def test_a_correction_of_a_published_period_keeps_the_old_value_and_answers_say_revised(
+    bot: Runtime, registry: Path, tmp_path: Path
+) -> None:
+    places = kecamatan()
+    _, (accept, _) = await submitted(bot, registry)  # 2025: 2000 + row
+    await send(bot, registry, "Andi Prasetyo", data=accept)
+    rows = [
+        [c, n, 2025, s, 2000 + 2 * i + j + (7 if (i, j) == (0, 1) else 0)]
+        for i, (c, n) in enumerate(places)
+        for j, s in enumerate(SEXES)
+    ]
+    header = ["Kode Wilayah", "Kecamatan", "Tahun", "Jenis Kelamin", "Jumlah"]
+    fixed = csv_file(tmp_path / "koreksi.csv", header, rows).read_bytes()
+
+    sent = await send(bot, registry, "Agus Setiawan", "penduduk_kec", file=("koreksi.csv", fixed))
+    correction = [b for *_, b in outbox(registry) if b and b[0].startswith("v:ok:")][-1][0]
+    accepted = await send(bot, registry, "Andi Prasetyo", data=correction)
+    answer = await send(
+        bot, registry, "Sri Wahyuni", f"penduduk perempuan kecamatan {places[0][1]} 2025"
+    )
+
+    assert sent.text.startswith("Terima kasih, berkas “koreksi.csv” terbaca"), sent.text
+    assert "periode 2025" in sent.text
+    assert "(2 nilai dikoreksi; nilai lamanya disimpan" in accepted.text  # the cell, its total
+    assert f"{places[0][1]}" in answer.text and "2.008 jiwa (direvisi)" in answer.text
+    assert sql(
+        registry,
+        "SELECT r.value, r.status FROM observation_revisions r"
+        " JOIN observations o ON o.id = r.observation_id WHERE o.categories <> ''",
+    ) == [(2001.0, "final")]

@@ -65,9 +65,11 @@ UPDATE_CELL = (
         value=bindparam("new_value"),
         decimals=bindparam("new_decimals"),
         computed=bindparam("new_computed"),
-        status="final",
+        status=bindparam("new_status"),
     )
 )
+REVISIONS = Base.metadata.tables["observation_revisions"]
+REVISED = "perbaikan"  # BPS's "angka perbaikan": a published value corrected later
 
 CELL_COLUMNS = (
     "indicator_id",
@@ -89,6 +91,7 @@ class ApplyStats:
 
     loaded: int = 0  # cells new to the registry
     changed: int = 0  # cells whose value, precision or computed mark changed
+    revised: int = 0  # of those, cells whose value changed: their old value is kept
     removed: int = 0  # cells the tables no longer hold (only when pruning)
     regions_added: int = 0
     latest_period: str | None = None  # the newest period with values in the readings
@@ -341,7 +344,7 @@ class ReadingApplier:
     ) -> None:
         """Insert the new cells, update the changed ones and, when pruning, delete the gone."""
         session = self.uow.session
-        current: dict[tuple[int, str, str], tuple[int, float, int, bool]] = {}
+        current: dict[tuple[int, str, str], tuple[int, float, int, bool, str]] = {}
         if not new:
             query = select(
                 Observation.id,
@@ -351,6 +354,7 @@ class ReadingApplier:
                 Observation.value,
                 Observation.decimals,
                 Observation.computed,
+                Observation.status,
             ).where(Observation.indicator_id == indicator_id)
             for (
                 row_id,
@@ -360,10 +364,12 @@ class ReadingApplier:
                 value,
                 decimals,
                 computed,
+                status,
             ) in await session.execute(query):
-                current[(region, period, categories)] = (row_id, value, decimals, computed)
+                current[(region, period, categories)] = (row_id, value, decimals, computed, status)
         rows: list[tuple[Any, ...]] = []
         changes: list[dict[str, Any]] = []
+        revisions: list[dict[str, Any]] = []
         seen: set[int] = set()
         for (code, period, categories), (value, decimals, computed) in cells.items():
             region_id = region_ids[code]
@@ -386,21 +392,38 @@ class ReadingApplier:
                     rows = []
                 continue
             seen.add(held[0])
-            if held[1:] != (value, decimals, computed):
+            if held[1:4] != (value, decimals, computed):
+                # Another value is a correction, kept as such; only another precision or
+                # computed mark is the same figure written otherwise.
+                revised = held[1] != value
                 changes.append(
                     {
                         "row_id": held[0],
                         "new_value": value,
                         "new_decimals": decimals,
                         "new_computed": computed,
+                        "new_status": REVISED if revised else held[4],
                     }
                 )
+                if revised:
+                    revisions.append(
+                        {
+                            "observation_id": held[0],
+                            "value": held[1],
+                            "decimals": held[2],
+                            "status": held[4],
+                            "replaced_at": self.now,
+                        }
+                    )
         if rows:
             await self._insert(rows)
         stats.loaded += len(cells) - len(seen)
         for start in range(0, len(changes), INSERT_BATCH):
             await session.execute(UPDATE_CELL, changes[start : start + INSERT_BATCH])
+        for start in range(0, len(revisions), INSERT_BATCH):
+            await session.execute(insert(REVISIONS), revisions[start : start + INSERT_BATCH])
         stats.changed += len(changes)
+        stats.revised += len(revisions)
         if prune:
             gone = [held[0] for held in current.values() if held[0] not in seen]
             for start in range(0, len(gone), CHUNK):
