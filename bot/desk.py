@@ -17,7 +17,7 @@ from bot.console import CONSOLE_CHAT_ID, save_attachment
 from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
 from domain.terms import Role, SubmissionStatus
 from handlers.messages import Attachment, Incoming
-from handlers.submission_review import REASONS, Decision, SubmissionButton
+from handlers.submission_review import REASONS, Decision, SubmissionButton, reason_text
 from storage import db
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import texts
@@ -75,7 +75,7 @@ async def show(settings: Settings, submission_id: int, directory: Path) -> str:
     if submission.note:
         lines.append(f"note: {submission.note}")
     if submission.reason:
-        lines.append(f"returned: {texts(settings.language).t(submission.reason)}")
+        lines.append(f"returned: {reason_text(texts(settings.language), submission.reason)}")
     return "\n".join(lines)
 
 

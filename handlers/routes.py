@@ -35,6 +35,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.intercept(broadcast.compose)
     dispatcher.intercept(data_requests.attach_answer_file)
     dispatcher.intercept(submissions.receive)
+    dispatcher.intercept(submission_review.written_reason)
     dispatcher.button(invites.InviteButton)(invites.on_button)
     dispatcher.button(people_admin.PeopleButton)(people_admin.on_button)
     dispatcher.button(groups.GroupButton)(groups.on_button)

@@ -32,6 +32,8 @@ from texts.i18n import Texts, texts
 
 # Why a file goes back, as the walidata picks it; the liaison reads it in their language.
 REASONS = ("reason_source", "reason_incomplete", "reason_period_region", "reason_explain")
+WRITTEN = len(REASONS)  # the choice to write the reason instead
+MAX_REASON = 500
 
 
 class Decision(StrEnum):
@@ -50,7 +52,7 @@ class SubmissionButton(CallbackData, prefix="v"):
 
     def valid(self) -> bool:
         return self.reason is None or (
-            self.decision is Decision.RETURN and 0 <= self.reason < len(REASONS)
+            self.decision is Decision.RETURN and 0 <= self.reason <= WRITTEN
         )
 
 
@@ -97,9 +99,13 @@ async def on_button(request: Request, button: SubmissionButton) -> list[Reply]:
         if button.decision is Decision.RETURN and button.reason is None:
             choices = [
                 [Button(t.t(key), SubmissionButton(Decision.RETURN, submission.id, index).pack())]
-                for index, key in enumerate(REASONS)
+                for index, key in enumerate((*REASONS, "reason_write"))
             ]
             return [Reply(t.t("return_which_reason", title=dataset.title), buttons=choices)]
+        if button.decision is Decision.RETURN and button.reason == WRITTEN:
+            submission.reason_by = request.viewer.person_id
+            await uow.commit()
+            return [Reply(t.t("return_write_reason", title=dataset.title))]
         if button.decision is Decision.RETURN:
             assert button.reason is not None  # valid() lets no other through
             return await _return(request, uow, submission, dataset, REASONS[button.reason])
@@ -108,6 +114,32 @@ async def on_button(request: Request, button: SubmissionButton) -> list[Reply]:
         async with request.app.uow() as uow:
             request.app.catalog = await Catalog.load(uow)  # its categories and periods moved
     return replies
+
+
+async def written_reason(request: Request) -> list[Reply] | None:
+    """The message of a walidata who chose to write why a file goes back: the reason."""
+    incoming, viewer = request.incoming, request.viewer
+    if (
+        Role.WALIDATA not in viewer.roles
+        or viewer.person_id is None
+        or incoming.in_group
+        or incoming.file is not None
+        or incoming.document is not None
+        or not incoming.text.strip()
+    ):
+        return None
+    async with request.app.uow() as uow:
+        submission = await uow.submissions.awaiting_reason(viewer.person_id)
+        dataset = await uow.datasets.get(submission.dataset_id) if submission else None
+        if submission is None or dataset is None:
+            return None
+        reason = " ".join(incoming.text.split())[:MAX_REASON]
+        return await _return(request, uow, submission, dataset, reason)
+
+
+def reason_text(t: Texts, reason: str) -> str:
+    """A chosen reason in the reader's language; a written one as it was written."""
+    return t.t(reason) if reason in REASONS else reason
 
 
 async def _accept(
@@ -164,7 +196,7 @@ async def _return(
     await _tell(uow, request, submission, dataset, "submission_returned_liaison")
     await _tell_walidata(uow, request, submission, dataset, "submission_returned_others")
     await uow.commit()
-    return [Reply(t.t("submission_returned", title=dataset.title, reason=t.t(reason)))]
+    return [Reply(t.t("submission_returned", title=dataset.title, reason=reason_text(t, reason)))]
 
 
 async def _decided(
@@ -222,7 +254,7 @@ def _notify(
                 code=dataset.code,
                 period=submission.period,
                 walidata=request.viewer.name,
-                reason=t.t(submission.reason) if submission.reason else "",
+                reason=reason_text(t, submission.reason),
             ),
             now=request.now,
         )

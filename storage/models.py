@@ -476,7 +476,9 @@ class Submission(Base):
     status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.PENDING, index=True)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # a catalogue key, or as written
+    # The walidata who chose to write the reason: their next message is it.
+    reason_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     file: Mapped[OutboxFile] = relationship(lazy="selectin")
 

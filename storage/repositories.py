@@ -175,6 +175,16 @@ class SubmissionRepository:
         )
         return _rowcount(result) == 1
 
+    async def awaiting_reason(self, person_id: int) -> Submission | None:
+        """The file this walidata is writing the reason to return, if any."""
+        query = (
+            select(Submission)
+            .where(Submission.reason_by == person_id, Submission.status == SubmissionStatus.PENDING)
+            .order_by(Submission.id.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
     async def listed(self, status: str | None = None) -> Sequence[Submission]:
         """Newest first; with `status`, only those."""
         query = select(Submission).order_by(Submission.id.desc())

@@ -730,3 +730,21 @@ async def test_a_correction_of_a_published_period_keeps_the_old_value_and_answer
         "SELECT r.value, r.status FROM observation_revisions r"
         " JOIN observations o ON o.id = r.observation_id WHERE o.categories <> ''",
     ) == [(2001.0, "final")]
+
+
+async def test_a_written_reason_is_the_walidatas_next_message_and_reaches_the_liaison(
+    bot: Runtime, registry: Path
+) -> None:
+    _, (_, give_back) = await submitted(bot, registry)
+    asked = await send(bot, registry, "Andi Prasetyo", data=give_back)
+    write = [b.data for row in asked.buttons for b in row][-1] or ""
+
+    prompt = await send(bot, registry, "Andi Prasetyo", data=write)
+    returned = await send(bot, registry, "Andi Prasetyo", "Angka  Kecamatan Tutur\nbelum sesuai SK")
+    question = await send(bot, registry, "Andi Prasetyo", "IPM Kota Batu 2023")
+
+    assert prompt.text.startswith("Tulis alasan data “Jumlah Penduduk per Kecamatan” dikembalikan")
+    assert returned.text.endswith("dengan alasan: Angka Kecamatan Tutur belum sesuai SK.")
+    assert "Kota Batu" in question.text  # the next message is a question again
+    (told,) = [text for to, text, *_ in outbox(registry) if to == "Agus Setiawan"]
+    assert ": Angka Kecamatan Tutur belum sesuai SK. Perbaiki lalu kirim lagi" in told

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reason_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["datasets.id"],
@@ -46,6 +47,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["decided_by"], ["people.id"], name="fk_submissions_decided_by_people"
+        ),
+        sa.ForeignKeyConstraint(
+            ["reason_by"], ["people.id"], name="fk_submissions_reason_by_people"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_submissions"),
     )
