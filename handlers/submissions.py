@@ -30,8 +30,7 @@ from reminders.buttons import TemplateButton
 from reminders.status import dataset_statuses, standing
 from reports import charts, data_template
 from storage.models import Dataset, OutboxMessage, Submission
-from storage.submission_check import Checked, Expected, check, template_of
-from storage.tables.gazetteer import Gazetteer
+from storage.submission_check import Checked, Expected, check_elsewhere, template_of
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -209,9 +208,7 @@ async def receive(request: Request) -> list[Reply] | None:
         if refusal is not None:
             return [refusal]
         expected = await _expected(request, uow, dataset, today)
-    checked = await asyncio.to_thread(
-        check, document.content, document.filename, expected, Gazetteer.default()
-    )
+    checked = await check_elsewhere(document.content, document.filename, expected)
     about = {
         "name": document.filename,
         "title": dataset.title,

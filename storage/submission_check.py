@@ -8,15 +8,21 @@ where it can be fixed; values that are possible but unlikely against the last ac
 period are warnings (`storage.plausibility`). Nothing here writes: a file with problems
 changes nothing.
 
-`check` is plain CPU work on bytes, run off the event loop by the caller: a 10,000-row
-workbook takes a noticeable part of a second.
+`check` is plain CPU work on bytes: a 10,000-row workbook takes a noticeable part of a
+second, and in a thread it would hold the interpreter from every other chat for tenths of a
+second at a time. `check_elsewhere` runs it in a worker process, one per bot process, started
+at the first file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import multiprocessing
 import re
+import threading
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -29,6 +35,8 @@ from storage.tables.reading import Reading, Table, TableContext, describe_proble
 from storage.tables.units import additive
 from storage.value_import import reading_errors
 
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 TEMPLATE_KEYWORDS = re.compile(r"satudata:(?P<code>[^:\s]+):(?P<period>[0-9A-Z-]+)")
 SHOWN_REGIONS = 5
 
@@ -150,3 +158,23 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
         if v.indicator == main and not v.categories and before is not None:
             checked.changes.append((v.place.name, v.value, before))
     return checked
+
+
+async def check_elsewhere(content: bytes, name: str, expected: Expected) -> Checked:
+    """`check` in the worker process, with the packaged Kemendagri list."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _pool(), _check_with_gazetteer, content, name, expected
+    )
+
+
+def _check_with_gazetteer(content: bytes, name: str, expected: Expected) -> Checked:
+    return check(content, name, expected, Gazetteer.default())
+
+
+def _pool() -> ProcessPoolExecutor:
+    """Spawned, not forked: the bot's process runs threads (the database's among them)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return _POOL
