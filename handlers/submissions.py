@@ -61,10 +61,11 @@ async def kirim(request: Request) -> list[Reply]:
     today = request.now.astimezone(request.app.deployment.timezone).date()
     async with request.app.uow() as uow:
         if asked:
-            dataset = await uow.datasets.by_code(asked.casefold())
+            code, _, period = asked.partition(" ")
+            dataset = await uow.datasets.by_code(code.casefold())
             if dataset is None or dataset.withdrawn_at is not None:
-                return [await _unknown(request, uow, asked)]
-            return [await _template(request, uow, dataset, today)]
+                return [await _unknown(request, uow, code)]
+            return [await _template(request, uow, dataset, today, period.strip())]
         owed = await dataset_statuses(uow, today, None if walidata else viewer.opd_id)
     if not owed:
         return [Reply(t.t("kirim_nothing_owed"))]
@@ -89,13 +90,24 @@ async def on_button(request: Request, button: TemplateButton) -> list[Reply]:
         return [await _template(request, uow, dataset, today)]
 
 
-async def _template(request: Request, uow: UnitOfWork, dataset: Dataset, today: date) -> Reply:
+async def _template(
+    request: Request, uow: UnitOfWork, dataset: Dataset, today: date, asked: str = ""
+) -> Reply:
+    """The template of the period owed, or of `asked`: one already published, to correct."""
     t = request.texts
     refusal = await _refusal(request, uow, dataset)
     if refusal is not None:
         return refusal
     found = await standing(uow, dataset.id, today)
     period = _period(found.deadline.expected if found and found.deadline else None, today)
+    if asked:
+        published = await uow.observations.dataset_periods(dataset.id)
+        chosen = _published(asked, dataset, published)
+        if chosen is None:
+            return Reply(
+                t.t("kirim_period_unknown", period=asked, owed=period.code, published=published)
+            )
+        period = chosen
     regions = await _regions(request, uow, dataset)
     if not regions:
         return Reply(t.t("kirim_no_regions", title=dataset.title))
@@ -130,6 +142,15 @@ async def _refusal(request: Request, uow: UnitOfWork, dataset: Dataset) -> Reply
     if not may_see_metadata(viewer, dataset):
         return await _unknown(request, uow, dataset.code)
     return Reply(request.texts.t("kirim_not_yours", title=dataset.title, opd=dataset.opd.name))
+
+
+def _published(asked: str, dataset: Dataset, published: set[str]) -> Period | None:
+    """The period `asked` names, when the dataset holds it already."""
+    try:
+        period = parse_period(asked)
+    except ValueError:
+        return None
+    return period if period.code in published and period.kind == dataset.periodicity else None
 
 
 def _period(owed: Period | None, today: date) -> Period:

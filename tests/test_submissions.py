@@ -748,3 +748,18 @@ async def test_a_written_reason_is_the_walidatas_next_message_and_reaches_the_li
     assert "Kota Batu" in question.text  # the next message is a question again
     (told,) = [text for to, text, *_ in outbox(registry) if to == "Agus Setiawan"]
     assert ": Angka Kecamatan Tutur belum sesuai SK. Perbaiki lalu kirim lagi" in told
+
+
+async def test_a_published_period_gets_a_template_to_correct_it_and_others_are_explained(
+    bot: Runtime, registry: Path
+) -> None:
+    correct = await send(bot, registry, "Agus Setiawan", "/kirim penduduk_kec 2024")
+    future = await send(bot, registry, "Agus Setiawan", "/kirim penduduk_kec 2031")
+    nonsense = await send(bot, registry, "Agus Setiawan", "/kirim penduduk_kec kemarin")
+
+    assert correct.attachment is not None
+    assert correct.attachment.filename == "templat-penduduk_kec-2024.xlsx"
+    assert template_of(correct.attachment.content) == ("penduduk_kec", "2024")
+    for reply in (future, nonsense):
+        assert reply.attachment is None
+        assert "yang ditunggu 2025" in reply.text and "(2024)" in reply.text
