@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from domain.callbacks import CallbackData
@@ -34,6 +35,8 @@ from texts.i18n import Texts, texts
 REASONS = ("reason_source", "reason_incomplete", "reason_period_region", "reason_explain")
 WRITTEN = len(REASONS)  # the choice to write the reason instead
 MAX_REASON = 500
+# How long the walidata's next message is taken for the reason: later, it is a message again.
+REASON_WAIT = timedelta(minutes=30)
 
 
 class Decision(StrEnum):
@@ -104,6 +107,7 @@ async def on_button(request: Request, button: SubmissionButton) -> list[Reply]:
             return [Reply(t.t("return_which_reason", title=dataset.title), buttons=choices)]
         if button.decision is Decision.RETURN and button.reason == WRITTEN:
             submission.reason_by = request.viewer.person_id
+            submission.reason_asked_at = request.now
             await uow.commit()
             return [Reply(t.t("return_write_reason", title=dataset.title))]
         if button.decision is Decision.RETURN:
@@ -129,7 +133,8 @@ async def written_reason(request: Request) -> list[Reply] | None:
     ):
         return None
     async with request.app.uow() as uow:
-        submission = await uow.submissions.awaiting_reason(viewer.person_id)
+        since = request.now - REASON_WAIT
+        submission = await uow.submissions.awaiting_reason(viewer.person_id, since)
         dataset = await uow.datasets.get(submission.dataset_id) if submission else None
         if submission is None or dataset is None:
             return None

@@ -477,8 +477,9 @@ class Submission(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")  # a catalogue key, or as written
-    # The walidata who chose to write the reason: their next message is it.
+    # The walidata who chose to write the reason, and when: their next message is it.
     reason_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reason_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     file: Mapped[OutboxFile] = relationship(lazy="selectin")
 

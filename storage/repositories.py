@@ -175,11 +175,15 @@ class SubmissionRepository:
         )
         return _rowcount(result) == 1
 
-    async def awaiting_reason(self, person_id: int) -> Submission | None:
-        """The file this walidata is writing the reason to return, if any."""
+    async def awaiting_reason(self, person_id: int, since: datetime) -> Submission | None:
+        """The file this walidata chose, after `since`, to write the reason to return."""
         query = (
             select(Submission)
-            .where(Submission.reason_by == person_id, Submission.status == SubmissionStatus.PENDING)
+            .where(
+                Submission.reason_by == person_id,
+                Submission.reason_asked_at >= since,
+                Submission.status == SubmissionStatus.PENDING,
+            )
             .order_by(Submission.id.desc())
             .limit(1)
         )

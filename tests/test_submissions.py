@@ -16,7 +16,7 @@ import json
 import sqlite3
 import subprocess
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -763,3 +763,21 @@ async def test_a_published_period_gets_a_template_to_correct_it_and_others_are_e
     for reply in (future, nonsense):
         assert reply.attachment is None
         assert "yang ditunggu 2025" in reply.text and "(2024)" in reply.text
+
+
+async def test_a_reason_not_written_within_half_an_hour_leaves_the_next_message_a_question(
+    bot: Runtime, registry: Path
+) -> None:
+    _, (_, give_back) = await submitted(bot, registry)
+    asked = await send(bot, registry, "Andi Prasetyo", data=give_back)
+    await send(
+        bot, registry, "Andi Prasetyo", data=[b.data for r in asked.buttons for b in r][-1] or ""
+    )
+
+    later = Incoming(
+        CHAT_ID, None, text="IPM Kota Batu 2023", person_id=person(registry, "Andi Prasetyo")
+    )
+    (question,) = await bot.dispatcher.handle(later, NOW + timedelta(minutes=31))
+
+    assert "Kota Batu" in question.text
+    assert sql(registry, "SELECT status FROM submissions") == [("pending",)]

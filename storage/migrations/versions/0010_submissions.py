@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("reason_by", sa.Integer(), nullable=True),
+        sa.Column("reason_asked_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["datasets.id"],
