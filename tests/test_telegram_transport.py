@@ -6,6 +6,8 @@ Every test runs for both libraries (python-telegram-bot and aiogram): they must 
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import logging
 import signal
 import sqlite3
@@ -16,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from telegram import Bot
 
 from bot import telegram_aiogram, telegram_ptb, transport
@@ -241,6 +244,72 @@ async def test_a_walidata_s_template_is_fetched_once_for_the_broadcast(
         ).fetchall()
     conn.close()
     assert stored == [("templat.xlsx", b"PK-templat")]
+
+
+async def test_a_liaison_sends_the_filled_template_and_the_walidata_accepts_it(
+    serving: FakeBotApi, tmp_path: Path
+) -> None:
+    liaison, walidata = 9101, 9001
+    await link_walidata(tmp_path / "bot.db", walidata)
+    await link(tmp_path / "bot.db", "Agus Setiawan", liaison)
+    serving.push_message("/kirim ipm", chat_id=liaison, user_id=liaison)
+    await serving.wait_for(lambda: documents(serving, liaison) != [])
+    (template,) = documents(serving, liaison)
+
+    def filled(first: object) -> bytes:
+        book = load_workbook(io.BytesIO(template))
+        cells = [c for r in book["Data"].iter_rows(min_row=7) for c in r if not c.protection.locked]
+        for number, cell in enumerate(cells):
+            cell.value = first if number == 0 else 75.5
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    wrong, content = filled("tujuh puluh"), filled(75.5)
+    serving.push_document("ipm.xlsx", len(wrong), chat_id=liaison, user_id=liaison, content=wrong)
+    await serving.wait_for(
+        lambda: any("'tujuh puluh' bukan angka" in t for t in texts_to(serving, liaison))
+    )
+    serving.push_document(
+        "ipm-2025.xlsx", len(content), chat_id=liaison, user_id=liaison, content=content
+    )
+    await serving.wait_for(lambda: any("Terima kasih" in t for t in texts_to(serving, liaison)))
+    await serving.wait_for(lambda: documents(serving, walidata) == [content])
+    (review,) = [c for c in serving.sent_to(walidata) if c.method == "sendDocument"]
+    markup = review.params["reply_markup"]
+    buttons = json.loads(markup) if isinstance(markup, str) else markup
+    accept = buttons["inline_keyboard"][0][0]["callback_data"]
+    serving.push_callback(accept, chat_id=walidata, user_id=walidata)
+    await serving.wait_for(
+        lambda: any("dimuat ke registri" in t for t in texts_to(serving, walidata))
+    )
+    await serving.wait_for(
+        lambda: any("diterima walidata" in t for t in texts_to(serving, liaison))
+    )
+    serving.push_message("IPM seri lama Kota Batu 2025", chat_id=liaison, user_id=liaison)
+    await serving.wait_for(lambda: any("2025: 75,5" in t for t in texts_to(serving, liaison)))
+
+
+def documents(api: FakeBotApi, chat_id: int) -> list[bytes]:
+    """The files sent to a chat as documents, oldest first."""
+    return [
+        api.uploads[c.params["document"]] if "document" not in c.files else c.files["document"]
+        for c in api.sent_to(chat_id)
+        if c.method == "sendDocument"
+    ]
+
+
+async def link(database: Path, name: str, telegram_id: int) -> None:
+    """As `link_walidata`, for anyone."""
+
+    def update() -> None:
+        with sqlite3.connect(database, timeout=60) as conn:
+            conn.execute(
+                "UPDATE people SET telegram_user_id = ? WHERE name = ?", (telegram_id, name)
+            )
+        conn.close()
+
+    await asyncio.to_thread(update)
 
 
 async def test_long_replies_are_split_and_buttons_go_last(
