@@ -458,7 +458,7 @@ async def _ask_walidata(
     **context: object,
 ) -> None:
     """Every walidata gets the question, with buttons in their own language."""
-    for walidata in await _people_with(uow, Role.WALIDATA):
+    for walidata in await uow.people.active_with_role(Role.WALIDATA):
         await _notify(
             uow,
             request,
@@ -479,9 +479,5 @@ def _about(button: ReminderButton, action: ReminderAction, choice: int | None = 
     return ReminderButton(action, button.dataset_id, button.period, choice).pack()
 
 
-async def _people_with(uow: UnitOfWork, role: Role) -> list[Person]:
-    return [p for p in await uow.people.all() if p.active and role in p.role_names]
-
-
 async def _liaisons(uow: UnitOfWork, dataset: Dataset) -> list[Person]:
-    return [p for p in await _people_with(uow, LIAISON) if p.opd_id == dataset.opd_id]
+    return [p for p in await uow.people.active_with_role(LIAISON) if p.opd_id == dataset.opd_id]

@@ -230,12 +230,8 @@ async def _tell_walidata(
     uow: UnitOfWork, request: Request, submission: Submission, dataset: Dataset, key: str
 ) -> None:
     """The other walidata, so nobody presses a button that no longer decides anything."""
-    for person in await uow.people.all():
-        if (
-            person.active
-            and Role.WALIDATA in person.role_names
-            and person.id != request.viewer.person_id
-        ):
+    for person in await uow.people.active_with_role(Role.WALIDATA):
+        if person.id != request.viewer.person_id:
             _notify(uow, request, person, submission, dataset, key)
 
 

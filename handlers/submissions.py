@@ -347,9 +347,7 @@ async def _to_walidata(
     walidata in their own language, with the buttons that decide it; then a chart of how the
     regions moved since the last accepted period."""
     chart = await _change_chart(request, dataset, submission, checked)
-    for person in await uow.people.all():
-        if not person.active or Role.WALIDATA not in person.role_names:
-            continue
+    for person in await uow.people.active_with_role(Role.WALIDATA):
         text = texts(person.language or request.app.deployment.language).t(
             "kiriman_for_walidata",
             person=request.viewer.name,

@@ -84,6 +84,10 @@ class PersonRepository:
     async def all(self) -> Sequence[Person]:
         return (await self.session.scalars(select(Person).order_by(Person.id))).all()
 
+    async def active_with_role(self, role: str) -> list[Person]:
+        """The active people holding `role`, of every OPD for an OPD's role."""
+        return [p for p in await self.all() if p.active and role in p.role_names]
+
     async def holding_account(self, telegram_user_id: int) -> Person | None:
         """Whoever the account is bound to, active or not (the column is unique)."""
         return await self.session.scalar(
