@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from domain.callbacks import CallbackData
 from domain.terms import OutboxKind, Role, SubmissionStatus
+from handlers import audit
 from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply
@@ -270,17 +271,14 @@ def _audit(
     dataset: Dataset,
     **detail: object,
 ) -> None:
-    uow.audit.record(
-        at=request.now,
-        action=action,
-        person_id=request.viewer.person_id,
-        chat_id=request.incoming.chat_id,
-        detail={
-            "submission": submission.id,
-            "dataset": dataset.code,
-            "period": submission.period,
-            **detail,
-        },
+    audit.record(
+        request,
+        uow,
+        action,
+        submission=submission.id,
+        dataset=dataset.code,
+        period=submission.period,
+        **detail,
     )
 
 

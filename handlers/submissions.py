@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from domain.periods import Period, annual_period, parse_period
 from domain.terms import LIAISON, OutboxKind, Role, SubmissionStatus
-from handlers import submission_review
+from handlers import audit, submission_review
 from handlers.access import may_see_metadata
 from handlers.catalog import RegionEntry, base_name, indicator_label
 from handlers.context import Request
@@ -263,21 +263,18 @@ async def receive(request: Request) -> list[Reply] | None:
         uow.submissions.add(submission)
         await uow.session.flush()  # its id goes on the walidata's buttons
         await _to_walidata(request, uow, dataset, submission, checked)
-        uow.audit.record(
-            at=request.now,
-            action="submission_received",
-            person_id=viewer.person_id,
-            chat_id=incoming.chat_id,
-            detail={
-                "submission": submission.id,
-                "dataset": dataset.code,
-                "period": submission.period,
-                "file": document.filename,
-                "values": checked.values,
-                "regions": checked.regions,
-                "warnings": len(checked.warnings),
-                "note": note,
-            },
+        audit.record(
+            request,
+            uow,
+            "submission_received",
+            submission=submission.id,
+            dataset=dataset.code,
+            period=submission.period,
+            file=document.filename,
+            values=checked.values,
+            regions=checked.regions,
+            warnings=len(checked.warnings),
+            note=note,
         )
         await uow.commit()
     return [Reply(t.t("kiriman_received", **about, **_summary(checked)))]
@@ -331,7 +328,6 @@ def _summary(checked: Checked) -> dict[str, object]:
     return {
         "regions": checked.regions,
         "values": checked.values,
-        "indicators": checked.indicators,
         "dimensions": checked.dimensions,
     }
 

@@ -55,11 +55,9 @@ class Expected:
 
 @dataclass
 class Checked:
-    rows: int = 0  # rows of the tables read
     values: int = 0  # values read, the totals a table's categories add up to included
     periods: list[str] = field(default_factory=list)
     regions: int = 0
-    indicators: list[str] = field(default_factory=list)  # as the file names them
     dimensions: list[str] = field(default_factory=list)  # category dimensions, as labelled
     errors: list[str] = field(default_factory=list)  # Indonesian, one problem each
     warnings: list[str] = field(default_factory=list)  # unlikely values, for a note to explain
@@ -105,10 +103,8 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
     except TableFileError as error:
         checked.errors.append(str(error))
         return checked
-    tables = [table for table, _ in pairs]
     readings = [reading for _, reading in pairs]
-    for table, reading in zip(tables, readings, strict=True):
-        checked.rows += len(table.rows)
+    for table, reading in pairs:
         checked.errors += reading_errors(table.name, reading)
         if reading.unread is not None:  # what the file could not give may be the reason
             checked.errors += [describe_problem(p, table.name) for p in table.problems]
@@ -122,7 +118,6 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
     checked.periods = sorted({v.period for v in values})
     held = {v.place.code for v in values}
     checked.regions = len(held)
-    checked.indicators = list(dict.fromkeys(s.label for r in readings for s in r.indicators))
     checked.dimensions = list(dict.fromkeys(d.label for r in readings for d in r.dimensions))
     other = [p for p in checked.periods if p != expected.period and p not in expected.published]
     if other:
