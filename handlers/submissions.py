@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from rapidfuzz import fuzz, process
-
 from domain.periods import Period, annual_period, parse_period
 from domain.terms import LIAISON, OutboxKind, Role, SubmissionStatus
 from handlers import audit, submission_review
@@ -32,13 +30,13 @@ from reports import charts, data_template
 from storage.models import Dataset, OutboxMessage, Submission
 from storage.submission_check import Checked, Expected, check_elsewhere, template_of
 from storage.uow import UnitOfWork
+from storage.value_import import close_codes
 from texts.i18n import texts
 
 MAX_CHOICES = 10
 SHOWN_PROBLEMS = 10
 SHOWN_CHANGES = 20  # regions on the walidata's chart of changes
 HIGHLIGHT = 50.0  # a change of this many percent is marked on it
-CLOSE_CODES = 3
 # A region column's header by the levels it lists; any other mix is "Wilayah".
 REGION_HEADERS = {
     frozenset({"provinsi"}): "Provinsi",
@@ -197,12 +195,7 @@ async def _unknown(request: Request, uow: UnitOfWork, asked: str) -> Reply:
     viewer = request.viewer
     walidata = Role.WALIDATA in viewer.roles
     codes = [d.code for d in await uow.datasets.all() if walidata or d.opd_id == viewer.opd_id]
-    close = [
-        code
-        for code, _, _ in process.extract(
-            asked, codes, scorer=fuzz.WRatio, limit=CLOSE_CODES, score_cutoff=60
-        )
-    ]
+    close = close_codes(asked, codes)
     return Reply(request.texts.t("kirim_unknown", code=asked, suggestions=close))
 
 

@@ -338,14 +338,17 @@ HOLDINGS = (
     )
     .group_by(Observation.indicator_id)
 )
+# A dataset's due rule, where it sets none its OPD's (joined as `Opd`).
+DUE_MONTHS = func.coalesce(Dataset.due_months, Opd.due_months)
+DUE_DAY = func.coalesce(Dataset.due_day, Opd.due_day)
 SCHEDULE = (
     select(
         Dataset.id,
         Dataset.periodicity,
         Dataset.latest_period,
         Dataset.confirmed_period,
-        func.coalesce(Dataset.due_months, Opd.due_months),
-        func.coalesce(Dataset.due_day, Opd.due_day),
+        DUE_MONTHS,
+        DUE_DAY,
         Dataset.last_updated_at,
         Dataset.withdrawn_at.is_not(None),
         Extension.period,
@@ -566,8 +569,8 @@ CHASE_COLUMNS = (
     Dataset.periodicity,
     Dataset.latest_period,
     Dataset.confirmed_period,
-    func.coalesce(Dataset.due_months, Opd.due_months),
-    func.coalesce(Dataset.due_day, Opd.due_day),
+    DUE_MONTHS,
+    DUE_DAY,
     Dataset.classification,
 )
 

@@ -124,13 +124,18 @@ def _problem_line(table: str, problem: Problem) -> str:
     return f"{table}: {problem.reason}" + (f" ({', '.join(where)})" if where else "")
 
 
-def _unknown_dataset(code: str, codes: list[str]) -> str:
-    close = [
+def close_codes(code: str, codes: list[str]) -> list[str]:
+    """The dataset codes a mistyped one may have meant, closest first."""
+    return [
         found
         for found, _, _ in process.extract(
             code, codes, scorer=fuzz.WRatio, limit=CLOSE_CODES, score_cutoff=60
         )
     ]
+
+
+def _unknown_dataset(code: str, codes: list[str]) -> str:
+    close = close_codes(code, codes)
     hint = (
         f"; maksud Anda: {', '.join(close)}?"
         if close
