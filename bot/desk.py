@@ -9,16 +9,19 @@ messages to the liaison and the other walidata are the same whichever way it was
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
 from bot.console import CONSOLE_CHAT_ID, save_attachment
-from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
+from bot.wiring import Runtime, UnknownIdentity, build_runtime, resolve_identity
 from domain.terms import Role, SubmissionStatus
 from handlers.messages import Attachment, Incoming
 from handlers.submission_review import REASONS, Decision, SubmissionButton, reason_text
 from storage import db
+from storage.models import Person
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import texts
 
@@ -89,19 +92,12 @@ async def decide(
 ) -> str:
     if reason is not None and not 1 <= reason <= len(REASONS):
         raise DeskError(f"--reason is 1 to {len(REASONS)}: {', '.join(_reasons(settings))}")
-    runtime = await build_runtime(settings, now)
-    try:
-        try:
-            person = await resolve_identity(runtime.uow, who)
-        except UnknownIdentity:
-            raise DeskError(f"--as {who!r}: no such person") from None
+    async with _as_person(settings, who, "--as", now) as (runtime, person):
         if person is None or Role.WALIDATA not in person.role_names:
             raise DeskError(f"--as {who!r}: only a walidata decides on submissions")
         button = SubmissionButton(decision, submission_id, None if reason is None else reason - 1)
         incoming = Incoming(CONSOLE_CHAT_ID, None, callback_data=button.pack(), person_id=person.id)
         replies = await runtime.dispatcher.handle(incoming, now)
-    finally:
-        await runtime.close()
     return "\n".join(reply.text for reply in replies)
 
 
@@ -117,12 +113,7 @@ async def submit(settings: Settings, path: Path, code: str, who: str, now: datet
         content = await asyncio.to_thread(path.read_bytes)
     except OSError as error:
         raise DeskError(f"{path}: {error.strerror or error}") from None
-    runtime = await build_runtime(settings, now)
-    try:
-        try:
-            person = await resolve_identity(runtime.uow, who)
-        except UnknownIdentity:
-            raise DeskError(f"--submit {who!r}: no such person") from None
+    async with _as_person(settings, who, "--submit", now) as (runtime, person):
         if person is None:
             raise DeskError("--submit: name the liaison sending the file")
         incoming = Incoming(
@@ -133,6 +124,20 @@ async def submit(settings: Settings, path: Path, code: str, who: str, now: datet
             document=Attachment("document", path.name, content),
         )
         replies = await runtime.dispatcher.handle(incoming, now)
+    return "\n".join(reply.text for reply in replies)
+
+
+@asynccontextmanager
+async def _as_person(
+    settings: Settings, who: str, option: str, now: datetime
+) -> AsyncIterator[tuple[Runtime, Person | None]]:
+    """The bot, and the person `who` names (None: the public), for as long as it acts."""
+    runtime = await build_runtime(settings, now)
+    try:
+        try:
+            person = await resolve_identity(runtime.uow, who)
+        except UnknownIdentity:
+            raise DeskError(f"{option} {who!r}: no such person") from None
+        yield runtime, person
     finally:
         await runtime.close()
-    return "\n".join(reply.text for reply in replies)

@@ -300,7 +300,7 @@ def documents(api: FakeBotApi, chat_id: int) -> list[bytes]:
 
 
 async def link(database: Path, name: str, telegram_id: int) -> None:
-    """As `link_walidata`, for anyone."""
+    """Give a demo person a Telegram account, waiting for the bot's lock in a thread."""
 
     def update() -> None:
         with sqlite3.connect(database, timeout=60) as conn:
@@ -384,15 +384,7 @@ async def link_walidata(database: Path, telegram_id: int) -> None:
     """Give the demo walidata a Telegram account. The bot, in this event loop, may be writing
     (its tick and digest run at start): wait for its lock in a thread, never in the loop."""
 
-    def update() -> None:
-        with sqlite3.connect(database, timeout=60) as conn:
-            conn.execute(
-                "UPDATE people SET telegram_user_id = ? WHERE name = 'Andi Prasetyo'",
-                (telegram_id,),
-            )
-        conn.close()
-
-    await asyncio.to_thread(update)
+    await link(database, "Andi Prasetyo", telegram_id)
 
 
 def digest_weeks(database: Path) -> set[str]:
