@@ -320,6 +320,8 @@ async def _expected(request: Request, uow: UnitOfWork, dataset: Dataset, today: 
 def _summary(checked: Checked) -> dict[str, object]:
     return {
         "regions": checked.regions,
+        "rows": checked.rows,
+        "indicators": checked.indicators,
         "values": checked.values,
         "dimensions": checked.dimensions,
     }

@@ -58,6 +58,8 @@ class Checked:
     values: int = 0  # values read, the totals a table's categories add up to included
     periods: list[str] = field(default_factory=list)
     regions: int = 0
+    rows: int = 0  # table rows the values came from
+    indicators: list[str] = field(default_factory=list)  # as labelled in the file
     dimensions: list[str] = field(default_factory=list)  # category dimensions, as labelled
     errors: list[str] = field(default_factory=list)  # Indonesian, one problem each
     warnings: list[str] = field(default_factory=list)  # unlikely values, for a note to explain
@@ -118,6 +120,8 @@ def check(content: bytes, name: str, expected: Expected, gazetteer: Gazetteer) -
     checked.periods = sorted({v.period for v in values})
     held = {v.place.code for v in values}
     checked.regions = len(held)
+    checked.rows = sum(len(table.rows) for table, reading in pairs if len(reading.values))
+    checked.indicators = list(dict.fromkeys(i.label for r in readings for i in r.indicators))
     checked.dimensions = list(dict.fromkeys(d.label for r in readings for d in r.dimensions))
     other = [p for p in checked.periods if p != expected.period and p not in expected.published]
     if other:

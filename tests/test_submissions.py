@@ -15,6 +15,7 @@ import io
 import json
 import sqlite3
 import subprocess
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -325,9 +326,9 @@ async def test_a_filled_template_is_read_and_goes_to_the_walidata_with_its_file(
 
     assert reply.text == (
         "Terima kasih, berkas “penduduk.xlsx” terbaca tanpa masalah: “Jumlah Penduduk per "
-        f"Kecamatan” (penduduk_kec) periode 2025, {len(places)} wilayah, {3 * len(places)} "
-        "nilai menurut Jenis Kelamin. Berkas diteruskan ke walidata untuk diperiksa; Anda diberi "
-        "tahu keputusannya."
+        f"Kecamatan” (penduduk_kec) periode 2025, {len(places)} wilayah, {2 * len(places)} "
+        f"baris, {3 * len(places)} nilai menurut Jenis Kelamin; indikator: Nilai (jiwa). "
+        "Berkas diteruskan ke walidata untuk diperiksa; Anda diberi tahu keputusannya."
     )
     ((to, text, attached, name), chart) = notices(registry)
     assert (to, attached, name) == ("Andi Prasetyo", content, "penduduk.xlsx")
@@ -632,6 +633,39 @@ async def test_formulas_are_never_evaluated_and_an_oversized_file_is_never_fetch
 
 
 # --- the walidata's desk on the command line --------------------------------------------------
+
+
+def with_empty_rows(content: bytes, count: int) -> bytes:
+    """The workbook with `count` formatted rows without a value below its table, as a sheet
+    formatted down to its last row is saved."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                start = part.count(b"<row ") + 1
+                rows = "".join(
+                    f'<row r="{n}" s="1" customFormat="1" ht="15"/>'
+                    for n in range(start + 10, start + 10 + count)
+                )
+                part = part.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+            target.writestr(item, part, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+async def test_a_million_empty_formatted_rows_cost_nothing_and_count_for_nothing(
+    bot: Runtime, registry: Path
+) -> None:
+    places = kecamatan()
+    content, _ = fill(await template(bot, registry), lambda row, _: 2000 + row)
+    formatted = with_empty_rows(content, 1_000_000)
+    assert len(formatted) < 10 * 1024 * 1024  # it fits what a chat may send
+
+    reply = await send(bot, registry, "Agus Setiawan", file=("penduduk.xlsx", formatted))
+
+    assert f"{len(places)} wilayah, {2 * len(places)} baris," in reply.text
+    assert reply.text.startswith("Terima kasih, berkas “penduduk.xlsx” terbaca tanpa masalah")
+    assert len(sql(registry, "SELECT id FROM submissions")) == 1
 
 
 async def test_the_walidata_decides_from_the_command_line(
