@@ -1,6 +1,6 @@
 """Work that runs beside a transport: the reminder tick (datasets and data requests), the weekly
 digest, the outbox sender with the broadcasts' live progress lines, catalog refresh, and the CKAN
-portal sync when CKAN_URL is set.
+portal sync when CKAN_URL is set, with the publication of accepted tables when it has a token.
 
 APScheduler runs the periodic jobs (the tick looks at what is actionable since it last ran,
 so a tick missed during downtime is simply caught up by the next one; the digest job runs at
@@ -37,6 +37,7 @@ from reminders.request_progress import ProgressReporter
 from reminders.requests import run_request_tick
 from reminders.tick import run_tick
 from reports.weekly_digest import DigestOutcome, run_weekly_digest
+from storage.portal.push import PortalPusher
 
 log = logging.getLogger(__name__)
 CATALOG_REFRESH_MINUTES = 10
@@ -45,7 +46,8 @@ STEP_DOWN_GRACE_SECONDS = 5.0  # sends in flight may finish; their rows are clai
 # A new leader's pacer knows nothing of what the previous one sent in its last second: waiting
 # that long keeps the overall and per-chat limits across a failover.
 TAKEOVER_PAUSE_SECONDS = 1.5
-LEADER_JOBS = ("reminder-tick", "weekly-digest", "digest-retry", "portal-sync")
+LEADER_JOBS = ("reminder-tick", "weekly-digest", "digest-retry", "portal-sync", "portal-push")
+PORTAL_PUSH_SECONDS = 30  # how soon an accepted table reaches the portal
 
 
 class Background:
@@ -75,6 +77,12 @@ class Background:
         self._leader_tasks: list[asyncio.Task[None]] = []
         self._running: set[asyncio.Task[None]] = set()
         self._jobs_lock = asyncio.Lock()
+        syncer = runtime.dispatcher.app.portal
+        self.pusher = (
+            PortalPusher(runtime.uow, syncer.portal)
+            if syncer is not None and syncer.portal.writable
+            else None
+        )
 
     async def start(self) -> None:
         self.scheduler.add_job(
@@ -130,6 +138,17 @@ class Background:
                 args=[self.sync_portal],
                 next_run_time=datetime.now(self.settings.timezone),
                 id="portal-sync",
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+            )
+        if self.pusher is not None:
+            self.scheduler.add_job(
+                self._spawn,
+                trigger=IntervalTrigger(seconds=PORTAL_PUSH_SECONDS),
+                args=[self.push_portal],
+                next_run_time=datetime.now(self.settings.timezone),
+                id="portal-push",
                 coalesce=True,
                 max_instances=1,
                 replace_existing=True,
@@ -225,6 +244,18 @@ class Background:
         if report.ok:
             await self.refresh_catalog()
         self.sender.wake.set()  # thanks, or the walidata's outage notice
+
+    async def push_portal(self) -> None:
+        """Accepted tables to the portal; an outage only delays them (`storage.portal.push`)."""
+        assert self.pusher is not None
+        try:
+            done = await self.pusher.run_due(datetime.now(UTC))
+        except Exception:
+            log.exception("portal push failed; the next run tries again")
+            return
+        if done.busy:
+            log.info("portal push: %s", done)
+            self.sender.wake.set()  # the walidata hears how it went
 
     async def refresh_catalog(self) -> None:
         """Datasets imported or synced by another process become answerable."""

@@ -98,6 +98,15 @@ class SubmissionStatus(StrEnum):
     RETURNED = "returned"  # sent back to the liaison with a reason
 
 
+class PushStatus(StrEnum):
+    """An accepted dataset's table on its way to the region's portal."""
+
+    PENDING = "pending"  # to be published; tried again after an outage
+    DONE = "done"  # the portal holds it
+    FAILED = "failed"  # the portal refused it (no right to write, no such package)
+    SUPERSEDED = "superseded"  # a later acceptance's table went instead
+
+
 class RequestStatus(StrEnum):
     """A walidata's data request (`/siaran`) from draft to its end."""
 

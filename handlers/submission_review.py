@@ -4,8 +4,9 @@ Every walidata gets the file with what the check read, its warnings and the liai
 and two buttons. The first decision counts (`SubmissionRepository.decide`); whoever presses
 later is told who decided. Accepting reads the stored file again and loads it in the same
 transaction as the decision, the audit entry and the messages it causes, as an import does:
-the dataset's latest period moves and its reminders close. Returning asks for the reason the
-liaison is told.
+the dataset's latest period moves and its reminders close, and where the dataset is a package
+of a portal the registry may write to, its table is queued for the portal
+(`handlers.verified_table`). Returning asks for the reason the liaison is told.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from enum import StrEnum
 
 from domain.callbacks import CallbackData
 from domain.terms import OutboxKind, Role, SubmissionStatus
-from handlers import audit
+from handlers import audit, verified_table
 from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply
@@ -174,6 +175,7 @@ async def _accept(
     _audit(request, uow, "submission_accepted", submission, dataset, loaded=stats.loaded)
     await _tell(uow, request, submission, dataset, "submission_accepted_liaison")
     await _tell_walidata(uow, request, submission, dataset, "submission_accepted_others")
+    to_portal = await verified_table.queue(request, uow, dataset, submission)
     await uow.commit()
     return [
         Reply(
@@ -184,6 +186,7 @@ async def _accept(
                 loaded=stats.loaded,
                 changed=stats.changed,
                 revised=stats.revised,
+                portal=request.app.portal.portal.name if to_portal and request.app.portal else "",
             )
         )
     ]

@@ -19,9 +19,9 @@ from datetime import date
 
 from domain.periods import Period, annual_period, parse_period
 from domain.terms import LIAISON, OutboxKind, Role, SubmissionStatus
-from handlers import audit, submission_review
+from handlers import audit, submission_review, table_layout
 from handlers.access import may_see_metadata
-from handlers.catalog import RegionEntry, base_name, indicator_label
+from handlers.catalog import RegionEntry
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
 from reminders.buttons import TemplateButton
@@ -37,17 +37,6 @@ MAX_CHOICES = 10
 SHOWN_PROBLEMS = 10
 SHOWN_CHANGES = 20  # regions on the walidata's chart of changes
 HIGHLIGHT = 50.0  # a change of this many percent is marked on it
-# A region column's header by the levels it lists; any other mix is "Wilayah".
-REGION_HEADERS = {
-    frozenset({"provinsi"}): "Provinsi",
-    frozenset({"kabupaten"}): "Kabupaten/Kota",
-    frozenset({"kota"}): "Kabupaten/Kota",
-    frozenset({"kabupaten", "kota"}): "Kabupaten/Kota",
-    frozenset({"kecamatan"}): "Kecamatan",
-    frozenset({"desa"}): "Desa/Kelurahan",
-    frozenset({"kelurahan"}): "Desa/Kelurahan",
-    frozenset({"desa", "kelurahan"}): "Desa/Kelurahan",
-}
 
 
 async def kirim(request: Request) -> list[Reply]:
@@ -109,20 +98,15 @@ async def _template(
     regions = await _regions(request, uow, dataset)
     if not regions:
         return Reply(t.t("kirim_no_regions", title=dataset.title))
-    several = len(dataset.indicators) > 1
     spec = data_template.TemplateSpec(
         code=dataset.code,
         title=dataset.title,
         producer=dataset.opd.name,
         period=period,
-        region_header=REGION_HEADERS.get(frozenset(r.level for r in regions), "Wilayah"),
+        region_header=table_layout.region_header(r.level for r in regions),
         regions=tuple((r.kemendagri_code or "", _name(r)) for r in regions),
-        dimensions=_dimensions(dataset),
-        values=tuple(
-            (indicator_label(i.name, i.unit) if several else "Nilai", i.unit or dataset.unit)
-            for i in sorted(dataset.indicators, key=lambda i: i.position)
-        )
-        or (("Nilai", dataset.unit),),
+        dimensions=table_layout.dimensions(dataset),
+        values=tuple((label, unit) for _, label, unit in table_layout.value_columns(dataset)),
     )
     content = data_template.workbook(spec, t)
     text = t.t("kirim_template", title=dataset.title, period=period.code, regions=len(regions))
@@ -174,20 +158,7 @@ async def _regions(request: Request, uow: UnitOfWork, dataset: Dataset) -> list[
 
 
 def _name(region: RegionEntry) -> str:
-    """As a region column lists it: "Purwodadi" under "Kecamatan"; a kabupaten or kota, a
-    desa or kelurahan with the word that tells them apart."""
-    return base_name(region.name) if region.level == "kecamatan" else region.name
-
-
-def _dimensions(dataset: Dataset) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each category dimension of the dataset's indicators with its categories, in the
-    table's order."""
-    dimensions: dict[str, tuple[str, dict[str, str]]] = {}
-    for indicator in sorted(dataset.indicators, key=lambda i: i.position):
-        for category in sorted(indicator.categories, key=lambda c: c.position):
-            _, labels = dimensions.setdefault(category.dimension, (category.dimension_label, {}))
-            labels.setdefault(category.key, category.label)
-    return tuple((label, tuple(labels.values())) for label, labels in dimensions.values())
+    return table_layout.region_name(region.name, region.level)
 
 
 async def _unknown(request: Request, uow: UnitOfWork, asked: str) -> Reply:

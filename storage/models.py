@@ -33,6 +33,7 @@ from domain.terms import (
     Classification,
     ExtensionStatus,
     OutboxStatus,
+    PushStatus,
     RequestStatus,
     SubmissionStatus,
 )
@@ -482,6 +483,34 @@ class Submission(Base):
     reason_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     file: Mapped[OutboxFile] = relationship(lazy="selectin")
+
+
+class PortalPush(Base):
+    """A verified table to publish to the portal, written in the transaction that accepted
+    the submission (the outbox pattern): a portal outage delays it, never loses it.
+
+    `table` is the `storage.portal.source.VerifiedTable` as JSON, the whole dataset as the
+    registry held it then; a later acceptance of the same dataset supersedes it."""
+
+    __tablename__ = "portal_pushes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), unique=True
+    )
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    package_id: Mapped[str] = mapped_column(String(200))
+    table: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=PushStatus.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resource_id: Mapped[str | None] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    # The walidata was told the portal is slow to take it: once, not at every retry.
+    delay_told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PortalSync(Base):

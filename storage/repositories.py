@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from domain.terms import OutboxStatus, RequestAnswer, SubmissionStatus
+from domain.terms import OutboxStatus, PushStatus, RequestAnswer, SubmissionStatus
 from storage.models import (
     AuditEntry,
     ComplianceSnapshot,
@@ -36,10 +36,23 @@ from storage.models import (
     OutboxFile,
     OutboxMessage,
     Person,
+    PortalPush,
     Region,
     ReminderSend,
     Submission,
 )
+
+
+class PublishedCell(NamedTuple):
+    region_code: str | None  # Kemendagri
+    region_name: str
+    region_level: str
+    period: str
+    categories: str
+    indicator_id: int
+    value: float
+    decimals: int
+
 
 REQUEST_KINDS = ("request", "request_file", "request_reminder")
 
@@ -155,6 +168,41 @@ class InvitationRepository:
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
+
+
+class PortalPushRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, push: PortalPush) -> None:
+        self.session.add(push)
+
+    async def due(self, now: datetime) -> Sequence[PortalPush]:
+        """Pushes waiting whose time has come, oldest first."""
+        query = (
+            select(PortalPush)
+            .where(PortalPush.status == PushStatus.PENDING, PortalPush.next_attempt_at <= now)
+            .order_by(PortalPush.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def get(self, push_id: int) -> PortalPush:
+        found = await self.session.get(PortalPush, push_id)
+        assert found is not None, "pushes are never deleted while they are published"
+        return found
+
+    async def waiting(self, dataset_id: int) -> Sequence[PortalPush]:
+        """The dataset's pushes not yet published, oldest first."""
+        query = (
+            select(PortalPush)
+            .where(PortalPush.dataset_id == dataset_id, PortalPush.status == PushStatus.PENDING)
+            .order_by(PortalPush.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def of_submission(self, submission_id: int) -> PortalPush | None:
+        query = select(PortalPush).where(PortalPush.submission_id == submission_id)
+        return await self.session.scalar(query)
 
 
 class SubmissionRepository:
@@ -495,6 +543,26 @@ class ObservationRepository:
             for code, region, categories, value in await self.session.execute(query)
             if region is not None
         }
+
+    async def published(self, dataset_id: int) -> list[PublishedCell]:
+        """Every value of the dataset as published (computed totals left out), with its
+        region's Kemendagri code, name and level: the dataset as a table again."""
+        query = (
+            select(
+                Region.kemendagri_code,
+                Region.name,
+                Region.level,
+                Observation.period,
+                Observation.categories,
+                Observation.indicator_id,
+                Observation.value,
+                Observation.decimals,
+            )
+            .join(Indicator, Indicator.id == Observation.indicator_id)
+            .join(Region, Region.id == Observation.region_id)
+            .where(Indicator.dataset_id == dataset_id, Observation.computed.is_(False))
+        )
+        return [PublishedCell(*row) for row in await self.session.execute(query)]
 
     async def dataset_periods(self, dataset_id: int) -> set[str]:
         """Every period the dataset holds a value of."""

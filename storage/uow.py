@@ -16,6 +16,7 @@ from storage.repositories import (
     OpdRepository,
     OutboxRepository,
     PersonRepository,
+    PortalPushRepository,
     RegionRepository,
     ReminderRepository,
     SnapshotRepository,
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.invitations = InvitationRepository(self.session)
         self.groups = GroupRepository(self.session)
         self.submissions = SubmissionRepository(self.session)
+        self.pushes = PortalPushRepository(self.session)
         return self
 
     async def __aexit__(

@@ -5,7 +5,13 @@ table) and implements the actions the connector uses with CKAN's envelopes, pagi
 `metadata_modified` filter of `package_search`, private packages behind a token, and errors
 shaped like the recorded ones. Tests change its data (an agency publishes, a package is
 deleted) and inject failures: 429 with Retry-After, 500/503, timeouts, dropped connections,
-answers that are not JSON, or a portal that is down altogether. The lifecycle, fault queues
+answers that are not JSON, or a portal that is down altogether.
+
+The writes the registry publishes with (POST `datastore_create`, `datastore_upsert`,
+`datastore_delete`, `package_patch`) need the token and keep CKAN's rules: a created table's
+resource appears in `package_show` with its extra fields, rows are keyed by the primary key,
+an unknown column is a Validation Error. The fault "late" applies a write and then holds
+its answer, as a proxy timing out after the portal did the work. The lifecycle, fault queues
 and `wait_for` come from `tests.fake_server.FakeServer`.
 """
 
@@ -49,7 +55,11 @@ class FakeCkan(FakeServer):
     # A "timeout" holds the answer this long (or until the fake stops): longer than any client
     # waits, so the client gives up, as it would on a lost answer.
     timeout_delay: float = 60.0
-    calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # DataStore tables created through the API: their columns and primary key.
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    created: int = 0  # resources created through the API
     # Uploaded resource files at /files/{name}; a name in `moved` answers 302 to its URL.
     files: dict[str, bytes] = field(default_factory=dict)
     moved: dict[str, str] = field(default_factory=dict)
@@ -77,6 +87,7 @@ class FakeCkan(FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/3/action/{action}", self._handle)
+        app.router.add_post("/api/3/action/{action}", self._write)
         app.router.add_get("/files/{name}", self._file)
 
     @property
@@ -88,7 +99,7 @@ class FakeCkan(FakeServer):
     def describe_calls(self) -> str:
         return str([action for action, _ in self.calls])
 
-    def calls_to(self, action: str) -> list[dict[str, str]]:
+    def calls_to(self, action: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == action]
 
     def package(self, name: str) -> dict[str, Any]:
@@ -148,6 +159,135 @@ class FakeCkan(FakeServer):
                 status=404, text=json.dumps(f"Bad request: Action name not known: {action}")
             )
         return await handler(params, authorized)
+
+    async def _write(self, request: web.Request) -> web.StreamResponse:
+        action = request.match_info["action"]
+        body = await request.json()
+        self.calls.append((action, body))
+        if self.down:
+            return web.Response(status=503, text="Service Unavailable")
+        fault = self._next_fault(action)
+        if fault is not None and fault.kind != "late":
+            if fault.kind in ("500", "503"):
+                return web.Response(status=int(fault.kind), text="<html>Internal Error</html>")
+            if fault.kind == "timeout":
+                await self.hold(self.timeout_delay)
+                return web.Response(status=504)
+            raise AssertionError(f"no write fault {fault.kind!r}")
+        if not self.token or request.headers.get("Authorization") != self.token:
+            return _error(403, "Authorization Error", "Access denied: not authorized to edit")
+        handler = {
+            "datastore_create": self._create,
+            "datastore_upsert": self._upsert,
+            "datastore_delete": self._delete,
+            "package_patch": self._patch,
+        }.get(action)
+        if handler is None:
+            return web.Response(
+                status=400, text=json.dumps(f"Bad request: Action name not known: {action}")
+            )
+        response = handler(body)
+        if fault is not None:  # "late": done, but the answer does not come in time
+            await self.hold(self.timeout_delay)
+        return response
+
+    def _resource_package(self, resource_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        for package in self.packages.values():
+            for resource in package.get("resources", []):
+                if resource.get("id") == resource_id:
+                    return package, resource
+        return None
+
+    def _create(self, body: dict[str, Any]) -> web.Response:
+        if "resource" in body:
+            package = self.packages.get(body["resource"].get("package_id", ""))
+            if package is None:
+                return _error(404, "Not Found Error", "Package was not found.")
+            self.created += 1
+            resource_id = f"res-{self.created:04d}"
+            resource = {
+                **body["resource"],
+                "id": resource_id,
+                "state": "active",
+                "url": f"{self.origin}/datastore/dump/{resource_id}",
+                "url_type": "datastore",
+                "position": len(package["resources"]),
+            }
+            package["resources"].append(resource)
+            self.tables[resource_id] = []
+        else:
+            resource_id = body.get("resource_id", "")
+            found = self._resource_package(resource_id)
+            if found is None:
+                return _error(404, "Not Found Error", "Resource was not found.")
+            package, resource = found
+            self.tables.setdefault(resource_id, [])
+        self.fields[resource_id] = [f["id"] for f in body.get("fields", [])]
+        self.keys[resource_id] = list(body.get("primary_key", []))
+        resource["datastore_active"] = True
+        problem = self._put(resource_id, body.get("records", []), insert=True)
+        if problem:
+            return problem
+        self._modified(package, resource)
+        return _ok("datastore_create", {"resource_id": resource_id, "method": "insert"})
+
+    def _upsert(self, body: dict[str, Any]) -> web.Response:
+        resource_id = body.get("resource_id", "")
+        found = self._resource_package(resource_id)
+        if found is None or resource_id not in self.tables:
+            return _error(404, "Not Found Error", "Resource was not found.")
+        problem = self._put(resource_id, body.get("records", []), insert=False)
+        if problem:
+            return problem
+        self._modified(*found)
+        return _ok("datastore_upsert", {"resource_id": resource_id, "method": "upsert"})
+
+    def _put(
+        self, resource_id: str, records: list[dict[str, Any]], *, insert: bool
+    ) -> web.Response | None:
+        columns, key = self.fields.get(resource_id, []), self.keys.get(resource_id, [])
+        rows = self.tables[resource_id]
+        for record in records:
+            unknown = set(record) - set(columns)
+            if unknown:
+                return _error(409, "Validation Error", f"fields not found: {sorted(unknown)}")
+            identity = [record.get(k) for k in key]
+            held = next(
+                (i for i, r in enumerate(rows) if [r.get(k) for k in key] == identity), None
+            )
+            if held is not None and (insert or not key):
+                return _error(409, "Validation Error", "duplicate key value violates unique")
+            row = {c: record.get(c) for c in columns}
+            if held is None:
+                rows.append(row)
+            else:
+                rows[held] = row
+        return None
+
+    def _delete(self, body: dict[str, Any]) -> web.Response:
+        resource_id = body.get("resource_id", "")
+        found = self._resource_package(resource_id)
+        if found is None or self.tables.pop(resource_id, None) is None:
+            return _error(404, "Not Found Error", "Resource was not found.")
+        self.fields.pop(resource_id, None)
+        found[1]["datastore_active"] = False
+        self._modified(*found)
+        return _ok("datastore_delete", {"resource_id": resource_id})
+
+    def _patch(self, body: dict[str, Any]) -> web.Response:
+        package = self.packages.get(body.get("id", ""))
+        if package is None:
+            return _error(404, "Not Found Error", "Package was not found.")
+        package.update({k: v for k, v in body.items() if k != "id"})
+        self._modified(package, None)
+        return _ok("package_patch", copy.deepcopy(package))
+
+    def _modified(self, package: dict[str, Any], resource: dict[str, Any] | None) -> None:
+        """CKAN moves the package's modification time on every change to it."""
+        moment = ckan_time(datetime.now(UTC))
+        package["metadata_modified"] = moment
+        if resource is not None:
+            resource["last_modified"] = moment
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         """A resource's file. Faults (endpoint "files"): "stall" sends the first kilobyte and
@@ -233,7 +373,7 @@ class FakeCkan(FakeServer):
         rows = self.tables[resource]
         offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
         records = [{"_id": i + 1, **row} for i, row in enumerate(rows)][offset : offset + limit]
-        columns = list(dict.fromkeys(k for row in rows for k in row))
+        columns = self.fields.get(resource) or list(dict.fromkeys(k for row in rows for k in row))
         return _ok(
             "datastore_search",
             {
@@ -255,6 +395,13 @@ def _modified(package: dict[str, Any]) -> datetime:
         return datetime.fromisoformat(package["metadata_modified"]).replace(tzinfo=UTC)
     except (KeyError, TypeError, ValueError):
         return datetime.min.replace(tzinfo=UTC)
+
+
+def _error(status: int, kind: str, message: str) -> web.Response:
+    return web.json_response(
+        {"help": "", "success": False, "error": {"__type": kind, "message": message}},
+        status=status,
+    )
 
 
 def _ok(action: str, result: Any) -> web.Response:

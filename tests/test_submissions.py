@@ -67,6 +67,10 @@ def csv_file(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
 
 @pytest.fixture
 async def registry(demo_db: Path, tmp_path: Path) -> Path:
+    return await with_kecamatan_tables(demo_db, tmp_path)
+
+
+async def with_kecamatan_tables(demo_db: Path, tmp_path: Path) -> Path:
     """The demo registry with both tables loaded for 2024 (so 2025 is owed)."""
     engine = db.create_engine(f"sqlite:///{demo_db}")
     uow = UnitOfWorkFactory(engine)

@@ -159,6 +159,7 @@ TIERS: dict[str, Tiers] = {
         ),
     ),
     "test_periods.py": Tiers(UNIT),
+    "test_portal_push.py": Tiers(E2E),
     "test_portal_source.py": Tiers(E2E),
     "test_regional_import.py": Tiers(E2E),
     "test_regional_questions.py": Tiers(

@@ -115,6 +115,26 @@ class CkanClient:
                 await self.sleep(self._delay(attempt))
         raise PortalUnavailable(f"{problem}, {self.attempts} kali dicoba")
 
+    async def write(self, name: str, body: dict[str, Any]) -> Any:
+        """A write action (JSON POST), tried once: a write whose answer was lost may have
+        been applied, so only the caller knows whether repeating it is safe. Any transport
+        failure, 429 or 5xx is `PortalUnavailable`; CKAN's refusals are `ActionError`."""
+        url = f"{self.base_url}/api/3/action/{name}"
+        headers = {"Authorization": self.token} if self.token else {}
+        self.requests += 1
+        try:
+            response = await self.http.post(url, json=body, headers=headers)
+        except httpx.TimeoutException:
+            raise PortalUnavailable(f"{name}: tidak ada jawaban dalam batas waktu") from None
+        except httpx.TransportError as error:
+            raise PortalUnavailable(f"{name}: koneksi gagal ({error.__class__.__name__})") from None
+        if response.status_code == 429 or response.status_code in RETRYABLE_STATUS:
+            raise PortalUnavailable(f"{name}: HTTP {response.status_code}")
+        try:
+            return _result(name, response)
+        except json.JSONDecodeError:
+            raise PortalUnavailable(f"{name}: jawaban tidak terbaca (bukan JSON)") from None
+
     def _delay(self, attempt: int) -> float:
         """Exponential backoff with jitter, so retries of many clients do not align."""
         ceiling = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
@@ -183,6 +203,16 @@ class CkanClient:
         if not isinstance(total, int):
             raise ActionError("Malformed", "datastore_search: jawaban tanpa total")
         return total
+
+    async def datastore_columns(self, resource_id: str) -> tuple[list[str], int]:
+        """(field names without `_id`, row count) of a DataStore table, without reading rows."""
+        result = await self.action("datastore_search", resource_id=resource_id, limit=0)
+        total = result.get("total") if isinstance(result, dict) else None
+        if not isinstance(total, int):
+            raise ActionError("Malformed", "datastore_search: jawaban tanpa total")
+        fields = result.get("fields") if isinstance(result.get("fields"), list) else []
+        names = [str(f.get("id")) for f in fields if isinstance(f, dict)]
+        return [n for n in names if n != "_id"], total
 
     async def datastore_pages(
         self, resource_id: str, page_size: int

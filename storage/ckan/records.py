@@ -22,6 +22,10 @@ MAX_CODE = 64
 # The resource fields that change when a file or table is replaced or its rows reloaded.
 DIGESTED = ("id", "state", "datastore_active", "last_modified", "size", "hash", "url", "format")
 
+# The resource field marking the table this registry published after a walidata's review
+# (CKAN keeps a resource's unknown fields); its value is the dataset code.
+VERIFIED = "satudata_table"
+
 # Periodicities whose period is a year: a range of years in the metadata means its last.
 YEARLY = (Periodicity.TAHUNAN, Periodicity.SEWAKTU_WAKTU)
 
@@ -202,9 +206,14 @@ def _resources(raw: Any) -> tuple[Resource, ...]:
                 url=url.strip() if isinstance(url, str) else "",
                 format=str(resource.get("format") or "").strip(),
                 datastore=resource.get("datastore_active") is True,
+                verified=_text(resource.get(VERIFIED)),
             )
         )
     return tuple(found)
+
+
+def _text(value: Any) -> str:
+    return value.strip()[:64] if isinstance(value, str) else ""
 
 
 def latest_in_metadata(text: str, periodicity: str) -> str | None:

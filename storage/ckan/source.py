@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from storage.ckan.client import ActionError, ActionUnavailable, CkanClient
 from storage.ckan.mapping import PortalMapping
+from storage.ckan.publish import publish
 from storage.ckan.records import (
     Malformed,
     datastore_tables,
@@ -38,8 +39,10 @@ from storage.portal.source import (
     PackageUnreadable,
     Page,
     PortalUnavailable,
+    Published,
     Resource,
     Unread,
+    VerifiedTable,
 )
 from storage.tables.files import TableFileError, read_tables
 from storage.tables.limits import FileLimits
@@ -75,9 +78,19 @@ class CkanPortal:
     def concurrency(self) -> int:
         return self.mapping.concurrency
 
+    @property
+    def writable(self) -> bool:
+        return bool(self.token)
+
     def open(self) -> CkanSource:
         client = self.client_factory() if self.client_factory else CkanClient(self.url, self.token)
         return CkanSource(client, self.mapping)
+
+    async def publish(self, package_id: str, table: VerifiedTable) -> Published:
+        """Tried once per call: whoever publishes keeps the table and tries again later."""
+        factory = self.client_factory or (lambda: CkanClient(self.url, self.token, attempts=1))
+        async with factory() as client:
+            return await publish(client, self.mapping, package_id, table)
 
 
 class CkanSource:
@@ -264,16 +277,20 @@ class CkanSource:
     # -- tables ---------------------------------------------------------------------------------
 
     async def tables(self, record: PackageRecord) -> AsyncIterator[Table | Unread]:
-        stored = [r for r in record.resources if r.datastore]
+        """The table this registry published after a walidata's review first, so its values
+        win over an agency's older table of the same cells; then the agency's DataStore
+        tables, or where it has none its files."""
+        verified = [r for r in record.resources if r.verified and r.datastore]
+        stored = [r for r in record.resources if r.datastore and not r.verified]
+        counts = {}
+        for resource in verified + stored:
+            try:
+                table = await self._datastore_table(resource)
+            except (ActionError, ActionUnavailable) as error:
+                raise PackageUnreadable(f"DataStore tidak terbaca ({error})") from None
+            counts[resource.id] = len(table.rows)
+            yield table
         if stored:
-            counts = {}
-            for resource in stored:
-                try:
-                    table = await self._datastore_table(resource)
-                except (ActionError, ActionUnavailable) as error:
-                    raise PackageUnreadable(f"DataStore tidak terbaca ({error})") from None
-                counts[resource.id] = len(table.rows)
-                yield table
             self._digests[record.id] = tables_digest(record.digest, counts)
             return
         complete = True
@@ -288,7 +305,7 @@ class CkanSource:
                 yield Unread(resource.name, str(error))
             except TableFileError as error:
                 yield Unread(resource.name, str(error))
-        self._digests[record.id] = tables_digest(record.digest, {}) if complete else None
+        self._digests[record.id] = tables_digest(record.digest, counts) if complete else None
 
     def tables_digest(self, record: PackageRecord) -> str | None:
         return self._digests.pop(record.id, None)

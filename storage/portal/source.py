@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.terms import Classification, Periodicity
 from storage.tables.reading import Table
@@ -21,6 +21,11 @@ from storage.tables.reading import Table
 
 class PortalUnavailable(Exception):
     """The portal could not be reached or kept failing: nothing it said can be trusted."""
+
+
+class PublishRefused(Exception):
+    """The portal refused a table it was given (no right to write, no such package, a
+    table it cannot take): trying again will not help. The message says why."""
 
 
 class PackageUnreadable(Exception):
@@ -47,6 +52,9 @@ class Resource:
     url: str
     format: str  # as the portal writes it: "CSV", "XLSX", ""
     datastore: bool  # its rows are in the portal's own table store (CKAN DataStore)
+    # The dataset code of the table this registry published here after a walidata's review
+    # (`Portal.publish`); empty for the agency's own files and tables.
+    verified: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,53 @@ class PackageRecord:
     # What the listing shows of its tables (see storage.portal.digest): a table can change
     # without the package's modification time moving.
     digest: str = ""
+
+
+@dataclass(frozen=True)
+class VerifiedTable:
+    """A dataset's values as the registry holds them after a walidata accepted a file, laid
+    out as the liaison's template (`handlers.table_layout`): what the portal is given. It is
+    the whole dataset, since a sync makes a linked dataset hold what the portal's tables hold.
+
+    `columns` are (name, type) with CKAN DataStore's types ("text", "int", "numeric"); `key`
+    names the columns that identify a row (region, period, categories)."""
+
+    code: str
+    title: str
+    latest_period: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    rows: tuple[tuple[str | int | float | None, ...], ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "latest_period": self.latest_period,
+            "columns": [list(column) for column in self.columns],
+            "key": list(self.key),
+            "rows": [list(row) for row in self.rows],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VerifiedTable:
+        return cls(
+            code=data["code"],
+            title=data["title"],
+            latest_period=data["latest_period"],
+            columns=tuple((name, kind) for name, kind in data["columns"]),
+            key=tuple(data["key"]),
+            rows=tuple(tuple(row) for row in data["rows"]),
+        )
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a verified table went: the portal's resource, and how many rows it holds."""
+
+    resource_id: str
+    resource_name: str
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -193,4 +248,15 @@ class Portal(Protocol):
         """Packages whose tables are read at the same time."""
         ...
 
+    @property
+    def writable(self) -> bool:
+        """Whether the registry may publish to it (it was given a token)."""
+        ...
+
     def open(self) -> RegistrySource: ...
+
+    async def publish(self, package_id: str, table: VerifiedTable) -> Published:
+        """Put a verified table into the package, replacing what an earlier publication of
+        the same dataset put there; safe to repeat after a lost answer. Raises
+        PortalUnavailable when it may succeed later, PublishRefused when it will not."""
+        ...

@@ -299,7 +299,8 @@ class ReadingApplier:
         self, read: list[Reading], stats: ApplyStats
     ) -> tuple[dict[str, Cells], dict[str, Place]]:
         """The readings' cells by indicator key, and the places they name. A cell given
-        twice (two tables of one dataset overlapping) keeps its first value and is reported."""
+        twice (two tables of one dataset overlapping) keeps its first value, and is reported
+        when the other differs."""
         cells: dict[str, Cells] = {}
         places: dict[str, Place] = {}
         keys: dict[Categories, str] = {}
@@ -316,6 +317,8 @@ class ReadingApplier:
                 held = cells.setdefault(value.indicator, {})
                 cell = (code, value.period, categories)
                 if cell in held:
+                    if held[cell][0] == value.value:
+                        continue  # the same figure in two tables: nothing to choose
                     count += 1
                     if len(duplicates) < DUPLICATE_EXAMPLES:
                         where = f"{value.place.name} {value.period} {categories}".strip()
@@ -326,7 +329,8 @@ class ReadingApplier:
             stats.problems.append(
                 Problem(
                     "sel yang sama (indikator, wilayah, periode, kategori) ada di lebih dari "
-                    "satu tabel; nilai pertama yang dipakai, mis. " + "; ".join(duplicates),
+                    "satu tabel dengan nilai berbeda; nilai pertama yang dipakai, mis. "
+                    + "; ".join(duplicates),
                     count,
                     (),
                 )
