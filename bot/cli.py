@@ -101,9 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     digest_run = digest_actions.add_parser("run", help="enqueue this week's digest if due")
     digest_run.add_argument("--at", help="moment, e.g. 2026-11-23T07:30 (default: now)")
     sync = commands.add_parser("sync", help="sync the registry with a data portal")
-    ckan = sync.add_subparsers(dest="action", required=True).add_parser(
+    sync_actions = sync.add_subparsers(dest="action", required=True)
+    ckan = sync_actions.add_parser(
         "ckan", help="read the CKAN portal at CKAN_URL into the registry"
     )
+    push = sync_actions.add_parser(
+        "push", help="publish the accepted tables waiting for the portal now"
+    )
+    push.add_argument("dataset", nargs="?", help="publish this dataset's table again first")
     ckan.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     ckan.add_argument(
         "--since", help="only packages modified since, e.g. 2026-11-01T00:00 (default: all)"
@@ -250,6 +255,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(await operations.digest_run(settings, at))
             return 0
+        case "sync" if args.action == "push":
+            code, text = await operations.push_portal(settings, now, args.dataset)
+            print(text)
+            return code
         case "sync":
             since = (
                 operations.parse_moment(args.since, settings.timezone, "--since")

@@ -25,6 +25,7 @@ from bot.wiring import (
 )
 from domain.calendar import WorkCalendar
 from domain.telegram_limits import fit_with_file
+from handlers import verified_table
 from reminders.delivery import OutboxSender
 from reminders.tick import plan_at, run_tick
 from reports.digest import build_digest
@@ -32,6 +33,7 @@ from reports.portal_sync import render_sync_report
 from reports.weekly_digest import DigestOutcome, run_weekly_digest
 from storage import db
 from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
+from storage.portal.push import PortalPusher
 from storage.portal.sync import PortalSyncer
 from storage.region_codes import kemendagri_from_bps
 from storage.uow import UnitOfWorkFactory
@@ -252,3 +254,29 @@ async def sync_ckan(
             hint=True,
         )
     return (0 if report.ok else 1), text
+
+
+async def push_portal(settings: Settings, now: datetime, code: str | None) -> tuple[int, str]:
+    """Publish the accepted tables waiting for the portal now (the running bot does it every
+    half minute); with `code`, that dataset's table again first, as the registry holds it."""
+    if not settings.ckan_url:
+        raise OperationError("CKAN_URL is not set: there is no portal to publish to")
+    portal = portal_config(settings)
+    if not portal.writable:
+        raise OperationError(
+            "CKAN_API_TOKEN is not set: the portal takes tables only with a token that may write"
+        )
+    async with prepared(settings, now) as uow:
+        if code:
+            async with uow() as unit:
+                try:
+                    await verified_table.requeue(unit, code, now)
+                except LookupError as error:
+                    raise OperationError(str(error)) from None
+        done = await PortalPusher(uow, portal).run_due(now)
+    if not done.outcomes:
+        return 0, "no table is waiting for the portal"
+    lines = [f"{dataset}: {outcome}" for dataset, outcome in done.outcomes]
+    if done.superseded:
+        lines.append(f"{done.superseded} older table(s) left out: a newer one went instead")
+    return (1 if done.failed or done.delayed else 0), "\n".join(lines)

@@ -11,6 +11,7 @@ would lose the others. Totals the registry computed are left out; published tota
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from domain.terms import PushStatus
 from handlers import table_layout
@@ -54,6 +55,26 @@ async def queue(
         )
     )
     return True
+
+
+async def requeue(uow: UnitOfWork, code: str, now: datetime) -> None:
+    """Publish the dataset's table again, as the registry holds it now: after the portal
+    refused it (a token without the right to write, since mended) or lost it. Only a dataset
+    whose table was published from an acceptance has somewhere to go."""
+    dataset = await uow.datasets.by_code(code.casefold())
+    push = await uow.pushes.latest(dataset.id) if dataset else None
+    if dataset is None or push is None:
+        raise LookupError(
+            f"{code}: no accepted file of this dataset was ever queued for the portal "
+            "(see `satudata submissions list --all`)"
+        )
+    table = build(dataset, await uow.observations.published(dataset.id))
+    if table is None or not dataset.external_id:
+        raise LookupError(f"{code}: the dataset is no longer a package of the portal")
+    push.package_id, push.table = dataset.external_id, table.as_json()
+    push.status, push.attempts, push.delay_told = PushStatus.PENDING, 0, False
+    push.next_attempt_at, push.error = now, ""
+    await uow.commit()
 
 
 def build(dataset: Dataset, cells: list[PublishedCell]) -> VerifiedTable | None:

@@ -200,8 +200,14 @@ class PortalPushRepository:
         )
         return (await self.session.scalars(query)).all()
 
-    async def of_submission(self, submission_id: int) -> PortalPush | None:
-        query = select(PortalPush).where(PortalPush.submission_id == submission_id)
+    async def latest(self, dataset_id: int) -> PortalPush | None:
+        """The dataset's newest push, whatever became of it."""
+        query = (
+            select(PortalPush)
+            .where(PortalPush.dataset_id == dataset_id)
+            .order_by(PortalPush.id.desc())
+            .limit(1)
+        )
         return await self.session.scalar(query)
 
 

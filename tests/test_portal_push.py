@@ -11,7 +11,8 @@ table is published once when it can be, and the walidata who accepted it hears h
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import subprocess
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,10 @@ from storage.ckan.source import CkanPortal
 from storage.portal.push import PortalPusher
 from storage.portal.sync import PortalSyncer
 
+from .cli_runner import cli_env, satudata_async
 from .conftest import NOW, settings_for
 from .fake_ckan import FakeCkan, ckan_time
+from .test_cli import assert_one_line_error
 from .test_submissions import (
     SEXES,
     cells,
@@ -320,3 +323,30 @@ async def test_a_corrected_period_wins_over_the_agency_table_and_only_the_newest
     (entry,) = report.packages
     (conflict,) = entry.rows_skipped
     assert "nilai berbeda; nilai pertama yang dipakai" in conflict
+
+
+async def test_the_operator_publishes_again_once_the_token_may_write(
+    bot: Runtime, registry: Path, fake: FakeCkan
+) -> None:
+    await accept(bot, registry)
+    fake.token = "token-baru"  # the portal no longer takes the bot's token
+    env = cli_env(registry, CKAN_URL=fake.url, CKAN_API_TOKEN=TOKEN)
+
+    def push(*args: str) -> Awaitable[subprocess.CompletedProcess[str]]:
+        return satudata_async("sync", "push", *args, cwd=registry.parent, env=env)
+
+    refused = await push()
+    nothing = await push()
+    fake.token = TOKEN
+    again = await push("penduduk_kec")
+    never = await push("ipm")
+
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stdout.startswith("penduduk_kec: refused: Authorization Error: Access denied")
+    assert nothing.stdout.strip() == "no table is waiting for the portal"
+    assert again.returncode == 0, again.stderr
+    (resource,) = ours(fake)
+    rows = 4 * len(kecamatan())
+    assert again.stdout.strip() == f"penduduk_kec: {rows} rows in resource {resource['id']}"
+    assert len(fake.tables[resource["id"]]) == rows
+    assert_one_line_error(never, "ipm: no accepted file of this dataset")

@@ -11,7 +11,7 @@ published: it holds the whole dataset, so an older one still waiting is supersed
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.terms import OutboxKind, PushStatus, Role
@@ -40,6 +40,8 @@ class PushRound:
     delayed: int = 0
     failed: int = 0
     superseded: int = 0
+    # (dataset code, what happened) of each table tried, for an operator's terminal.
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def busy(self) -> bool:
@@ -93,13 +95,18 @@ class PortalPusher:
             if published is not None:
                 await self._published(uow, push, published, table, now)
                 done.published += 1
+                outcome = f"{published.rows} rows in resource {published.resource_id}"
             elif permanent:
                 await self._refused(uow, push, error, table, now)
                 done.failed += 1
+                outcome = f"refused: {push.error}"
             else:
                 await self._delayed(uow, push, error, table, now)
                 done.delayed += 1
+                again = f"{push.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                outcome = f"not reached, tried again from {again}: {push.error}"
             await uow.commit()
+        done.outcomes.append((table.code, outcome))
 
     async def _published(
         self,
