@@ -200,6 +200,12 @@ class PortalPushRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def unpublished(self, dataset_id: int) -> bool:
+        """Whether values accepted for the dataset are not on the portal yet: its newest
+        push waits or was refused."""
+        push = await self.latest(dataset_id)
+        return push is not None and push.status in (PushStatus.PENDING, PushStatus.FAILED)
+
     async def latest(self, dataset_id: int) -> PortalPush | None:
         """The dataset's newest push, whatever became of it."""
         query = (

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bot.background import Background
 from bot.wiring import Runtime, build_runtime
 from storage.ckan.client import CkanClient
 from storage.ckan.mapping import PortalMapping
@@ -28,6 +29,7 @@ from storage.portal.sync import PortalSyncer
 
 from .cli_runner import cli_env, satudata_async
 from .conftest import NOW, settings_for
+from .fake_bot_api import FakeBotApi
 from .fake_ckan import FakeCkan, ckan_time
 from .test_cli import assert_one_line_error
 from .test_submissions import (
@@ -42,6 +44,7 @@ from .test_submissions import (
 )
 
 TOKEN = "token-yang-boleh-menulis"
+BOT_TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 PACKAGE = "pkg-penduduk-kec"
 AGENCY_TABLE = "res-agency"
 BAPPEDA = {"id": "org-bappeda", "name": "bappeda", "title": "Badan Perencanaan Pembangunan Daerah"}
@@ -350,3 +353,54 @@ async def test_the_operator_publishes_again_once_the_token_may_write(
     assert again.stdout.strip() == f"penduduk_kec: {rows} rows in resource {resource['id']}"
     assert len(fake.tables[resource["id"]]) == rows
     assert_one_line_error(never, "ipm: no accepted file of this dataset")
+
+
+async def test_a_sync_before_the_table_is_on_the_portal_keeps_the_accepted_values(
+    bot: Runtime, registry: Path, fake: FakeCkan
+) -> None:
+    await accept(bot, registry)
+    accepted = cells(registry, "penduduk_kec", "2025")
+
+    early = await PortalSyncer(bot.uow, portal(fake)).run(NOW + timedelta(minutes=1), full=True)
+    await PortalPusher(bot.uow, portal(fake)).run_due(NOW + timedelta(minutes=2))
+    later = await PortalSyncer(bot.uow, portal(fake)).run(NOW + timedelta(minutes=3), full=True)
+
+    assert early.observations_removed == 0
+    (entry,) = early.packages
+    assert any("belum ada di portal" in w for w in entry.warnings), entry.warnings
+    assert cells(registry, "penduduk_kec", "2025") == accepted != {}
+    assert later.observations_removed == later.observations_loaded == 0
+    assert later.packages[0].warnings == []
+
+
+async def test_the_running_bot_publishes_an_accepted_table_and_tells_the_walidata(
+    bot: Runtime, registry: Path, fake: FakeCkan
+) -> None:
+    await accept(bot, registry)
+    walidata = 9001
+    sql(registry, "UPDATE people SET telegram_user_id = ? WHERE name = 'Andi Prasetyo'", walidata)
+    api = FakeBotApi(tokens={BOT_TOKEN})
+    await api.start()
+    settings = settings_for(
+        registry,
+        TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        CKAN_URL=fake.url,
+        CKAN_API_TOKEN=TOKEN,
+    )
+    runtime = await build_runtime(settings, NOW)
+    background = Background(runtime, settings)
+    try:
+        await background.start()
+        await api.wait_for(
+            lambda: any(
+                "🌐 Tabel terverifikasi" in c.params.get("text", "") for c in api.sent_to(walidata)
+            ),
+            what="the walidata told the table is on the portal",
+        )
+    finally:
+        await background.stop()
+        await runtime.close()
+        await api.stop()
+    (resource,) = ours(fake)
+    assert len(fake.tables[resource["id"]]) == 4 * len(kecamatan())

@@ -30,6 +30,11 @@ from storage.uow import UnitOfWork
 
 CHUNK = 500  # ids per IN list, under every engine's parameter limit
 
+HELD_BACK = (
+    "nilai tabelnya tidak dibaca: data yang diterima walidata belum ada di portal (masih "
+    "dikirim, atau ditolak portal: kirim ulang dengan `satudata sync push <kode>`)"
+)
+
 
 class Applier:
     def __init__(self, uow: UnitOfWork, portal: Portal, now: datetime, report: SyncReport) -> None:
@@ -167,9 +172,15 @@ class Applier:
         period written in the metadata is a claim, used only for packages without a table.
 
         A dataset linked to the portal just now keeps the values it had from elsewhere; one
-        linked before is made to hold exactly what the tables hold."""
+        linked before is made to hold exactly what the tables hold, except while values a
+        walidata accepted are still on their way to the portal (`storage.portal.push`):
+        until then the portal's tables are older than the registry."""
         record = staged.record
         entry = self.report.entry(record.id)
+        if existed and await self.uow.pushes.unpublished(dataset.id):
+            entry.warnings.append(HELD_BACK)
+            dataset.tables_digest = None  # read again once the portal has the table
+            return
         if staged.readings is None:
             await self._claimed_period(dataset, record, existed)
             return
