@@ -47,7 +47,7 @@ STEP_DOWN_GRACE_SECONDS = 5.0  # sends in flight may finish; their rows are clai
 # that long keeps the overall and per-chat limits across a failover.
 TAKEOVER_PAUSE_SECONDS = 1.5
 LEADER_JOBS = ("reminder-tick", "weekly-digest", "digest-retry", "portal-sync", "portal-push")
-PORTAL_PUSH_SECONDS = 30  # how soon an accepted table reaches the portal
+PORTAL_PUSH_SECONDS = 5  # how soon an accepted table reaches the portal (one indexed query)
 
 
 class Background:

@@ -258,7 +258,7 @@ async def sync_ckan(
 
 async def push_portal(settings: Settings, now: datetime, code: str | None) -> tuple[int, str]:
     """Publish the accepted tables waiting for the portal now (the running bot does it every
-    half minute); with `code`, that dataset's table again first, as the registry holds it."""
+    few seconds); with `code`, that dataset's table again first, as the registry holds it."""
     if not settings.ckan_url:
         raise OperationError("CKAN_URL is not set: there is no portal to publish to")
     portal = portal_config(settings)

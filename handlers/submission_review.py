@@ -162,15 +162,19 @@ async def _accept(
     except TableFileError as error:
         return [Reply(t.t("accept_failed", title=dataset.title, errors=[str(error)]))]
     problems = [line for table, reading in pairs for line in reading_errors(table.name, reading)]
-    applier = ReadingApplier(uow, gazetteer.place, request.now)
-    stats = await applier.apply(dataset, [reading for _, reading in pairs], prune=False)
-    problems += [problem.reason for problem in stats.problems]
     if problems:  # the registry moved since the check: nothing is written
         return [Reply(t.t("accept_failed", title=dataset.title, errors=problems[:10]))]
+    # The decision first: it takes the write lock, so a walidata pressing at the same moment
+    # waits for it here and then finds the file decided, before writing any value.
     if not await uow.submissions.decide(
         submission.id, SubmissionStatus.ACCEPTED, request.viewer.person_id, request.now, ""
     ):
-        return [Reply(t.t("submission_decided_meanwhile"))]
+        return [await _decided_meanwhile(uow, request, submission, dataset)]
+    applier = ReadingApplier(uow, gazetteer.place, request.now)
+    stats = await applier.apply(dataset, [reading for _, reading in pairs], prune=False)
+    problems = [problem.reason for problem in stats.problems]
+    if problems:  # left without a commit: the decision is undone with the values
+        return [Reply(t.t("accept_failed", title=dataset.title, errors=problems[:10]))]
     submission.status = SubmissionStatus.ACCEPTED
     _audit(request, uow, "submission_accepted", submission, dataset, loaded=stats.loaded)
     await _tell(uow, request, submission, dataset, "submission_accepted_liaison")
@@ -199,13 +203,21 @@ async def _return(
     if not await uow.submissions.decide(
         submission.id, SubmissionStatus.RETURNED, request.viewer.person_id, request.now, reason
     ):
-        return [Reply(t.t("submission_decided_meanwhile"))]
+        return [await _decided_meanwhile(uow, request, submission, dataset)]
     submission.status, submission.reason = SubmissionStatus.RETURNED, reason
     _audit(request, uow, "submission_returned", submission, dataset, reason=reason)
     await _tell(uow, request, submission, dataset, "submission_returned_liaison")
     await _tell_walidata(uow, request, submission, dataset, "submission_returned_others")
     await uow.commit()
     return [Reply(t.t("submission_returned", title=dataset.title, reason=reason_text(t, reason)))]
+
+
+async def _decided_meanwhile(
+    uow: UnitOfWork, request: Request, submission: Submission, dataset: Dataset
+) -> Reply:
+    """Another walidata's decision came first, after this one's button was read."""
+    await uow.session.refresh(submission)
+    return await _decided(uow, request, submission, dataset)
 
 
 async def _decided(

@@ -11,25 +11,36 @@ table is published once when it can be, and the walidata who accepted it hears h
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 from collections.abc import AsyncIterator, Awaitable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import telegram_ptb
 from bot.background import Background
+from bot.config import Settings
 from bot.wiring import Runtime, build_runtime
+from domain.engine import ReminderSettings
+from domain.terms import DeadlineStatus
+from reminders.status import dataset_statuses
+from reminders.tick import run_tick
+from storage import db
 from storage.ckan.client import CkanClient
 from storage.ckan.mapping import PortalMapping
 from storage.ckan.source import CkanPortal
 from storage.portal.push import PortalPusher
 from storage.portal.sync import PortalSyncer
+from storage.uow import UnitOfWorkFactory
 
-from .cli_runner import cli_env, satudata_async
+from .cli_runner import STARTUP, STOP, cli_env, satudata_async
 from .conftest import NOW, settings_for
-from .fake_bot_api import FakeBotApi
+from .fake_bot_api import Call, FakeBotApi
 from .fake_ckan import FakeCkan, ckan_time
 from .test_cli import assert_one_line_error
 from .test_submissions import (
@@ -38,10 +49,12 @@ from .test_submissions import (
     fill,
     kecamatan,
     outbox,
+    second_walidata,
     send,
     sql,
     with_kecamatan_tables,
 )
+from .test_telegram_transport import documents
 
 TOKEN = "token-yang-boleh-menulis"
 BOT_TOKEN = "123456:TEST-token-for-the-fake-bot-api"
@@ -404,3 +417,140 @@ async def test_the_running_bot_publishes_an_accepted_table_and_tells_the_walidat
         await api.stop()
     (resource,) = ours(fake)
     assert len(fake.tables[resource["id"]]) == 4 * len(kecamatan())
+
+
+# --- the whole journey, through Telegram ------------------------------------------------------
+
+
+def callbacks(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup")
+    rows = (json.loads(markup) if isinstance(markup, str) else markup or {}).get(
+        "inline_keyboard", []
+    )
+    return [button["callback_data"] for row in rows for button in row if "callback_data" in button]
+
+
+def said(api: FakeBotApi, chat_id: int, words: str) -> bool:
+    return any(
+        words in (c.params.get("text") or c.params.get("caption") or "")
+        for c in api.sent_to(chat_id)
+    )
+
+
+async def test_from_the_reminder_to_the_portal_through_telegram_across_a_restart(
+    registry: Path, fake: FakeCkan
+) -> None:
+    """Reminder → template → a file with an error → one with a warning → the note → returned →
+    (the bot restarts) → fixed → two walidata accept at once → the answer has the new period,
+    the reminders stop, and the portal holds the table."""
+    liaison, walidata, other = 9101, 9001, 9002
+    second_walidata(registry)
+    for name, account in (("Agus Setiawan", liaison), ("Andi Prasetyo", walidata)):
+        sql(registry, "UPDATE people SET telegram_user_id = ? WHERE name = ?", account, name)
+    sql(registry, "UPDATE people SET telegram_user_id = ? WHERE name = 'Dewi Lestari'", other)
+    zone = ZoneInfo("Asia/Jakarta")
+    tuesday = datetime(2026, 11, 24, 9, 0, tzinfo=zone)
+    reminding = ReminderSettings(zone)
+    engine = db.create_engine(f"sqlite:///{registry}")
+    uow = UnitOfWorkFactory(engine)
+    await run_tick(uow, tuesday, reminding)
+    api = FakeBotApi(tokens={BOT_TOKEN})
+    await api.start()
+    settings = Settings.from_env(
+        environ={
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "DATABASE_URL": f"sqlite:///{registry}",
+            "CKAN_URL": fake.url,
+            "CKAN_API_TOKEN": TOKEN,
+        },
+        env_file=None,
+    )
+
+    async def start() -> tuple[asyncio.Event, asyncio.Task[int]]:
+        stop = asyncio.Event()
+        menus = len(api.calls_to("setMyCommands"))
+        task = asyncio.create_task(
+            telegram_ptb.serve_polling(settings, stop=stop, poll_timeout=1, request_timeout=3)
+        )
+        await api.wait_for(
+            lambda: len(api.calls_to("setMyCommands")) >= menus + 2 or task.done(),
+            within=STARTUP,
+            what="the bot polling",
+        )
+        assert not task.done(), task.result()
+        return stop, task
+
+    def send_file(content: bytes, caption: str | None = None) -> None:
+        api.push_document(
+            "penduduk.xlsx", len(content), liaison, liaison, caption=caption, content=content
+        )
+
+    ((dataset,),) = sql(registry, "SELECT id FROM datasets WHERE code = 'penduduk_kec'")
+    press = f"k:{dataset}"  # the reminder's "Kirim data" of this dataset
+    stop, task = await start()
+    try:
+        await api.wait_for(
+            lambda: any(press in callbacks(c) for c in api.sent_to(liaison)),
+            what="the liaison's reminder with its button",
+        )
+        api.push_callback(press, liaison, liaison)
+        await api.wait_for(lambda: documents(api, liaison) != [], what="the template")
+        (template,) = documents(api, liaison)
+
+        wrong, _ = fill(template, lambda row, _: "tujuh" if row == 0 else 2000 + row)
+        send_file(wrong)
+        await api.wait_for(lambda: said(api, liaison, "'tujuh' bukan angka"), what="the error")
+        unlikely, _ = fill(template, lambda row, _: 0 if row == 0 else 1000 + row // 2)
+        send_file(unlikely)
+        await api.wait_for(lambda: said(api, liaison, "perlu dipastikan"), what="the warning")
+        send_file(unlikely, caption="benar, ada pemekaran")
+        await api.wait_for(lambda: said(api, liaison, "Terima kasih"), what="the file taken")
+        await api.wait_for(lambda: said(api, walidata, "Catatan pengirim: benar, ada pemekaran"))
+        (review,) = [c for c in api.sent_to(walidata) if c.method == "sendDocument"]
+        _, give_back = callbacks(review)
+        api.push_callback(give_back, walidata, walidata)
+        await api.wait_for(lambda: said(api, walidata, "Mengapa data"), what="the reasons")
+        first_reason = next(
+            d for c in api.sent_to(walidata) for d in callbacks(c) if d.startswith(give_back + ":")
+        )
+        api.push_callback(first_reason, walidata, walidata)
+        await api.wait_for(lambda: said(api, liaison, "dikembalikan walidata Andi Prasetyo"))
+
+        stop.set()  # a restart between the steps
+        assert await asyncio.wait_for(task, STOP) == 0
+        stop, task = await start()
+
+        fixed, _ = fill(template, lambda row, _: 2000 + row)
+        send_file(fixed)
+        await api.wait_for(
+            lambda: len([c for c in api.sent_to(other) if c.method == "sendDocument"]) == 2,
+            what="the fixed file with the second walidata",
+        )
+        reviews = [c for c in api.sent_to(walidata) if c.method == "sendDocument"]
+        accept, _ = callbacks(reviews[-1])
+        api.push_callback(accept, walidata, walidata)
+        api.push_callback(accept, other, other)
+        await api.wait_for(
+            lambda: any(said(api, p, "sudah ada di portal") for p in (walidata, other)),
+            what="the walidata told the table is on the portal",
+        )
+        decided = [p for p in (walidata, other) if said(api, p, "periode 2025 dimuat ke registri")]
+        late = [p for p in (walidata, other) if said(api, p, "sudah diterima oleh")]
+        assert len(decided) == 1 and len(late) == 1 and decided != late  # one decision
+
+        place = kecamatan()[0][1]
+        api.push_message(f"penduduk perempuan kecamatan {place} 2025", liaison, liaison)
+        await api.wait_for(lambda: said(api, liaison, "2.001"), what="the new value answered")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, STOP)
+        await api.stop()
+    (resource,) = ours(fake)
+    assert len(fake.tables[resource["id"]]) == 4 * len(kecamatan())
+    async with uow() as unit:  # the chase of 2025 ended with the acceptance
+        statuses = {s.row.code: s.deadline for s in await dataset_statuses(unit, tuesday.date())}
+    await engine.dispose()
+    assert statuses["penduduk_kec"].status is DeadlineStatus.MUTAKHIR
+    assert statuses["penduduk_kec"].expected.code == "2026"  # 2025 is in, nothing is chased
+    assert statuses["padi_kec"].status is DeadlineStatus.TERLAMBAT
