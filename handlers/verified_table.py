@@ -72,12 +72,14 @@ async def requeue(uow: UnitOfWork, code: str, now: datetime) -> None:
     if table is None or not dataset.external_id:
         raise LookupError(f"{code}: the dataset is no longer a package of the portal")
     push.package_id, push.table = dataset.external_id, table.as_json()
-    push.status, push.attempts, push.delay_told = PushStatus.PENDING, 0, False
+    push.status, push.delay_told = PushStatus.PENDING, False  # attempts go on counting
     push.next_attempt_at, push.error = now, ""
     await uow.commit()
 
 
 def build(dataset: Dataset, cells: list[PublishedCell]) -> VerifiedTable | None:
+    """One row per region, period and category combination, a column per indicator; None
+    when no value has a region a file can name."""
     cells = [c for c in cells if c.region_code]  # a file names its regions by code
     if not cells:
         return None
@@ -110,8 +112,8 @@ def build(dataset: Dataset, cells: list[PublishedCell]) -> VerifiedTable | None:
     for (code, period, categories), found in sorted(rows.items(), key=position):
         chosen = _chosen(categories)
         labels = [
-            labels.get(chosen[d], chosen[d]) if d in chosen else TOTAL_LABEL
-            for d, (_, labels) in dimensions.items()
+            category_labels.get(chosen[d], chosen[d]) if d in chosen else TOTAL_LABEL
+            for d, (_, category_labels) in dimensions.items()
         ]
         published.append(
             (

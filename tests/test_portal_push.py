@@ -355,6 +355,7 @@ async def test_the_operator_publishes_again_once_the_token_may_write(
     nothing = await push()
     fake.token = TOKEN
     again = await push("penduduk_kec")
+    twice = await push("penduduk_kec")
     never = await push("ipm")
 
     assert refused.returncode == 1, refused.stderr
@@ -365,6 +366,8 @@ async def test_the_operator_publishes_again_once_the_token_may_write(
     rows = 4 * len(kecamatan())
     assert again.stdout.strip() == f"penduduk_kec: {rows} rows in resource {resource['id']}"
     assert len(fake.tables[resource["id"]]) == rows
+    assert twice.returncode == 0 and twice.stdout == again.stdout, twice.stderr
+    assert len(told(registry, "🌐")) == 2 and len(told(registry, "⚠️")) == 1
     assert_one_line_error(never, "ipm: no accepted file of this dataset")
 
 

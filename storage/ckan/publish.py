@@ -66,7 +66,7 @@ async def _publish(
     else:
         resource_id, name = ours
         columns, _ = await client.datastore_columns(resource_id)
-        if columns != [name for name, _ in table.columns]:
+        if columns != [column for column, _ in table.columns]:
             await _replace(client, resource_id, table, records)
         else:
             await _upsert(client, resource_id, records)

@@ -202,7 +202,7 @@ class PortalPusher:
             uow.outbox.add(
                 OutboxMessage.to_person(
                     person,
-                    key=f"{key}:{push.id}:{person.id}",
+                    key=f"{key}:{push.id}:{push.attempts}:{person.id}",  # once per attempt
                     kind=OutboxKind.NOTICE,
                     text=text,
                     now=now,
