@@ -20,6 +20,7 @@ from domain.terms import OutboxStatus
 from reminders.delivery import (
     Delivered,
     DeliveryResult,
+    OutboxSender,
     RetryLater,
     Transient,
     Undeliverable,
@@ -70,6 +71,11 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.outbox_paused = Gauge(
+            "satudata_outbox_paused",
+            "1 while this process's sender is paused because the Telegram API is down",
+            registry=self.registry,
+        )
         for kind in ("message", "callback", "error"):
             self.updates.labels(kind)
         for result in set(_RESULTS.values()):
@@ -79,6 +85,10 @@ class Metrics:
     def delivery(self, result: DeliveryResult) -> None:
         """The OutboxSender's `on_result` hook."""
         self.deliveries.labels(_RESULTS[type(result)]).inc()
+
+    def watch(self, sender: OutboxSender) -> None:
+        """Expose whether the sender's circuit breaker holds it paused."""
+        self.outbox_paused.set_function(lambda: float(sender.paused))
 
     async def render(self) -> bytes:
         """The text exposition, with a fresh outbox depth at most DEPTH_CACHE_SECONDS old."""

@@ -185,6 +185,7 @@ async def start_webhook(
     assert secret, "start_webhook needs WEBHOOK_SECRET (Settings.require_webhook)"
     if settings.background:
         background = Background(runtime, settings, on_delivery=metrics.delivery)
+        metrics.watch(background.sender)
         shutdown.push("background jobs", background.stop)
         await background.start()
     server = WebhookServer(

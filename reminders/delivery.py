@@ -1,10 +1,18 @@
 """Draining the outbox within Telegram's limits, durably.
 
-A message is marked sent only after Telegram accepted it, one commit per message: a crash
-loses nothing that was not sent, and resends at most the messages that were in flight.
+A message is claimed before it is sent (its next attempt moves past a lease, written and
+committed on every engine), and marked sent only after Telegram accepted it, one commit per
+message: a crash loses nothing that was not sent, and resends at most the messages that were
+in flight. When the database will not take a commit (its disk full, another process holding
+the write lock), the batch stops at once; what was sent meanwhile is remembered and recorded
+before anything else is sent, so an unwritable database never makes a message go twice.
+
 429 waits the `retry_after` Telegram asks for (for that chat); 5xx, timeouts and connection
-errors back off exponentially; 403 (blocked, or never started the bot) and a person without
-a Telegram account are undeliverable, and the walidata is told who cannot be reached.
+errors are retried with a capped backoff for as long as it takes, and several in a row open
+a circuit breaker that pauses the whole sender, probing with one message every few seconds,
+instead of spending every row's attempts on an API that is down. Only Telegram's own
+permanent answers (403 blocked or never started, 400 chat not found) and a person without a
+Telegram account are undeliverable, and the walidata is told who cannot be reached.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from domain.terms import OutboxKind, OutboxStatus, Role
 from reminders.send_budget import LocalBudget, SendBudget
 from storage.models import OutboxMessage
@@ -26,11 +36,14 @@ from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
 BACKOFF_BASE = 2.0  # seconds; doubles per attempt
+BACKOFF_CAP = 300.0  # a message failing on its own is tried at least every 5 minutes
 # How long a message claimed for sending stays out of other senders' reach: longer than a
 # send can take (the HTTP timeout and the pacing before it), short enough for a crash.
 CLAIM_SECONDS = 30.0
+# Passing failures in a row that mean the API is down rather than one chat unlucky.
+BREAKER_THRESHOLD = 5
+PROBE_SECONDS = 5.0  # while it is down: one message tried this often
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,52 @@ class DrainReport:
     undeliverable: int = 0
 
 
+class StorageUnavailable(Exception):
+    """The database did not take a claim or a result: nothing more is sent until it does."""
+
+
+@dataclass
+class Breaker:
+    """Opens after `threshold` passing failures in a row; while open, the sender sends one
+    probe every `probe_seconds` and any answer from Telegram closes it."""
+
+    threshold: int = BREAKER_THRESHOLD
+    probe_seconds: float = PROBE_SECONDS
+    failures: int = 0
+    opened_at: datetime | None = None
+    probe_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.opened_at is not None
+
+    def probing(self, now: datetime) -> bool:
+        """Open, and the time for the next probe has come (it is taken)."""
+        if self.probe_at is None or now < self.probe_at:
+            return False
+        self.probe_at = now + timedelta(seconds=self.probe_seconds)
+        return True
+
+    def failed(self, now: datetime, reason: str) -> None:
+        self.failures += 1
+        if self.opened_at is None and self.failures >= self.threshold:
+            self.opened_at = now
+            self.probe_at = now + timedelta(seconds=self.probe_seconds)
+            log.warning(
+                "Telegram API unreachable (%s): sender paused, one message tried every %g s",
+                reason,
+                self.probe_seconds,
+            )
+
+    def answered(self, now: datetime) -> None:
+        if self.opened_at is not None:
+            log.warning(
+                "Telegram API reachable again after %.0f s: sending resumes",
+                (now - self.opened_at).total_seconds(),
+            )
+        self.failures, self.opened_at, self.probe_at = 0, None, None
+
+
 class OutboxSender:
     """Sends pending outbox messages; one instance per process."""
 
@@ -154,6 +213,7 @@ class OutboxSender:
         limits: ChatLimits | None = None,
         *,
         concurrency: int = 8,
+        lease_seconds: float = CLAIM_SECONDS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_result: Callable[[DeliveryResult], None] | None = None,
     ) -> None:
@@ -163,24 +223,83 @@ class OutboxSender:
         self.budget = budget or LocalBudget()
         self.pacer = _Pacer(limits or ChatLimits())
         self.concurrency = concurrency
+        self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock
         self.wake = asyncio.Event()
+        self.breaker = Breaker()
         # Telegram's id of each file already uploaded, for messages loaded before it was known.
         self._file_ids: dict[int, str] = {}
+        # Sent, but the database did not take the result yet: recorded before any new send.
+        self._unrecorded: dict[int, tuple[OutboxMessage, DeliveryResult]] = {}
+        self._storage_down_since: datetime | None = None
+
+    @property
+    def paused(self) -> bool:
+        """The API is down: only probes are sent (exported as a metric)."""
+        return self.breaker.open
 
     async def drain(self, *, batch: int = 500, stop: asyncio.Event | None = None) -> DrainReport:
-        """Send everything due now; returns when nothing due is left (or `stop` is set)."""
+        """Send everything due now; returns when nothing due is left (or `stop` is set), or
+        while the API is down, until the next probe is due. Raises StorageUnavailable when
+        the database does not take a claim or a result."""
         report = DrainReport()
-        while stop is None or not stop.is_set():
-            async with self.uow() as uow:
-                due = list(await uow.outbox.due(self.clock(), batch))
-            if not due:
-                break
-            progressed = await self._send_batch(due, report)
-            if not progressed:
-                await asyncio.sleep(0.05)  # every due chat is pacing itself
-        await self.report_unreachable()
+        try:
+            await self._record_unrecorded(report)
+            while stop is None or not stop.is_set():
+                if self.breaker.open and not self.breaker.probing(self.clock()):
+                    break
+                async with self.uow() as uow:
+                    due = [
+                        m
+                        for m in await uow.outbox.due(self.clock(), batch)
+                        if m.id not in self._unrecorded
+                    ]
+                if not due:
+                    break
+                probe = self.breaker.open
+                progressed = await self._send_batch(due[:1] if probe else due, report, stop, probe)
+                if not progressed:
+                    await asyncio.sleep(0.05)  # every due chat is pacing itself
+            await self.report_unreachable()
+        except (StorageUnavailable, SQLAlchemyError, OSError) as error:
+            self._storage_failed(error)
+            raise StorageUnavailable(str(error)) from None
+        self._storage_back()
         return report
+
+    def _storage_failed(self, error: BaseException) -> None:
+        if self._storage_down_since is None:
+            self._storage_down_since = self.clock()
+            log.warning(
+                "outbox: the database does not take writes (%s); sending paused, %d sent "
+                "message(s) kept to record",
+                str(error).splitlines()[0][:200] if str(error) else type(error).__name__,
+                len(self._unrecorded),
+            )
+
+    def _storage_back(self) -> None:
+        if self._storage_down_since is not None:
+            seconds = (self.clock() - self._storage_down_since).total_seconds()
+            log.warning("outbox: the database takes writes again after %.0f s", seconds)
+            self._storage_down_since = None
+
+    async def _record_unrecorded(self, report: DrainReport) -> None:
+        for message_id, (message, result) in list(self._unrecorded.items()):
+            await self._finish(message, result, report)  # raises while it still cannot
+            del self._unrecorded[message_id]
+
+    def retry_wait(self, upcoming: datetime | None) -> float | None:
+        """Seconds until something may be sent again (the next probe while the API is down,
+        else the next due message); None when nothing is waiting."""
+        if self.breaker.probe_at is not None:
+            moment = self.breaker.probe_at
+        elif self._unrecorded:
+            moment = self.clock() + timedelta(seconds=1)
+        elif upcoming is not None:
+            moment = upcoming
+        else:
+            return None
+        return max(0.0, (moment - self.clock()).total_seconds())
 
     async def drain_all(self, max_wait: float = 60.0) -> DrainReport:
         """Drain, then wait for retries that fall due within `max_wait` seconds, until none is
@@ -192,11 +311,8 @@ class OutboxSender:
             total.retried += report.retried
             total.undeliverable += report.undeliverable
             async with self.uow() as uow:
-                upcoming = await uow.outbox.next_attempt()
-            if upcoming is None:
-                return total
-            wait = (upcoming - self.clock()).total_seconds()
-            if wait > max_wait:
+                wait = self.retry_wait(await uow.outbox.next_attempt())
+            if wait is None or wait > max_wait:
                 return total
             await asyncio.sleep(max(0.05, wait))
 
@@ -205,23 +321,44 @@ class OutboxSender:
         while not stop.is_set():
             try:
                 await self.drain(stop=stop)
+            except StorageUnavailable:
+                pass  # logged once when it began; tried again after the idle wait
             except Exception:
                 log.exception("outbox drain failed; retrying shortly")
             self.wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
-            await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
+            probe = self.retry_wait(None) if self.breaker.open else None
+            timeout = idle_poll if probe is None else min(idle_poll, max(0.05, probe))
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _send_batch(self, due: list[OutboxMessage], report: DrainReport) -> bool:
+    async def _send_batch(
+        self,
+        due: list[OutboxMessage],
+        report: DrainReport,
+        stop: asyncio.Event | None,
+        probe: bool = False,
+    ) -> bool:
+        """Send what may go now. A failed commit, a stop (leadership lost) or an API found down
+        ends the batch at once: the claimed messages not yet sent are released."""
         semaphore = asyncio.Semaphore(self.concurrency)
         busy: set[int] = set()
         progressed = False
+        unsent: set[int] = set()
+        failure: list[BaseException] = []
 
         async def one(message: OutboxMessage) -> None:
             nonlocal progressed
             async with semaphore:
-                await self._send_one(message, report)
+                stopped = stop is not None and stop.is_set()
+                if failure or stopped or (self.breaker.open and not probe):
+                    unsent.add(message.id)
+                    return
+                try:
+                    await self._send_one(message, report)
+                except (StorageUnavailable, SQLAlchemyError, OSError) as error:
+                    failure.append(error)
                 progressed = True
             busy.discard(message.chat_id or 0)
 
@@ -251,18 +388,28 @@ class OutboxSender:
             tasks.append(asyncio.create_task(one(message)))
         if tasks:
             await asyncio.gather(*tasks)
+        if unsent and not failure:
+            await self._release(unsent)
+        if failure:
+            raise StorageUnavailable(str(failure[0]))
         return progressed
 
     async def _claim(self, messages: list[OutboxMessage]) -> set[int]:
+        """The lease, committed before any of them is sent: if it cannot be written,
+        nothing is sent."""
         if not messages:
             return set()
         now = self.clock()
         async with self.uow() as uow:
-            claimed = await uow.outbox.claim(
-                [m.id for m in messages], now, now + timedelta(seconds=CLAIM_SECONDS)
-            )
+            claimed = await uow.outbox.claim([m.id for m in messages], now, now + self.lease)
             await uow.commit()
         return claimed
+
+    async def _release(self, ids: set[int]) -> None:
+        """Claimed but not sent: due again at once, for this sender or the next leader."""
+        async with self.uow() as uow:
+            await uow.outbox.release(ids, self.clock())
+            await uow.commit()
 
     async def _send_one(self, message: OutboxMessage, report: DrainReport) -> None:
         try:
@@ -279,8 +426,28 @@ class OutboxSender:
     async def _finish(
         self, message: OutboxMessage, result: DeliveryResult, report: DrainReport
     ) -> None:
-        if self.on_result is not None:
-            self.on_result(result)
+        """Record what became of a send; kept in memory, and StorageUnavailable raised, when
+        the database does not take it."""
+        if message.id not in self._unrecorded:
+            if self.on_result is not None:
+                self.on_result(result)
+            self._breaker_sees(result)
+        try:
+            await self._record(message, result, report)
+        except (SQLAlchemyError, OSError) as error:
+            if message.chat_id is not None:
+                self._unrecorded[message.id] = (message, result)
+            raise StorageUnavailable(str(error)) from error
+
+    def _breaker_sees(self, result: DeliveryResult) -> None:
+        if isinstance(result, Transient):
+            self.breaker.failed(self.clock(), result.reason)
+        else:
+            self.breaker.answered(self.clock())
+
+    async def _record(
+        self, message: OutboxMessage, result: DeliveryResult, report: DrainReport
+    ) -> None:
         now = self.clock()
         async with self.uow() as uow:
             row = await uow.outbox.get(message.id)
@@ -304,12 +471,17 @@ class OutboxSender:
                     row.next_attempt_at = now + timedelta(seconds=seconds)
                     row.error = reason
                     report.retried += 1
-                case Transient(reason) if row.attempts < MAX_ATTEMPTS:
-                    backoff = BACKOFF_BASE * 2 ** (row.attempts - 1)
+                case Transient(reason) if self.breaker.open:
+                    # The API is down, not this message: it keeps its place, its attempts.
+                    row.attempts -= 1
+                    row.next_attempt_at, row.error = now, reason
+                    report.retried += 1
+                case Transient(reason):
+                    backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (row.attempts - 1))
                     row.next_attempt_at = now + timedelta(seconds=backoff)
                     row.error = reason
                     report.retried += 1
-                case Transient(reason) | Undeliverable(reason):
+                case Undeliverable(reason):
                     row.status, row.error = OutboxStatus.UNDELIVERABLE, reason
                     report.undeliverable += 1
             await uow.commit()

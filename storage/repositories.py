@@ -850,24 +850,21 @@ class OutboxRepository:
     async def claim(self, ids: Sequence[int], now: datetime, until: datetime) -> set[int]:
         """Of these due messages, the ones this sender may send now.
 
-        On PostgreSQL several workers share the outbox: each claimed row's next attempt moves
-        to `until`, rows another sender holds locked are skipped, so even two senders running
-        at once never send the same row. A claim outlives a crashed sender by `until` at most.
-        SQLite has a single sender by design: everything is claimed, nothing is written.
+        Each claimed row's next attempt moves to `until` (the lease), on every engine, so a
+        sender whose commits fail afterwards cannot find the row due again and send it twice.
+        On PostgreSQL several workers share the outbox: rows another sender holds locked are
+        skipped, so even two senders running at once never send the same row. A claim
+        outlives a crashed sender by `until` at most.
         """
         if not ids:
             return set()
-        if self.session.get_bind().dialect.name != "postgresql":
-            return set(ids)
-        free = (
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .with_for_update(skip_locked=True)
+        free = select(OutboxMessage.id).where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
         )
+        if self.session.get_bind().dialect.name == "postgresql":
+            free = free.with_for_update(skip_locked=True)
         claim = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(free.scalar_subquery()))
@@ -876,6 +873,15 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
         return set((await self.session.scalars(claim)).all())
+
+    async def release(self, ids: Collection[int], now: datetime) -> None:
+        """Claimed messages that were not sent: due again now."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     async def next_attempt(self) -> datetime | None:
         query = select(func.min(OutboxMessage.next_attempt_at)).where(

@@ -71,6 +71,10 @@ class FakeServer:
     def inject(self, endpoint: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
         self._faults.setdefault(endpoint, []).extend(Fault(kind, retry_after) for _ in range(count))
 
+    def clear_faults(self) -> None:
+        """The service is healthy again: faults not yet served are dropped."""
+        self._faults.clear()
+
     def pending_faults(self, endpoint: str) -> int:
         return len(self._faults.get(endpoint, []))
 

@@ -224,6 +224,7 @@ async def test_outbox_deliveries_and_depth_are_measured(serving: Serving) -> Non
     await serving.api.wait_for(lambda: "pesan uji" in texts_to(serving.api, 601))
     metrics = await wait_for_metric(serving, 'satudata_deliveries_total{result="sent"} 1.0')
     assert "satudata_outbox_depth 0.0" in metrics or "satudata_outbox_depth 1.0" in metrics
+    assert "satudata_outbox_paused 0.0" in metrics  # the API answers: not paused
 
 
 async def wait_for_metric(serving: Serving, line: str, within: float = WAIT) -> str:

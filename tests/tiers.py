@@ -152,6 +152,7 @@ TIERS: dict[str, Tiers] = {
     "test_migration_regional.py": Tiers(INTEGRATION),
     "test_opd_names.py": Tiers(UNIT),
     "test_plausibility.py": Tiers(UNIT),
+    "test_outbox_faults.py": Tiers(E2E),
     "test_outbox_delivery.py": Tiers(
         E2E,
         integration=(

@@ -1,0 +1,197 @@
+"""The outbox sender when what it stands on fails: the database stops taking writes, the Bot
+API is down for twenty minutes, the sender loses its leadership mid-batch.
+
+Real parts throughout: the fake Bot API on 127.0.0.1, a SQLite file, and for the lock another
+process holding SQLite's write lock (as a large `import pengguna` would). The outage runs on
+an injected clock, so twenty minutes take seconds. A sender told to stop (its leadership
+lost) sends nothing new and leaves what it claimed to the next leader at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import sqlite3
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from bot.botapi import BotApiDeliverer
+from reminders.delivery import PROBE_SECONDS, OutboxSender
+from reminders.send_budget import LocalBudget
+from storage import db
+from storage.uow import UnitOfWorkFactory
+from tests.fake_bot_api import FakeBotApi
+from tests.test_outbox_delivery import CLIENT_TIMEOUT, TOKEN, enqueue, received, statuses
+
+LOCK_SECONDS = 8.0
+BUSY_MS = 1000  # how long the sender's connections wait for a lock before the write fails
+
+HOLD_LOCK = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.execute("ROLLBACK")
+"""
+
+
+@pytest.fixture
+async def api() -> Any:
+    server = FakeBotApi(tokens={TOKEN}, timeout_delay=60.0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def impatient_engine(database: Path) -> Any:
+    """The bot's own engine, waiting `BUSY_MS` instead of 30 s for a lock, so a lock held a
+    few seconds makes its writes fail as a minute-long one would in production."""
+    engine = db.create_engine(f"sqlite:///{database}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def impatient(connection: Any, _record: Any) -> None:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+
+    return engine
+
+
+def gaps_per_chat(api: FakeBotApi) -> list[float]:
+    """Seconds between consecutive messages to each chat."""
+    times: dict[int, list[float]] = defaultdict(list)
+    for call in api.calls_to("sendMessage"):
+        times[int(call.params["chat_id"])].append(call.at)
+    return [b - a for moments in times.values() for a, b in itertools.pairwise(sorted(moments))]
+
+
+async def test_a_write_lock_held_past_the_lease_loses_nothing_and_sends_nothing_twice(
+    api: FakeBotApi, demo_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chats, each = 500, 10
+    texts = [f"pesan {i}" for i in range(chats * each)]
+    enqueue(demo_db, [(7000 + i % chats, text, None) for i, text in enumerate(texts)])
+    engine = impatient_engine(demo_db)
+    stop = asyncio.Event()
+    caplog.set_level(logging.WARNING, logger="reminders.delivery")
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
+        sender = OutboxSender(
+            UnitOfWorkFactory(engine),
+            BotApiDeliverer(api.base_url, TOKEN, client),
+            LocalBudget(per_second=1000, window=1000),
+            lease_seconds=2.0,  # the lock outlasts the lease: rows come due again meanwhile
+        )
+        running = asyncio.create_task(sender.run(stop, idle_poll=0.2))
+        await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 1000, what="1000 sends")
+        locker = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HOLD_LOCK, str(demo_db), str(LOCK_SECONDS),
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert locker.stdout is not None
+        assert (await locker.stdout.readline()).strip() == b"locked"
+        during = len(api.calls_to("sendMessage"))
+        await asyncio.sleep(LOCK_SECONDS / 2)
+        stalled = len(api.calls_to("sendMessage"))
+        assert await locker.wait() == 0
+        await api.wait_for(
+            lambda: (
+                sum(received(api).values()) >= len(texts)
+                and statuses(demo_db)["sent"] == len(texts)
+            ),
+            within=180,
+            what="every message sent and recorded",
+        )
+        stop.set()
+        await running
+    await engine.dispose()
+
+    counts = received(api)
+    assert set(counts) == set(texts)  # nothing lost
+    assert sum(n - 1 for n in counts.values()) == 0, counts.most_common(5)  # nothing twice
+    assert stalled - during <= sender.concurrency  # only what was in flight went meanwhile
+    assert min(gaps_per_chat(api)) >= 1.0
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len([w for w in warnings if "does not take writes" in w]) == 1, warnings
+    assert len([w for w in warnings if "takes writes again" in w]) == 1, warnings
+
+
+async def test_twenty_minutes_of_502_lose_nothing_mark_nothing_and_resume_within_a_probe(
+    api: FakeBotApi, demo_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    texts = [f"pengingat {i}" for i in range(150)]
+    enqueue(demo_db, [(8000 + i, text, None) for i, text in enumerate(texts)])
+    moment = [datetime.now(UTC)]
+    api.inject("sendMessage", "502", count=10_000)
+    engine = db.create_engine(f"sqlite:///{demo_db}")
+    caplog.set_level(logging.WARNING, logger="reminders.delivery")
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
+        sender = OutboxSender(
+            UnitOfWorkFactory(engine),
+            BotApiDeliverer(api.base_url, TOKEN, client),
+            LocalBudget(per_second=1000, window=1000),
+            clock=lambda: moment[0],
+        )
+        outage_end = moment[0] + timedelta(minutes=20)
+        while moment[0] < outage_end:
+            await sender.drain()
+            moment[0] += timedelta(seconds=1)
+        tried = len(api.calls_to("sendMessage"))
+        assert sender.paused and statuses(demo_db) == {"pending": 150}
+
+        api.clear_faults()  # the API is back
+        recovered, resumed = moment[0], None
+        while statuses(demo_db)["sent"] < 150:
+            await sender.drain()
+            resumed = resumed or (moment[0] if statuses(demo_db)["sent"] else None)
+            moment[0] += timedelta(seconds=1)
+            assert moment[0] - recovered < timedelta(minutes=5), statuses(demo_db)
+    await engine.dispose()
+
+    assert resumed is not None and resumed - recovered <= timedelta(seconds=PROBE_SECONDS)
+    assert statuses(demo_db) == {"sent": 150}  # none lost, none undeliverable
+    after = Counter(c.params["text"] for c in api.calls_to("sendMessage")[tried:])
+    assert after == Counter(texts)  # each once when it was back
+    # While it was down, one probe per PROBE_SECONDS, not every row's retries.
+    assert tried <= 20 * 60 / PROBE_SECONDS + 2 * sender.concurrency
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len([w for w in warnings if "unreachable" in w]) == 1, warnings
+    assert len([w for w in warnings if "reachable again" in w]) == 1, warnings
+
+
+async def test_a_sender_told_to_stop_sends_only_what_was_in_flight_and_releases_the_rest(
+    api: FakeBotApi, demo_db: Path
+) -> None:
+    texts = [f"pesan {i}" for i in range(200)]
+    enqueue(demo_db, [(9000 + i, text, None) for i, text in enumerate(texts)])
+    api.send_delay = 0.05
+    engine = db.create_engine(f"sqlite:///{demo_db}")
+    stop = asyncio.Event()
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
+        sender = OutboxSender(
+            UnitOfWorkFactory(engine), BotApiDeliverer(api.base_url, TOKEN, client)
+        )
+        running = asyncio.create_task(sender.run(stop, idle_poll=0.2))
+        await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 20, what="20 sends")
+        stop.set()  # leadership lost
+        at_stop = len(api.calls_to("sendMessage"))
+        await running
+    await engine.dispose()
+
+    sent = len(api.calls_to("sendMessage"))
+    assert sent - at_stop <= sender.concurrency  # nothing new after the stop
+    assert statuses(demo_db) == {"sent": sent, "pending": 200 - sent}
+    with sqlite3.connect(demo_db) as conn:
+        (leased,) = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at > ?",
+            (datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=5),),
+        ).fetchone()
+    conn.close()
+    assert leased == 0  # released for the next leader, not held for the lease
