@@ -37,6 +37,7 @@ from reminders.request_progress import ProgressReporter
 from reminders.requests import run_request_tick
 from reminders.tick import run_tick
 from reports.weekly_digest import DigestOutcome, run_weekly_digest
+from storage import db
 from storage.portal.push import PortalPusher
 
 log = logging.getLogger(__name__)
@@ -197,8 +198,8 @@ class Background:
         try:
             report = await run_tick(self.runtime.uow, now, settings)
             requests = await run_request_tick(self.runtime.uow, now, settings)
-        except Exception:
-            log.exception("reminder tick failed; the next tick catches up")
+        except Exception as error:
+            _failed("reminder tick failed; the next tick catches up", error)
             return
         if report.messages or requests:
             log.info("tick: %s; data request reminders: %s", report, requests)
@@ -213,8 +214,8 @@ class Background:
                 self.calendar,
                 digest_place(self.settings),
             )
-        except Exception:
-            log.exception("weekly digest failed; trying again in %s minutes", DIGEST_RETRY_MINUTES)
+        except Exception as error:
+            _failed(f"weekly digest failed; trying again in {DIGEST_RETRY_MINUTES} minutes", error)
             retry_at = datetime.now(self.settings.timezone) + timedelta(
                 minutes=DIGEST_RETRY_MINUTES
             )
@@ -237,8 +238,8 @@ class Background:
         assert portal is not None
         try:
             report = await portal.run(datetime.now(UTC))
-        except Exception:
-            log.exception("portal sync failed; the next run tries again")
+        except Exception as error:
+            _failed("portal sync failed; the next run tries again", error)
             return
         log.info("portal sync: %s", report.as_dict())
         if report.ok:
@@ -250,8 +251,8 @@ class Background:
         assert self.pusher is not None
         try:
             done = await self.pusher.run_due(datetime.now(UTC))
-        except Exception:
-            log.exception("portal push failed; the next run tries again")
+        except Exception as error:
+            _failed("portal push failed; the next run tries again", error)
             return
         if done.busy:
             log.info("portal push: %s", done)
@@ -270,3 +271,13 @@ class Background:
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         await self.client.aclose()
+
+
+def _failed(what: str, error: Exception) -> None:
+    """A database that stopped a job is one line (what, where, why); anything else is a bug
+    and gets its traceback."""
+    problem = db.storage_error(error)
+    if problem is None:
+        log.exception(what)
+    else:
+        log.error("%s: %s", what, problem)

@@ -245,6 +245,7 @@ class OutboxSender:
         report = DrainReport()
         try:
             await self._record_unrecorded(report)
+            await self._expire()
             while stop is None or not stop.is_set():
                 if self.breaker.open and not self.breaker.probing(self.clock()):
                     break
@@ -282,6 +283,14 @@ class OutboxSender:
             seconds = (self.clock() - self._storage_down_since).total_seconds()
             log.warning("outbox: the database takes writes again after %.0f s", seconds)
             self._storage_down_since = None
+
+    async def _expire(self) -> None:
+        """A reminder superseded by its chase's next step, a digest past its week: cancelled."""
+        async with self.uow() as uow:
+            expired = await uow.outbox.expire(self.clock())
+            await uow.commit()
+        if expired:
+            log.info("outbox: %d message(s) no longer worth sending were cancelled", expired)
 
     async def _record_unrecorded(self, report: DrainReport) -> None:
         for message_id, (message, result) in list(self._unrecorded.items()):

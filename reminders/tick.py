@@ -42,6 +42,8 @@ class Item:
     step: PlannedStep
     role: str
     days_left: int
+    # When the chase takes its next step (None: it has none): this item is stale after it.
+    until: datetime | None = None
 
     @property
     def days_late(self) -> int:
@@ -124,6 +126,7 @@ async def collect(
                         result.due_now,
                         role,
                         result.deadline.days_left,
+                        result.next_action_at,
                     )
                 )
     return list(notices.values()), next_actions
@@ -175,7 +178,17 @@ def reminder_message(notice: Notice, now: datetime) -> OutboxMessage:
         text=_reminder_text(notice, language),
         now=now,
         buttons=_buttons(notice, language),
+        expires_at=_worth_until(notice),
     )
+
+
+def _worth_until(notice: Notice) -> datetime | None:
+    """Until every dataset it names has a newer step to send: a reminder delivered later
+    would tell stale days left, and the newer one says what is needed then."""
+    moments = [item.until for item in notice.items]
+    if not moments or None in moments:
+        return None
+    return max(m for m in moments if m is not None)
 
 
 def _reminder_text(notice: Notice, language: str) -> str:

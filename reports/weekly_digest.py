@@ -56,7 +56,7 @@ async def run_weekly_digest(
         try:
             digest = await build_digest(uow, now, week, place)
             await uow.snapshots.add_week(snapshots_of(digest.report, week, now))
-            messages = 0 if stale else await enqueue(uow, digest, now)
+            messages = 0 if stale else await enqueue(uow, digest, now, moment + CATCH_UP)
             await uow.commit()
         except IntegrityError:
             log.info("digest of week %s was written by another worker", week)
@@ -85,8 +85,9 @@ def snapshots_of(report: ComplianceReport, week: date, now: datetime) -> list[Co
     ]
 
 
-async def enqueue(uow: UnitOfWork, digest: Digest, now: datetime) -> int:
-    """Every delivery's parts as outbox messages, each within Telegram's size limits."""
+async def enqueue(uow: UnitOfWork, digest: Digest, now: datetime, until: datetime) -> int:
+    """Every delivery's parts as outbox messages, each within Telegram's size limits; not
+    sent after `until` (a digest delivered days late is stale, as one built late is)."""
     count = 0
     for delivery in digest.deliveries:
         recipient = delivery.recipient
@@ -107,6 +108,7 @@ async def enqueue(uow: UnitOfWork, digest: Digest, now: datetime) -> int:
                         file=file,
                         file_kind=part.file.kind if part.file else None,
                         person_id=recipient.person.id if recipient.person else None,
+                        expires_at=until,
                     )
                 )
                 file = None  # the file goes with the first message only

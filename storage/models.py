@@ -329,6 +329,9 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str] = mapped_column(Text, default="")
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Until when it is worth sending (a reminder: the next step of its chase; a digest: the
+    # end of its week's catching up); not sent, but cancelled, later. None: always.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A photo or document sent with the text (the text becomes its caption when it fits).
     file_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"))
     file_kind: Mapped[str | None] = mapped_column(String(16))  # photo, document
@@ -347,6 +350,7 @@ class OutboxMessage(Base):
         buttons: list[list[dict[str, str]]] | None = None,
         file: OutboxFile | None = None,
         file_kind: str | None = None,
+        expires_at: datetime | None = None,
     ) -> OutboxMessage:
         """A pending message to a person's private chat (None: they never linked Telegram)."""
         return cls.to_chat(
@@ -359,6 +363,7 @@ class OutboxMessage(Base):
             file=file,
             file_kind=file_kind,
             person_id=person.id,
+            expires_at=expires_at,
         )
 
     @classmethod
@@ -374,6 +379,7 @@ class OutboxMessage(Base):
         file: OutboxFile | None = None,
         file_kind: str | None = None,
         person_id: int | None = None,
+        expires_at: datetime | None = None,
     ) -> OutboxMessage:
         return cls(
             key=key,
@@ -389,6 +395,7 @@ class OutboxMessage(Base):
             error="",
             file=file,
             file_kind=file_kind if file is not None else None,
+            expires_at=expires_at,
         )
 
 

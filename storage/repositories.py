@@ -836,6 +836,20 @@ class OutboxRepository:
             self.session.add(found)
         return found
 
+    async def expire(self, now: datetime) -> int:
+        """Cancel the pending messages no longer worth sending; how many."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.expires_at.is_not(None),
+                OutboxMessage.expires_at <= now,
+            )
+            .values(status=OutboxStatus.CANCELLED, error="expired: a later message replaces it")
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         query = (
             select(OutboxMessage)

@@ -27,10 +27,22 @@ from sqlalchemy import event
 from bot.botapi import BotApiDeliverer
 from reminders.delivery import PROBE_SECONDS, OutboxSender
 from reminders.send_budget import LocalBudget
+from reminders.tick import run_tick
 from storage import db
 from storage.uow import UnitOfWorkFactory
 from tests.fake_bot_api import FakeBotApi
 from tests.test_outbox_delivery import CLIENT_TIMEOUT, TOKEN, enqueue, received, statuses
+from tests.test_reminder_tick import (
+    SETTINGS,
+    at,
+    give_telegram_ids,
+    import_ok,
+    monthly_due,
+    next_month,
+    sql,
+    step_day,
+    write_daftar,
+)
 
 LOCK_SECONDS = 8.0
 BUSY_MS = 1000  # how long the sender's connections wait for a lock before the write fails
@@ -195,3 +207,53 @@ async def test_a_sender_told_to_stop_sends_only_what_was_in_flight_and_releases_
         ).fetchone()
     conn.close()
     assert leased == 0  # released for the next leader, not held for the lease
+
+
+async def test_reminders_queued_through_an_outage_give_way_to_the_newest_step(
+    api: FakeBotApi, demo_db: Path, tmp_path: Path
+) -> None:
+    """H-14 and H-7 are queued while nothing is delivered; the sender runs again at H-1:
+    the liaison gets one message, the H-1 one, not "14 days left" a day before the deadline."""
+    latest = "2026-10"
+    due = monthly_due(next_month(latest))
+    daftar = write_daftar(
+        tmp_path, f"dinkes_imunisasi,Cakupan Imunisasi Dasar,dinkes,bulanan,terbuka,{latest}"
+    )
+    h14, h7, h1 = (at(step_day(due, offset)) for offset in (-14, -7, -1))
+    accounts = give_telegram_ids(demo_db)
+    engine = db.create_engine(f"sqlite:///{demo_db}")
+    uow = UnitOfWorkFactory(engine)
+    await import_ok(uow, daftar, h14 - timedelta(days=1))
+    for moment in (h14, h7, h1):
+        await run_tick(uow, moment, SETTINGS)
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
+        sender = OutboxSender(
+            uow,
+            BotApiDeliverer(api.base_url, TOKEN, client),
+            LocalBudget(per_second=1000, window=1000),
+            clock=lambda: h1.astimezone(UTC),
+        )
+        await sender.drain_all(max_wait=5)
+    await engine.dispose()
+
+    siti = [
+        c.params["text"]
+        for c in api.calls_to("sendMessage")
+        if int(c.params["chat_id"]) == accounts["Siti Rahmawati"]
+    ]
+    about = [text for text in siti if "Cakupan Imunisasi Dasar" in text]
+    assert len(about) == 1, siti
+    (h1_row,) = [
+        text for (text,) in sql(
+            demo_db,
+            "SELECT o.text FROM outbox o JOIN reminder_sends s ON s.outbox_id = o.id"
+            " JOIN datasets d ON d.id = s.dataset_id"
+            " JOIN people p ON p.id = s.person_id WHERE d.code = 'dinkes_imunisasi'"
+            " AND s.step = 'H-1' AND p.name = 'Siti Rahmawati'",
+        )
+    ]  # fmt: skip
+    assert about == [h1_row]
+    cancelled = sql(
+        demo_db, "SELECT COUNT(*) FROM outbox WHERE status = 'cancelled' AND error LIKE 'expired%'"
+    )
+    assert cancelled[0][0] >= 2  # H-14 and H-7 at least
