@@ -135,9 +135,10 @@ async def collect(
 async def plan_at(
     uow_factory: UnitOfWorkFactory, now: datetime, settings: ReminderSettings
 ) -> list[Notice]:
-    """Dry run: what a tick at `now` would send. Writes nothing."""
+    """Dry run: what a tick at `now` would send, chosen and evaluated as the tick does (the
+    datasets whose next look has come). Writes nothing."""
     async with uow_factory() as uow:
-        rows = await uow.reminders.scheduled()
+        rows = await uow.reminders.actionable(now)
         notices, _ = await collect(uow, rows, now, settings)
     return notices
 

@@ -266,6 +266,35 @@ async def test_the_plan_lists_exactly_what_the_tick_then_writes(
     assert report.items == sum(len(items) for _, items in plan)
 
 
+async def test_plan_and_tick_agree_at_every_moment_of_two_months_with_an_import_between(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    """Every six hours for nine weeks, across weekends, holidays and every step of a new
+    weekly dataset imported (as by another process) in the middle, already overdue: what the
+    plan lists at a moment is exactly what the tick at that moment writes."""
+    latest = "2026-09"
+    due = monthly_due(next_month(latest))
+    start = at(step_day(due, -30), 3)
+    daftar = write_daftar(
+        tmp_path, "naker_loker,Lowongan Kerja Terdaftar,disnakertrans,mingguan,terbuka,2026-W30"
+    )
+    imported = False
+    moments = [start + timedelta(hours=6 * n) for n in range(9 * 7 * 4)]
+    for moment in moments:
+        if not imported and moment >= start + timedelta(days=20):
+            # Stamped two days on: `--at` moments before an import's own time come first.
+            await import_ok(uow_factory, daftar, moment + timedelta(days=2))
+            imported = True
+        plan = planned(await plan_at(uow_factory, moment, SETTINGS))
+        before = set(written(demo_db))
+        await run_tick(uow_factory, moment, SETTINGS)
+        new = {v for k, v in written(demo_db).items() if k not in before}
+        assert new == plan, moment
+    assert {code for _, items in written(demo_db).values() for code, _, _ in items} >= {
+        "naker_loker"
+    }
+
+
 async def test_a_second_tick_at_the_same_moment_writes_nothing(
     uow_factory: UnitOfWorkFactory, demo_db: Path
 ) -> None:
