@@ -524,7 +524,7 @@ class OutboxSender:
             for message in failed:
                 person = people.get(message.person_id or -1)
                 datasets = await uow.reminders.datasets_in(message.id)
-                lines.append((person, message, datasets))
+                lines.append((person, message, datasets, why_undeliverable(message)))
                 message.reported_at = now
             for walidata in (
                 p for p in people.values() if Role.WALIDATA in p.role_names and p.active
@@ -540,3 +540,20 @@ class OutboxSender:
                     )
                 )
             await uow.commit()
+
+
+# What Telegram's permanent refusals mean for the walidata, by words of its description.
+REFUSALS = (
+    ("blocked by the user", "blocked"),
+    ("can't initiate conversation", "not_started"),
+    ("chat not found", "gone"),
+    ("user is deactivated", "gone"),
+)
+
+
+def why_undeliverable(message: OutboxMessage) -> str:
+    """The reason a message could not go, as a key of the `unreachable` template."""
+    if message.chat_id is None:
+        return "unlinked"
+    error = message.error.casefold()
+    return next((reason for words, reason in REFUSALS if words in error), "refused")

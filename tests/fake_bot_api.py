@@ -55,6 +55,7 @@ class FakeBotApi(FakeServer):
     timeout_delay: float = 60.0
     send_delay: float = 0.0  # how long each send takes, so a test can interrupt mid-batch
     blocked: set[int] = field(default_factory=set)  # chats whose user blocked the bot
+    gone: set[int] = field(default_factory=set)  # chats Telegram does not know (deleted)
     random_faults: dict[str, tuple[str, float]] = field(default_factory=dict)
     _random: random.Random = field(default_factory=lambda: random.Random(7))
     calls: list[Call] = field(default_factory=list)
@@ -220,6 +221,8 @@ class FakeBotApi(FakeServer):
                 await asyncio.sleep(self.send_delay)
             if int(params.get("chat_id", 0)) in self.blocked:
                 return _error(403, "Forbidden: bot was blocked by the user")
+            if int(params.get("chat_id", 0)) in self.gone:
+                return _error(400, "Bad Request: chat not found")
         self.calls.append(Call(method, params, files, time.monotonic()))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:

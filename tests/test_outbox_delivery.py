@@ -179,18 +179,20 @@ async def drain_through(
         await engine.dispose()
 
 
-async def test_blocked_and_unlinked_people_are_reported_to_the_walidata(
+async def test_blocked_gone_and_unlinked_people_are_reported_to_the_walidata_with_why(
     api: FakeBotApi, demo_db: Path
 ) -> None:
     with sqlite3.connect(demo_db) as conn:
         people = dict(conn.execute("SELECT name, id FROM people"))
         conn.execute("UPDATE people SET telegram_user_id = 9001 WHERE name = 'Andi Prasetyo'")
     api.blocked.add(3001)
+    api.gone.add(3003)
     enqueue(
         demo_db,
         [
             (3001, "pengingat untuk Siti", people["Siti Rahmawati"]),
             (3002, "pengingat untuk Agus", people["Agus Setiawan"]),
+            (3003, "pengingat untuk Retno", people["Retno Kusumawati"]),
         ],
     )
     with sqlite3.connect(demo_db) as conn:  # Nur Aini never linked a Telegram account
@@ -210,11 +212,14 @@ async def test_blocked_and_unlinked_people_are_reported_to_the_walidata(
         await sender.uow.engine.dispose()
 
     assert "pengingat untuk Agus" in received(api)
-    assert statuses(demo_db) == {"sent": 2, "undeliverable": 2}
+    assert statuses(demo_db) == {"sent": 2, "undeliverable": 3}
     report = [c.params["text"] for c in api.sent_to(9001)]
     assert len(report) == 1
-    assert "Siti Rahmawati" in report[0] and "memblokir bot" in report[0]
-    assert "Nur Aini" in report[0] and "belum menghubungkan akun Telegram" in report[0]
+    lines = {line.split(" — ")[0]: line for line in report[0].splitlines() if line.startswith("•")}
+    assert lines["• Siti Rahmawati"].endswith(": memblokir bot")  # each with its true reason
+    assert "akun Telegram-nya tidak ditemukan atau sudah dihapus" in lines["• Retno Kusumawati"]
+    assert "belum menghubungkan akun Telegram" in lines["• Nur Aini"]
+    assert "\n\n\n" not in report[0]
 
 
 async def test_a_killed_sender_loses_nothing_and_resends_only_what_was_in_flight(
