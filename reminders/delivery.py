@@ -443,10 +443,10 @@ class OutboxSender:
             self._breaker_sees(result)
         try:
             await self._record(message, result, report)
-        except (SQLAlchemyError, OSError) as error:
+        except Exception as error:  # whatever kept it from the database: never send it again
             if message.chat_id is not None:
                 self._unrecorded[message.id] = (message, result)
-            raise StorageUnavailable(str(error)) from error
+            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
 
     def _breaker_sees(self, result: DeliveryResult) -> None:
         if isinstance(result, Transient):

@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,54 +86,106 @@ def gaps_per_chat(api: FakeBotApi) -> list[float]:
     return [b - a for moments in times.values() for a, b in itertools.pairwise(sorted(moments))]
 
 
-async def test_a_write_lock_held_past_the_lease_loses_nothing_and_sends_nothing_twice(
-    api: FakeBotApi, demo_db: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def drain_through(
+    api: FakeBotApi, database: Path, engine: Any, fault: Callable[[], Awaitable[None]]
+) -> tuple[Counter[str], OutboxSender, int]:
+    """5,000 messages to 500 chats drained by a running sender; `fault` strikes after the
+    first 1,000 and returns when it is over. What each text got, the sender, and how many
+    sends went while the fault lasted."""
     chats, each = 500, 10
     texts = [f"pesan {i}" for i in range(chats * each)]
-    enqueue(demo_db, [(7000 + i % chats, text, None) for i, text in enumerate(texts)])
-    engine = impatient_engine(demo_db)
+    enqueue(database, [(7000 + i % chats, text, None) for i, text in enumerate(texts)])
     stop = asyncio.Event()
-    caplog.set_level(logging.WARNING, logger="reminders.delivery")
     async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as client:
         sender = OutboxSender(
             UnitOfWorkFactory(engine),
             BotApiDeliverer(api.base_url, TOKEN, client),
             LocalBudget(per_second=1000, window=1000),
-            lease_seconds=2.0,  # the lock outlasts the lease: rows come due again meanwhile
+            lease_seconds=2.0,  # the fault outlasts the lease: rows come due again meanwhile
         )
         running = asyncio.create_task(sender.run(stop, idle_poll=0.2))
         await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 1000, what="1000 sends")
-        locker = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", HOLD_LOCK, str(demo_db), str(LOCK_SECONDS),
-            stdout=subprocess.PIPE,
-        )  # fmt: skip
-        assert locker.stdout is not None
-        assert (await locker.stdout.readline()).strip() == b"locked"
-        during = len(api.calls_to("sendMessage"))
-        await asyncio.sleep(LOCK_SECONDS / 2)
-        stalled = len(api.calls_to("sendMessage"))
-        assert await locker.wait() == 0
+        before = len(api.calls_to("sendMessage"))
+        await fault()
+        during = len(api.calls_to("sendMessage")) - before
         await api.wait_for(
-            lambda: (
-                sum(received(api).values()) >= len(texts)
-                and statuses(demo_db)["sent"] == len(texts)
-            ),
+            lambda: statuses(database)["sent"] == len(texts),
             within=180,
             what="every message sent and recorded",
         )
         stop.set()
         await running
     await engine.dispose()
-
     counts = received(api)
     assert set(counts) == set(texts)  # nothing lost
+    assert min(gaps_per_chat(api)) >= 1.0  # per chat, 1 s apart however it went
+    return counts, sender, during
+
+
+def state_changes(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
+    """How often the sender said the database stopped, and started, taking writes."""
+    said = [r.getMessage() for r in caplog.records if r.name == "reminders.delivery"]
+    return (
+        len([w for w in said if "does not take writes" in w]),
+        len([w for w in said if "takes writes again" in w]),
+    )
+
+
+async def test_a_write_lock_held_past_the_lease_loses_nothing_and_sends_nothing_twice(
+    api: FakeBotApi, demo_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="reminders.delivery")
+    stalled = 0
+
+    async def hold_the_lock() -> None:
+        nonlocal stalled
+        locker = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HOLD_LOCK, str(demo_db), str(LOCK_SECONDS),
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert locker.stdout is not None
+        assert (await locker.stdout.readline()).strip() == b"locked"
+        at_lock = len(api.calls_to("sendMessage"))
+        await asyncio.sleep(LOCK_SECONDS / 2)
+        stalled = len(api.calls_to("sendMessage")) - at_lock
+        assert await locker.wait() == 0
+
+    counts, sender, _ = await drain_through(api, demo_db, impatient_engine(demo_db), hold_the_lock)
+
     assert sum(n - 1 for n in counts.values()) == 0, counts.most_common(5)  # nothing twice
-    assert stalled - during <= sender.concurrency  # only what was in flight went meanwhile
-    assert min(gaps_per_chat(api)) >= 1.0
-    warnings = [r.getMessage() for r in caplog.records]
-    assert len([w for w in warnings if "does not take writes" in w]) == 1, warnings
-    assert len([w for w in warnings if "takes writes again" in w]) == 1, warnings
+    assert stalled <= sender.concurrency  # only what was in flight went meanwhile
+    assert state_changes(caplog) == (1, 1)
+
+
+async def test_a_full_disk_loses_nothing_and_sends_nothing_twice(
+    api: FakeBotApi, demo_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database may not grow by a page (SQLite's own "database or disk is full"): the
+    writes that need room fail, the others pass, for several seconds."""
+    caplog.set_level(logging.WARNING, logger="reminders.delivery")
+    engine = impatient_engine(demo_db)
+    full = [False]
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def no_room(connection: Any, _record: Any, _proxy: Any) -> None:
+        cursor = connection.cursor()
+        pages = 1 << 30
+        if full[0]:
+            cursor.execute("PRAGMA page_count")
+            pages = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count={pages}")
+        cursor.close()
+
+    async def fill_the_disk() -> None:
+        full[0] = True
+        await asyncio.sleep(LOCK_SECONDS)
+        full[0] = False
+
+    counts, _, _ = await drain_through(api, demo_db, engine, fill_the_disk)
+
+    assert sum(n - 1 for n in counts.values()) == 0, counts.most_common(5)  # nothing twice
+    went_down, came_back = state_changes(caplog)
+    assert went_down >= 1 and went_down == came_back
 
 
 async def test_twenty_minutes_of_502_lose_nothing_mark_nothing_and_resume_within_a_probe(
