@@ -9,7 +9,7 @@ message it causes to other people (through the outbox), commits together.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from domain.cadence import step_label
 from domain.terms import (
@@ -62,7 +62,7 @@ async def on_button(request: Request, button: ReminderButton) -> list[Reply]:
             return [Reply(t.t("walidata_only"))]
         if button.action in LIAISON_ACTIONS and not (is_liaison or is_walidata):
             return [Reply(t.t("liaison_only", opd=dataset.opd.name))]
-        today = request.now.astimezone(request.app.deployment.timezone).date()
+        today = _today(request)
         status = await status_of(uow, dataset.id, today)
         replies = await HANDLERS[button.action](request, uow, dataset, button, status)
         await uow.commit()
@@ -170,13 +170,26 @@ async def _extend(
     buttons = [
         [
             Button(
-                t.t("btn_extend_to", date=due + timedelta(days=days)),
+                t.t("btn_extend_to", date=_extended(request, due, days)),
                 _about(button, ReminderAction.EXTEND_TO, days),
             )
         ]
         for days in EXTENSION_DAYS
     ]
-    return [Reply(t.t("extension_choose", title=dataset.title, due=due), buttons=buttons)]
+    late = max(0, (_today(request) - due).days)
+    text = t.t("extension_choose", title=dataset.title, due=due, late=late)
+    return [Reply(text, buttons=buttons)]
+
+
+def _today(request: Request) -> date:
+    return request.now.astimezone(request.app.deployment.timezone).date()
+
+
+def _extended(request: Request, due: date, days: int) -> date:
+    """`days` after the later of the due date and today (a late dataset is offered dates
+    ahead, never ones already past), on a working day as the chase counts them."""
+    base = max(due, _today(request))
+    return request.app.reminders.calendar.on_or_after(base + timedelta(days=days))
 
 
 async def _extend_to(
@@ -194,7 +207,7 @@ async def _extend_to(
     if not check[0].buttons:  # refused (limit, pending, or period already delivered)
         return check
     assert status is not None and request.viewer.person_id is not None
-    new_due = status.deadline.due + timedelta(days=days)
+    new_due = _extended(request, status.deadline.due, days)
     extension = Extension(
         dataset_id=dataset.id,
         period=button.period,
@@ -371,7 +384,7 @@ async def status(request: Request) -> list[Reply]:
     """/status: a liaison sees their OPD's datasets; the walidata and leaders see every OPD."""
     t = request.texts
     viewer = request.viewer
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = _today(request)
     async with request.app.uow() as uow:
         if viewer.roles & REGION_WIDE_ROLES:
             statuses = await dataset_statuses(uow, today)

@@ -21,6 +21,7 @@ import holidays
 import pytest
 
 from bot.wiring import Runtime, build_runtime
+from domain.calendar import WorkCalendar
 from domain.callbacks import INT_RANGE, parse
 from domain.engine import ReminderSettings
 from domain.telegram_limits import CALLBACK_DATA_LIMIT
@@ -54,6 +55,18 @@ def tanggal(day: date) -> str:
 
 def annual_due(period: int) -> date:
     return date(period + 1, 3, 31)
+
+
+def working_on_or_after(day: date) -> date:
+    return WorkCalendar().on_or_after(day)
+
+
+def offered_days(offered: list[tuple[str, str | None]]) -> list[date]:
+    days = []
+    for text, _ in offered:
+        day, month, year = text.removeprefix("Sampai ").split()
+        days.append(date(int(year), BULAN.index(month) + 1, int(day)))
+    return days
 
 
 def working(day: date) -> bool:
@@ -282,21 +295,27 @@ async def test_walidata_denies_and_the_liaison_is_told(
 # --- extensions -------------------------------------------------------------------------------
 
 
-async def test_extension_offers_dates_counted_from_the_due_date(
+async def test_a_late_dataset_is_offered_dates_ahead_of_today_on_working_days(
     bot: Runtime, demo_db: Path, ipm: int, no_logged_errors: None
 ) -> None:
     state = snapshot(demo_db)
 
     reply = await press(bot, demo_db, f"r:ext:{ipm}:2025", "Agus Setiawan")
 
+    late = (TODAY - IPM_DUE).days
     assert reply.text == (
-        f"“{IPM_TITLE}” jatuh tempo {tanggal(IPM_DUE)}. Pilih tanggal baru yang diusulkan:"
+        f"“{IPM_TITLE}” jatuh tempo {tanggal(IPM_DUE)} ({late} hari lalu; tanggal baru dihitung "
+        "dari hari ini). Pilih tanggal baru yang diusulkan:"
     )
     offered = [(b.text, b.data) for row in reply.buttons for b in row]
     assert offered == [
-        (f"Sampai {tanggal(IPM_DUE + timedelta(days=days))}", f"r:extd:{ipm}:2025:{days}")
+        (
+            f"Sampai {tanggal(working_on_or_after(TODAY + timedelta(days=days)))}",
+            f"r:extd:{ipm}:2025:{days}",
+        )
         for days in (7, 14, 30)
     ]
+    assert all(working(day) for day in offered_days(offered))
     assert all(len((data or "").encode()) <= 64 for _, data in offered)
     assert snapshot(demo_db) == state  # choosing is a separate press
 
@@ -304,12 +323,31 @@ async def test_extension_offers_dates_counted_from_the_due_date(
     assert delivered.text == f"Data “{IPM_TITLE}” periode 2024 sudah tercatat. Terima kasih!"
 
 
+async def test_an_approved_extension_of_a_late_dataset_is_never_followed_by_a_late_reminder(
+    bot: Runtime, demo_db: Path, ipm: int, no_logged_errors: None
+) -> None:
+    await press(bot, demo_db, f"r:extd:{ipm}:2025:14", "Agus Setiawan")
+    ((extension_id, due),) = sql(demo_db, "SELECT id, new_due FROM extensions")
+    new_due = date.fromisoformat(due)
+    await press(bot, demo_db, f"r:extok:{ipm}:2025:{extension_id}", "Andi Prasetyo")
+
+    at_once = await plan_at(bot.uow, TUESDAY + timedelta(hours=1), SETTINGS)
+    before_due = await plan_at(
+        bot.uow, datetime.combine(new_due - timedelta(days=7), TUESDAY.timetz()), SETTINGS
+    )
+
+    assert new_due > TODAY
+    assert not [i for n in at_once for i in n.items if i.code == "ipm" and i.days_late > 0]
+    ipm_items = [i for n in before_due for i in n.items if i.code == "ipm"]
+    assert ipm_items and all(i.days_left > 0 and i.due == new_due for i in ipm_items)
+
+
 async def test_choosing_a_date_records_a_pending_request_for_the_walidata(
     bot: Runtime, demo_db: Path, ipm: int
 ) -> None:
     reply = await press(bot, demo_db, f"r:extd:{ipm}:2025:14", "Agus Setiawan")
 
-    new_due = IPM_DUE + timedelta(days=14)
+    new_due = working_on_or_after(TODAY + timedelta(days=14))  # the data is late: from today
     assert reply.text.startswith(f"Permintaan perpanjangan sampai {tanggal(new_due)} dikirim")
     ((extension_id, status, due),) = sql(demo_db, "SELECT id, status, new_due FROM extensions")
     assert (status, due) == ("pending", new_due.isoformat())
