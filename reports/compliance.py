@@ -74,12 +74,34 @@ class ComplianceReport:
     trend: list[tuple[date, float]] = field(default_factory=list)  # region %, oldest week first
 
     def best(self, n: int = 5) -> list[Compliance]:
-        return self.opds[:n]
+        """At most n OPDs doing better than the region as a whole (or with everything up to
+        date), best first: one below the region's figure is never called one of the best."""
+        return self._better()[:n]
 
     def worst(self, n: int = 5) -> list[Compliance]:
-        """The n lowest, worst first, never repeating one already among the best."""
-        tail = self.opds[max(n, len(self.opds) - n) :]
-        return tail[::-1]
+        """The n lowest, worst first: never one of the best, never one fully up to date."""
+        return self._weaker(n)[:n]
+
+    def best_ties(self, n: int = 5) -> int:
+        """OPDs left out of the best n with the same figure as the last one named."""
+        return _tied(self._better(), n)
+
+    def worst_ties(self, n: int = 5) -> int:
+        return _tied(self._weaker(n), n)
+
+    def _better(self) -> list[Compliance]:
+        return [c for c in self.opds if c.percent >= 100.0 or c.percent > self.region.percent]
+
+    def _weaker(self, n: int) -> list[Compliance]:
+        best = {c.code for c in self.best(n)}
+        return [c for c in reversed(self.opds) if c.code not in best and c.percent < 100.0]
+
+
+def _tied(ranked: list[Compliance], n: int) -> int:
+    if len(ranked) <= n or n == 0:
+        return 0
+    last = ranked[n - 1].percent
+    return sum(1 for c in ranked[n:] if c.percent == last)
 
 
 def compliance(

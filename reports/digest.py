@@ -197,6 +197,8 @@ class _Pages:
             today=self.today,
             best=self.report.best(HIGHLIGHTS),
             worst=self.report.worst(HIGHLIGHTS),
+            best_ties=self.report.best_ties(HIGHLIGHTS),
+            worst_ties=self.report.worst_ties(HIGHLIGHTS),
             overdue=named[:LONGEST],
             opd_names=self.opd_names,
             waiting=self.waiting,

@@ -40,6 +40,7 @@ from domain.calendar import WorkCalendar
 from domain.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
 from handlers.messages import Incoming
 from reminders.delivery import OutboxSender
+from reports.compliance import Compliance, ComplianceReport
 from reports.digest import DigestPlace
 from reports.digest_schedule import DigestSchedule
 from reports.weekly_digest import DigestOutcome, run_weekly_digest
@@ -230,7 +231,10 @@ async def test_officials_get_the_summary_in_their_language_without_closed_titles
     text = messages[0].text
     assert text.startswith("📊 Weekly data compliance summary for Kabupaten Uji")
     assert "Compliance: 57,1% (▲ 7,1 points from last week)" in text
-    assert "Best 3 agencies:" in text and "1. Dinas Gama: 100,0% (1/1)" in text
+    assert "Best 2 agencies (above Kabupaten Uji's figure):" in text  # 57.1%: not Beta's 0%
+    assert "1. Dinas Gama: 100,0% (1/1)" in text
+    worst = text.split("agencies needing most attention:")[1].split("\n\n")[0]
+    assert "Dinas Beta" in worst and "Dinas Gama" not in worst and "Dinas Alfa" not in worst
     assert "• Data Alfa Lama (alfa_lama), Dinas Alfa: period 2025, 237 days" in text
     assert "Rahasia" not in text and "beta_rahasia" not in text
     assert [m.file_kind for m in messages] == [None, "photo", "photo"]
@@ -309,6 +313,28 @@ async def test_a_digest_missed_for_days_keeps_the_figures_but_sends_nothing(
     assert await outbox_count(migrated) == 0
     async with migrated() as uow:
         assert await uow.snapshots.has_week(WEEK)
+
+
+def test_the_best_are_above_the_region_the_worst_are_not_the_best_and_ties_are_said() -> None:
+    def opd(code: str, up_to_date: int) -> Compliance:
+        return Compliance(f"Dinas {code}", code, scheduled=10, up_to_date=up_to_date)
+
+    # Best first, as the report orders them; the region stands at 60 %.
+    opds = [opd(c, n) for c, n in zip("ABCDEFGH", (10, 10, 8, 7, 7, 6, 0, 0), strict=True)]
+    report = ComplianceReport(Compliance("Kabupaten Uji", scheduled=10, up_to_date=6), opds, [])
+
+    assert [c.code for c in report.best(3)] == ["A", "B", "C"]
+    assert [c.code for c in report.best(5)] == ["A", "B", "C", "D", "E"]
+    assert report.best_ties(3) == 0 and report.best_ties(4) == 1  # E ties D at 70 %
+    assert [c.code for c in report.worst(3)] == ["H", "G", "F"]
+    assert report.worst_ties(1) == 1  # G ties H at 0 %
+    assert not {c.code for c in report.worst(5)} & {c.code for c in report.best(5)}
+    nobody = ComplianceReport(Compliance("Kabupaten Uji", scheduled=2, up_to_date=1), [
+        opd("X", 5), opd("Y", 5)], [])  # fmt: skip
+    assert nobody.best(5) == []  # at the region's own figure: not "the best"
+    everyone = ComplianceReport(Compliance("Kabupaten Uji", scheduled=1, up_to_date=1), [
+        opd("X", 10)], [])  # fmt: skip
+    assert [c.code for c in everyone.best(5)] == ["X"] and everyone.worst(5) == []
 
 
 def test_a_holiday_monday_moves_the_digest_to_the_next_working_day() -> None:

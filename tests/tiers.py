@@ -121,6 +121,7 @@ TIERS: dict[str, Tiers] = {
         unit=(
             "test_a_holiday_monday_moves_the_digest_to_the_next_working_day",
             "test_a_wrong_digest_time_is_refused_with_an_example",
+            "test_the_best_are_above_the_region_the_worst_are_not_the_best_and_ties_are_said",
             "test_the_digest_time_is_configurable",
         ),
         e2e=("test_the_digest_reaches_telegram_with_its_files",),
