@@ -35,6 +35,7 @@ class PeopleAction(StrEnum):
     ADD = "a"  # give a role
     ADD_IN_OPD = "o"  # give an OPD's role to someone not yet bound to an OPD, in this one
     REMOVE = "d"  # take a role away
+    REMOVE_OWN = "D"  # confirmed: a walidata takes their own walidata role away
     ASK_REVOKE = "x"  # ask to confirm taking all access away
     REVOKE = "X"  # confirmed: take all access away
 
@@ -45,6 +46,7 @@ SHAPES = {
     PeopleAction.ADD: (True, False),
     PeopleAction.ADD_IN_OPD: (True, True),
     PeopleAction.REMOVE: (True, False),
+    PeopleAction.REMOVE_OWN: (True, False),
     PeopleAction.ASK_REVOKE: (False, False),
     PeopleAction.REVOKE: (False, False),
 }
@@ -150,7 +152,10 @@ async def on_button(request: Request, button: PeopleButton) -> list[Reply]:
             reply = await _revoke(request, uow, person)
         else:
             assert button.role is not None  # unpack checked the shape of each action
-            if button.action is PeopleAction.REMOVE:
+            own = person.id == request.viewer.person_id and button.role is Role.WALIDATA
+            if button.action is PeopleAction.REMOVE and own:
+                return [await _ask_own_removal(request, uow, person)]
+            if button.action in (PeopleAction.REMOVE, PeopleAction.REMOVE_OWN):
                 reply = await _remove(request, uow, person, button.role)
             else:
                 reply = await _add(request, uow, person, button.role, button.opd_id)
@@ -193,6 +198,18 @@ async def _add(
     )
     await _changed(request, uow, person, [])
     return await _card(t, uow, person, t.t("role_added", role=role_label(t, role)))
+
+
+async def _ask_own_removal(request: Request, uow: UnitOfWork, person: Person) -> Reply:
+    """One tap would end the walidata's own access to this desk: they confirm it first."""
+    t = request.texts
+    if await _last_walidata(uow, person):
+        return Reply(t.t("role_last_walidata"))
+    confirm = PeopleButton(PeopleAction.REMOVE_OWN, person.id, Role.WALIDATA).pack()
+    return Reply(
+        t.t("role_remove_own_confirm"),
+        buttons=[[Button(t.t("btn_role_remove_own_confirm"), confirm)]],
+    )
 
 
 async def _remove(request: Request, uow: UnitOfWork, person: Person, role: Role) -> Reply:

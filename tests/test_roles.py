@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.wiring import Runtime, build_runtime
-from storage.models import AuditEntry, OutboxMessage
+from domain.terms import Role
+from storage.models import AuditEntry, OutboxMessage, PersonRole
 
 from .conftest import NOW, settings_for
 from .people_helpers import (
@@ -201,6 +202,27 @@ async def test_the_last_walidata_cannot_remove_their_own_role(bot: Runtime) -> N
     assert removed.text.startswith("Ini walidata terakhir yang aktif")
     assert revoked.text.startswith("Ini walidata terakhir yang aktif")
     assert await snapshot(bot) == before
+
+
+async def test_a_walidata_confirms_before_giving_up_their_own_role(bot: Runtime) -> None:
+    async with bot.uow() as uow:  # Sri Wahyuni becomes a second walidata
+        sri = await person_named(bot, "Sri Wahyuni")
+        held = await uow.people.get(sri.id)
+        assert held is not None
+        held.roles.append(PersonRole(role=Role.WALIDATA))
+        await uow.commit()
+    card = only(await say(bot, "/peran Andi Prasetyo", user=WALIDATA))
+    before = await snapshot(bot)
+
+    asked = only(await say(bot, callback_data=buttons(card)["➖ walidata"].data, user=WALIDATA))
+    unchanged = await snapshot(bot)
+    confirmed = only(await say(bot, callback_data=asked.buttons[0][0].data, user=WALIDATA))
+
+    assert asked.text.startswith("Lepaskan peran walidata Anda sendiri?")
+    assert unchanged == before  # asking changes nothing
+    assert confirmed.text.startswith("Peran walidata dicabut; ia diberi tahu.")
+    andi = await person_named(bot, "Andi Prasetyo")
+    assert Role.WALIDATA not in andi.role_names
 
 
 async def test_revoking_a_person_unlinks_them_and_they_are_told(bot: Runtime) -> None:
