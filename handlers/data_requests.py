@@ -101,7 +101,11 @@ async def _answer(
         assert button.choice is not None  # RequestButton.unpack checked the shape
         answer = RECORDED[button.choice]
         recipient.answer, recipient.promised_date = answer, None
-        reply = t.t(f"req_answer_{answer}", id=data_request.id)
+        if answer == RequestAnswer.NOT_OURS:
+            told = await _tell_not_ours(request, uow, data_request)
+            reply = t.t("req_answer_not_ours", id=data_request.id, walidata=told)
+        else:
+            reply = t.t(f"req_answer_{answer}", id=data_request.id)
     recipient.answered_at = request.now
     uow.audit.record(
         at=request.now,
@@ -111,6 +115,42 @@ async def _answer(
         detail={"request": data_request.id, "answer": recipient.answer or ""},
     )
     return [Reply(reply)]
+
+
+async def _tell_not_ours(request: Request, uow: UnitOfWork, data_request: DataRequest) -> str:
+    """The walidata who sent the request (every walidata, when they are gone) is asked to
+    review an agency's "not ours"; the name of whom, for the presser."""
+    author = await uow.people.get(data_request.created_by)
+    people = (
+        [author]
+        if author is not None and author.active and Role.WALIDATA in author.role_names
+        else await uow.people.active_with_role(Role.WALIDATA)
+    )
+    viewer = request.viewer
+    opd = await uow.opds.get(viewer.opd_id) if viewer.opd_id else None
+    view = _follow_up(RequestAction.VIEW, data_request.id)
+    for person in people:
+        key = f"req:{data_request.id}:notours:{viewer.person_id}:{person.id}"
+        if await uow.outbox.exists(key):
+            continue  # pressed again: told once
+        t = texts(person.language or "id")
+        uow.outbox.add(
+            OutboxMessage.to_person(
+                person,
+                key=key,
+                kind=OutboxKind.NOTICE,
+                text=t.t(
+                    "req_not_ours_for_walidata",
+                    id=data_request.id,
+                    person=viewer.name,
+                    opd=opd.name if opd else "",
+                    text=_headline(data_request.text),
+                ),
+                now=request.now,
+                buttons=[[{"text": t.t("btn_req_view"), "data": view}]],
+            )
+        )
+    return ", ".join(p.name for p in people)
 
 
 def _promise_dates(request: Request, data_request: DataRequest, today: date) -> Reply:

@@ -350,6 +350,34 @@ async def test_answers_are_recorded_and_shown_per_opd_and_exported(
     ]
 
 
+async def test_not_ours_tells_the_walidata_who_sent_the_request_and_says_so(
+    bot: Runtime, demo_db: Path
+) -> None:
+    await sent_request(bot, demo_db)
+    before = {key for (key,) in sql(demo_db, "SELECT key FROM outbox")}
+
+    (answered,) = await act(bot, demo_db, "Agus Setiawan", data=f"d:a:1:{AnswerChoice.NOT_OURS}")
+    (again,) = await act(bot, demo_db, "Agus Setiawan", data=f"d:a:1:{AnswerChoice.NOT_OURS}")
+
+    assert answered.text == (
+        "Tercatat: permintaan #1 bukan wewenang OPD Anda. Walidata Andi Prasetyo sudah diberi "
+        "tahu untuk meninjaunya."
+    )
+    assert again.text == answered.text
+    new = sql(
+        demo_db,
+        "SELECT p.name, o.text, o.buttons FROM outbox o JOIN people p ON p.id = o.person_id"
+        " WHERE o.key NOT IN (" + ",".join("?" * len(before)) + ")",
+        *before,
+    )
+    ((to, text, buttons),) = new  # once, however often it is pressed
+    assert to == WALIDATA
+    assert text.startswith(
+        "🚫 Agus Setiawan (Badan Perencanaan Pembangunan Daerah) menyatakan permintaan data #1"
+    )
+    assert [b["data"] for row in json.loads(buttons) for b in row] == ["d:v:1"]
+
+
 async def test_closing_tells_the_recipients_once_and_stops_answers(
     bot: Runtime, demo_db: Path
 ) -> None:
