@@ -204,12 +204,17 @@ def _reminder_text(notice: Notice, language: str) -> str:
 
 
 def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
-    """Act on a reminder from the message: per dataset the liaison is chasing."""
+    """Act on a reminder from the message: per dataset the liaison is chasing. One dataset
+    gets worded buttons; several get one row each, the code named once and the other actions
+    as icons (the message explains them), so five datasets fit one screen."""
+    items = [i for i in notice.items if i.role == LIAISON][:MAX_BUTTON_DATASETS]
+    if len(items) > 1:
+        return [_compact_row(item) for item in items]
     t = texts(language)
     extend, not_ours, detail = t.t("btn_extend"), t.t("btn_not_ours"), t.t("btn_detail")
     template = t.t("btn_template")
     rows = []
-    for item in [i for i in notice.items if i.role == LIAISON][:MAX_BUTTON_DATASETS]:
+    for item in items:
         rows.append(
             [
                 _button(t.t("btn_done", code=item.code), ReminderAction.DONE, item),
@@ -224,6 +229,23 @@ def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
         )
         rows.append([{"text": template, "data": TemplateButton(item.dataset_id).pack()}])
     return rows
+
+
+# The actions of a row of a several-dataset reminder, as the message's legend names them.
+ICONS = (
+    ("📅", ReminderAction.EXTEND),
+    ("🚫", ReminderAction.NOT_OURS),
+    ("ℹ️", ReminderAction.DETAIL),
+)
+TEMPLATE_ICON = "📤"
+
+
+def _compact_row(item: Item) -> list[dict[str, str]]:
+    return [
+        _button(f"✅ {item.code}", ReminderAction.DONE, item),
+        *(_button(icon, action, item) for icon, action in ICONS),
+        {"text": TEMPLATE_ICON, "data": TemplateButton(item.dataset_id).pack()},
+    ]
 
 
 def _button(label: str, action: ReminderAction, item: Item) -> dict[str, str]:

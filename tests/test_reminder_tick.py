@@ -571,11 +571,41 @@ async def test_reminders_are_written_in_each_persons_language_with_compact_butto
         data = [b["data"] for line in row["buttons"] for b in line]
         assert sorted(data) == sorted(expected), name
         assert all(len(d.encode()) <= 64 for d in data)
-    english = {b["text"] for line in agus["buttons"] for b in line}
-    assert {"✅ ipm updated", "📅 Ask for extension", "🚫 Not our data"} <= english
+    # Several datasets: a row each, its code named once, the other actions as icons.
+    several = [row for row in rows.values() if len(written(demo_db)[row["id"]][1]) > 1]
+    assert several
+    for row in several:
+        items = written(demo_db)[row["id"]][1]
+        assert len(row["buttons"]) == len(items) <= 8
+        for line in row["buttons"]:
+            labels = [b["text"] for b in line]
+            assert labels[0].startswith("✅ ") and labels[1:] == ["📅", "🚫", "ℹ️", "📤"]
+        assert "✅ sudah diperbarui · 📅 minta perpanjangan" in row["text"] or (
+            "✅ updated · 📅 ask for an extension" in row["text"]
+        )
+
+
+def test_a_reminder_about_one_dataset_has_worded_buttons() -> None:
+    agus = Person(id=5, name="Agus Setiawan", telegram_user_id=9005, language="en")
+    step = DEFAULT_CADENCE.steps[0]  # H-14, to the liaison
+    item = Item(
+        dataset_id=3,
+        code="ipm",
+        title="Indeks Pembangunan Manusia",
+        opd_id=2,
+        opd_name="Badan Perencanaan Pembangunan Daerah",
+        period="2025",
+        due=date(2026, 3, 31),
+        step=PlannedStep(step, step.name, date(2026, 3, 17)),
+        role="produsen",
+        days_left=14,
+    )
+    message = reminder_message(Notice(agus, [item]), datetime(2026, 3, 17, 2, 0, tzinfo=UTC))
+
+    english = {b["text"] for line in message.buttons for b in line}
+    assert {"✅ ipm updated", "📅 Ask for extension", "🚫 Not our data", "ℹ️ Details"} <= english
     assert "📤 Spreadsheet to fill in" in english
-    indonesian = {b["text"] for line in siti["buttons"] for b in line}
-    assert {"📅 Minta perpanjangan", "🚫 Bukan data kami", "ℹ️ Detail"} <= indonesian
+    assert "Buttons per dataset" not in message.text
 
 
 # --- when the data arrives ------------------------------------------------------------------

@@ -186,7 +186,10 @@ TIERS: dict[str, Tiers] = {
     "test_reading_apply.py": Tiers(INTEGRATION),
     "test_reminder_tick.py": Tiers(
         INTEGRATION,
-        unit=("test_a_walidata_escalation_of_many_datasets_fits_one_telegram_message",),
+        unit=(
+            "test_a_walidata_escalation_of_many_datasets_fits_one_telegram_message",
+            "test_a_reminder_about_one_dataset_has_worded_buttons",
+        ),
         e2e=(
             "test_plan_json_from_the_command_line",
             "test_plan_with_an_unreadable_moment_exits_2_with_one_line",
