@@ -264,7 +264,9 @@ class OutboxSender:
             await self.report_unreachable()
         except (StorageUnavailable, SQLAlchemyError, OSError) as error:
             self._storage_failed(error)
-            raise StorageUnavailable(str(error)) from None
+            if isinstance(error, StorageUnavailable):
+                raise
+            raise StorageUnavailable(str(error)) from error  # the cause says what to fix
         self._storage_back()
         return report
 
@@ -400,7 +402,7 @@ class OutboxSender:
         if unsent and not failure:
             await self._release(unsent)
         if failure:
-            raise StorageUnavailable(str(failure[0]))
+            raise StorageUnavailable(str(failure[0])) from failure[0]
         return progressed
 
     async def _claim(self, messages: list[OutboxMessage]) -> set[int]:

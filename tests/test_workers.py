@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from bot.config import Settings
 from bot.wiring import Runtime, build_runtime
@@ -31,6 +31,7 @@ from handlers.messages import Incoming
 from reminders.delivery import OutboxSender
 from reminders.tick import run_tick
 from storage.models import Dataset, Indicator, Opd, OutboxMessage, Person, PersonRole
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 from .cli_runner import STARTUP, Processes, Spawned, cli_env
 from .conftest import busiest_window
@@ -243,12 +244,32 @@ async def kill(worker: Spawned) -> float:
 async def tick(runtime: Runtime, hour: int) -> None:
     """A tick at that hour of the test's day. The leader's own tick runs on the real clock
     and may already have planned every dataset for a later day; looking at all of them again
-    keeps this day's reminders due (the steps already sent are keyed, so nothing repeats)."""
+    keeps this day's reminders due (the steps already sent are keyed, so nothing repeats).
+    The day lies in the senders' past, and so do the next steps its reminders give way to:
+    they are kept worth sending, as on the day itself (expiry has tests of its own)."""
     moment = DAY.replace(hour=hour).astimezone(UTC)
     async with runtime.uow() as uow:
         await uow.reminders.replan(None, moment)
         await uow.commit()
-    await run_tick(runtime.uow, moment, ReminderSettings(WIB))
+    await run_tick(KeptWorthSending(runtime.engine), moment, ReminderSettings(WIB))
+
+
+class _WithoutExpiry(UnitOfWork):
+    async def commit(self) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.expires_at.is_not(None))
+            .values(expires_at=None)
+        )
+        await super().commit()
+
+
+class KeptWorthSending(UnitOfWorkFactory):
+    """The registry's units of work, whose commits keep every queued message worth sending
+    (in the same transaction, so no sender sees it expire first)."""
+
+    def __call__(self) -> UnitOfWork:
+        return _WithoutExpiry(self._sessions)
 
 
 async def broadcast(runtime: Runtime, at: datetime) -> None:
