@@ -193,13 +193,11 @@ class Breaker:
                 self.probe_seconds,
             )
 
-    def answered(self, now: datetime) -> None:
-        if self.opened_at is not None:
-            log.warning(
-                "Telegram API reachable again after %.0f s: sending resumes",
-                (now - self.opened_at).total_seconds(),
-            )
+    def answered(self, now: datetime) -> float | None:
+        """Closed: how long it was open, if it was."""
+        outage = (now - self.opened_at).total_seconds() if self.opened_at else None
         self.failures, self.opened_at, self.probe_at = 0, None, None
+        return outage
 
 
 class OutboxSender:
@@ -232,6 +230,7 @@ class OutboxSender:
         # Sent, but the database did not take the result yet: recorded before any new send.
         self._unrecorded: dict[int, tuple[OutboxMessage, DeliveryResult]] = {}
         self._storage_down_since: datetime | None = None
+        self._resumed_after: float | None = None  # the outage just ended, this long
 
     @property
     def paused(self) -> bool:
@@ -259,6 +258,8 @@ class OutboxSender:
                     break
                 probe = self.breaker.open
                 progressed = await self._send_batch(due[:1] if probe else due, report, stop, probe)
+                if self._resumed_after is not None:
+                    await self._say_resumed(self._resumed_after)
                 if not progressed:
                     await asyncio.sleep(0.05)  # every due chat is pacing itself
             await self.report_unreachable()
@@ -279,6 +280,16 @@ class OutboxSender:
                 str(error).splitlines()[0][:200] if str(error) else type(error).__name__,
                 len(self._unrecorded),
             )
+
+    async def _say_resumed(self, outage: float) -> None:
+        self._resumed_after = None
+        async with self.uow() as uow:
+            waiting = await uow.outbox.pending_count()
+        log.warning(
+            "Telegram API reachable again after %.0f s: sending resumes, %d message(s) waiting",
+            outage,
+            waiting,
+        )
 
     def _storage_back(self) -> None:
         if self._storage_down_since is not None:
@@ -454,7 +465,9 @@ class OutboxSender:
         if isinstance(result, Transient):
             self.breaker.failed(self.clock(), result.reason)
         else:
-            self.breaker.answered(self.clock())
+            outage = self.breaker.answered(self.clock())
+            if outage is not None:
+                self._resumed_after = outage
 
     async def _record(
         self, message: OutboxMessage, result: DeliveryResult, report: DrainReport

@@ -897,6 +897,10 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def pending_count(self) -> int:
+        query = select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
+        return int(await self.session.scalar(query) or 0)
+
     async def next_attempt(self) -> datetime | None:
         query = select(func.min(OutboxMessage.next_attempt_at)).where(
             OutboxMessage.status == OutboxStatus.PENDING
