@@ -446,7 +446,7 @@ async def _deadline_or_refusal(
 ) -> Moved:
     """An audience nobody can be reached in is refused here, before any further question."""
     t = request.texts
-    today = _today(request)
+    today = request.today
     resolved = await resolve(uow, audience, today)
     if not resolved.reachable:
         return await _refusal(request, uow, audience, resolved.unreachable)
@@ -481,13 +481,13 @@ async def _choose_deadline(
     """DEADLINE → PREVIEW."""
     days = button.days
     assert days is not None  # SiaranButton.unpack checked the shape
-    draft.deadline = _today(request) + timedelta(days=days) if days else None
+    draft.deadline = request.today + timedelta(days=days) if days else None
     return Moved(DraftStep.PREVIEW, [await _preview(request, uow, draft)])
 
 
 async def _preview(request: Request, uow: UnitOfWork, draft: DataRequest) -> Reply:
     t = request.texts
-    audience = await resolve(uow, draft.audience, _today(request))
+    audience = await resolve(uow, draft.audience, request.today)
     opd_names = {o.id: o.name for o in await uow.opds.all()}
     dataset = await _dataset_label(uow, draft)
     text = t.render(
@@ -529,7 +529,7 @@ async def _confirm(
     per recipient. Back to AUDIENCE if nobody can be reached any more."""
     t = request.texts
     description = _description(draft)
-    audience = await resolve(uow, description, _today(request))
+    audience = await resolve(uow, description, request.today)
     if not audience.reachable:
         return await _refusal(request, uow, description, audience.unreachable)
     draft.status, draft.sent_at = RequestStatus.OPEN, request.now
@@ -639,10 +639,6 @@ async def _dataset_label(uow: UnitOfWork, draft: DataRequest) -> str | None:
         return None
     dataset = await uow.datasets.get(draft.dataset_id)
     return f"{dataset.title} ({dataset.code})" if dataset else None
-
-
-def _today(request: Request) -> date:
-    return request.now.astimezone(request.app.deployment.timezone).date()
 
 
 def _working_days_after(calendar: WorkCalendar, start: date, days: int) -> date:

@@ -40,7 +40,7 @@ async def kepatuhan(request: Request) -> list[Reply]:
         if opd is not None and opd.id != viewer.opd_id:
             return [Reply(t.t("kepatuhan_own_only"))]
         opd = catalog.opds.get(viewer.opd_id)
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     week = today - timedelta(days=today.weekday())
     async with request.app.uow() as uow:
         statuses = await dataset_statuses(uow, today, opd.id if opd else None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.engine import ReminderSettings
@@ -84,3 +84,8 @@ class Request:
     @property
     def texts(self) -> Texts:
         return texts(self.language)
+
+    @property
+    def today(self) -> date:
+        """The deployment's calendar day at `now` (WIB, WITA or WIT as configured)."""
+        return self.now.astimezone(self.app.deployment.timezone).date()

@@ -87,7 +87,7 @@ async def _answer(
     )
     if recipient is None:
         return [Reply(t.t("req_not_yours"))]
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     if button.choice is AnswerChoice.PROMISE:
         return [_promise_dates(request, data_request, today)]
     if button.action is RequestAction.PROMISE:
@@ -237,7 +237,7 @@ async def _remind(request: Request, uow: UnitOfWork, data_request: DataRequest) 
     t = request.texts
     if data_request.status != RequestStatus.OPEN:
         return [Reply(t.t("req_already_closed", id=data_request.id, status=data_request.status))]
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     silent = await silent_people(uow, data_request)
     if not silent:
         return [Reply(t.t("req_nobody_silent"))]

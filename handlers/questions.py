@@ -26,7 +26,7 @@ async def _visible(request: Request, uow: UnitOfWork, found: list[Scored]) -> li
 
 
 async def answer_question(request: Request, text: str) -> list[Reply]:
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     question = understand(request.app.catalog, text, today)
     # One unit of work reads everything the answer needs: each opened costs more than most of
     # the queries in it.

@@ -62,7 +62,7 @@ async def on_button(request: Request, button: ReminderButton) -> list[Reply]:
             return [Reply(t.t("walidata_only"))]
         if button.action in LIAISON_ACTIONS and not (is_liaison or is_walidata):
             return [Reply(t.t("liaison_only", opd=dataset.opd.name))]
-        today = _today(request)
+        today = request.today
         status = await status_of(uow, dataset.id, today)
         replies = await HANDLERS[button.action](request, uow, dataset, button, status)
         await uow.commit()
@@ -176,19 +176,15 @@ async def _extend(
         ]
         for days in EXTENSION_DAYS
     ]
-    late = max(0, (_today(request) - due).days)
+    late = max(0, (request.today - due).days)
     text = t.t("extension_choose", title=dataset.title, due=due, late=late)
     return [Reply(text, buttons=buttons)]
-
-
-def _today(request: Request) -> date:
-    return request.now.astimezone(request.app.deployment.timezone).date()
 
 
 def _extended(request: Request, due: date, days: int) -> date:
     """`days` after the later of the due date and today (a late dataset is offered dates
     ahead, never ones already past), on a working day as the chase counts them."""
-    base = max(due, _today(request))
+    base = max(due, request.today)
     return request.app.reminders.calendar.on_or_after(base + timedelta(days=days))
 
 
@@ -384,7 +380,7 @@ async def status(request: Request) -> list[Reply]:
     """/status: a liaison sees their OPD's datasets; the walidata and leaders see every OPD."""
     t = request.texts
     viewer = request.viewer
-    today = _today(request)
+    today = request.today
     async with request.app.uow() as uow:
         if viewer.roles & REGION_WIDE_ROLES:
             statuses = await dataset_statuses(uow, today)

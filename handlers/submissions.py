@@ -45,7 +45,7 @@ async def kirim(request: Request) -> list[Reply]:
     walidata = Role.WALIDATA in viewer.roles
     if not walidata and (LIAISON not in viewer.roles or viewer.opd_id is None):
         return [Reply(t.t("kirim_who"))]
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     async with request.app.uow() as uow:
         if asked:
             code, _, period = asked.partition(" ")
@@ -69,7 +69,7 @@ async def kirim(request: Request) -> list[Reply]:
 
 
 async def on_button(request: Request, button: TemplateButton) -> list[Reply]:
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     async with request.app.uow() as uow:
         dataset = await uow.datasets.get(button.dataset_id)
         if dataset is None or dataset.withdrawn_at is not None:
@@ -182,7 +182,7 @@ async def receive(request: Request) -> list[Reply] | None:
     document = await incoming.fetch_document()
     if document is None:
         return None
-    today = request.now.astimezone(request.app.deployment.timezone).date()
+    today = request.today
     async with request.app.uow() as uow:
         dataset = await _dataset_of(request, uow, document.content, today)
         if dataset is None:
