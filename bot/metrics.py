@@ -13,10 +13,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.terms import OutboxStatus
 from reminders.delivery import (
     Delivered,
     DeliveryResult,
@@ -26,7 +24,7 @@ from reminders.delivery import (
     Undeliverable,
 )
 from reminders.outcomes import TokenRejected
-from storage.models import OutboxMessage
+from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +43,7 @@ _ANSWER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 class Metrics:
     def __init__(self, engine: AsyncEngine, clock: Callable[[], float] = time.monotonic) -> None:
-        self.engine = engine
+        self._uow = UnitOfWorkFactory(engine)
         self.clock = clock
         self.registry = CollectorRegistry(auto_describe=True)
         self.updates = Counter(
@@ -101,10 +99,5 @@ class Metrics:
         return generate_latest(self.registry)
 
     async def _pending(self) -> int:
-        query = (
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING)
-        )
-        async with self.engine.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        async with self._uow() as uow:
+            return await uow.outbox.pending_count()
