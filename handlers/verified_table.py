@@ -102,28 +102,27 @@ def build(dataset: Dataset, cells: list[PublishedCell]) -> VerifiedTable | None:
         dimension: {key: position for position, key in enumerate(labels)}
         for dimension, (_, labels) in dimensions.items()
     }
-
-    def position(item: tuple[tuple[str, str, str], dict[int, float | int]]) -> tuple[object, ...]:
-        (code, period, categories), _ = item
-        chosen = _chosen(categories)
-        return (code, period, *(order[d].get(chosen.get(d, ""), -1) for d in dimensions))
-
-    published: list[tuple[Cell, ...]] = []
-    for (code, period, categories), found in sorted(rows.items(), key=position):
-        chosen = _chosen(categories)
-        labels = [
-            category_labels.get(chosen[d], chosen[d]) if d in chosen else TOTAL_LABEL
-            for d, (_, category_labels) in dimensions.items()
-        ]
-        published.append(
-            (
-                code,
-                names[code],
-                int(period) if yearly else period,
-                *labels,
-                *(found.get(i) if i is not None else None for i, _ in values),
-            )
+    # Each row's categories read once: (region, period, dimension → category key, values).
+    entries = [
+        (code, period, _chosen(categories), found)
+        for (code, period, categories), found in rows.items()
+    ]
+    entries.sort(
+        key=lambda e: (e[0], e[1], *(order[d].get(e[2].get(d, ""), -1) for d in dimensions))
+    )
+    published: list[tuple[Cell, ...]] = [
+        (
+            code,
+            names[code],
+            int(period) if yearly else period,
+            *(
+                category_labels.get(chosen[d], chosen[d]) if d in chosen else TOTAL_LABEL
+                for d, (_, category_labels) in dimensions.items()
+            ),
+            *(found.get(i) if i is not None else None for i, _ in values),
         )
+        for code, period, chosen, found in entries
+    ]
     dimension_headers = [label for label, _ in dimensions.values()]
     return VerifiedTable(
         code=dataset.code,
