@@ -198,10 +198,7 @@ class CkanClient:
 
     async def datastore_total(self, resource_id: str) -> int:
         """How many rows the DataStore table holds, without reading any."""
-        result = await self.action("datastore_search", resource_id=resource_id, limit=0)
-        total = result.get("total") if isinstance(result, dict) else None
-        if not isinstance(total, int):
-            raise ActionError("Malformed", "datastore_search: jawaban tanpa total")
+        _, total = await self.datastore_columns(resource_id)
         return total
 
     async def datastore_columns(self, resource_id: str) -> tuple[list[str], int]:

@@ -92,6 +92,7 @@ class PortalPusher:
             error = f"{unexpected.__class__.__name__}: {unexpected}"
         async with self.uow() as uow:
             push = await uow.pushes.get(push_id)
+            push.attempts += 1
             if published is not None:
                 await self._published(uow, push, published, table, now)
                 done.published += 1
@@ -118,7 +119,6 @@ class PortalPusher:
     ) -> None:
         push.status, push.pushed_at = PushStatus.DONE, now
         push.resource_id, push.rows, push.error = published.resource_id, published.rows, ""
-        push.attempts += 1
         self._audit(uow, push, "portal_push_done", now, rows=published.rows)
         await self._tell(
             uow, push, "portal_push_done", now, table, published.rows, published.resource_name
@@ -128,14 +128,12 @@ class PortalPusher:
         self, uow: UnitOfWork, push: PortalPush, error: str, table: VerifiedTable, now: datetime
     ) -> None:
         push.status, push.error = PushStatus.FAILED, error[:MAX_ERROR]
-        push.attempts += 1
         self._audit(uow, push, "portal_push_failed", now, error=push.error)
         await self._tell(uow, push, "portal_push_failed", now, table)
 
     async def _delayed(
         self, uow: UnitOfWork, push: PortalPush, error: str, table: VerifiedTable, now: datetime
     ) -> None:
-        push.attempts += 1
         push.error = error[:MAX_ERROR]
         push.next_attempt_at = now + retry_after(push.attempts)
         log.warning(
