@@ -160,6 +160,10 @@ class StorageUnavailable(Exception):
     """The database did not take a claim or a result: nothing more is sent until it does."""
 
 
+# What a database that will not take a write raises, through the layers in between.
+STORAGE_FAILURES = (StorageUnavailable, SQLAlchemyError, OSError)
+
+
 @dataclass
 class Breaker:
     """Opens after `threshold` passing failures in a row; while open, the sender sends one
@@ -263,7 +267,7 @@ class OutboxSender:
                 if not progressed:
                     await asyncio.sleep(0.05)  # every due chat is pacing itself
             await self.report_unreachable()
-        except (StorageUnavailable, SQLAlchemyError, OSError) as error:
+        except STORAGE_FAILURES as error:
             self._storage_failed(error)
             if isinstance(error, StorageUnavailable):
                 raise
@@ -379,7 +383,7 @@ class OutboxSender:
                     return
                 try:
                     await self._send_one(message, report)
-                except (StorageUnavailable, SQLAlchemyError, OSError) as error:
+                except STORAGE_FAILURES as error:
                     failure.append(error)
                 progressed = True
             busy.discard(message.chat_id or 0)

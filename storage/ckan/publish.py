@@ -45,24 +45,14 @@ async def _publish(
     ours = _our_resource(package, table.code)
     name = RESOURCE_NAME.format(title=table.title)[:200]
     if ours is None:
-        result = await client.write(
-            "datastore_create",
-            {
-                "resource": {
-                    "package_id": package_id,
-                    "name": name,
-                    "description": RESOURCE_DESCRIPTION.format(code=table.code),
-                    "format": "CSV",
-                    VERIFIED: table.code,
-                },
-                **_definition(table),
-                "records": records[:BATCH],
-            },
-        )
-        resource_id = result.get("resource_id") if isinstance(result, dict) else None
-        if not isinstance(resource_id, str):
-            raise ActionError("Malformed", "datastore_create: jawaban tanpa resource_id")
-        await _upsert(client, resource_id, records[BATCH:])
+        resource = {
+            "package_id": package_id,
+            "name": name,
+            "description": RESOURCE_DESCRIPTION.format(code=table.code),
+            "format": "CSV",
+            VERIFIED: table.code,
+        }
+        resource_id = await _create(client, {"resource": resource}, table, records)
     else:
         resource_id, name = ours
         columns, _ = await client.datastore_columns(resource_id)
@@ -121,11 +111,22 @@ async def _replace(
 ) -> None:
     """The table dropped and created again: its columns or rows changed shape."""
     await client.write("datastore_delete", {"resource_id": resource_id, "force": True})
-    await client.write(
-        "datastore_create",
-        {"resource_id": resource_id, **_definition(table), "records": records[:BATCH]},
+    await _create(client, {"resource_id": resource_id}, table, records)
+
+
+async def _create(
+    client: CkanClient, where: dict[str, Any], table: VerifiedTable, records: list[dict[str, Any]]
+) -> str:
+    """A DataStore table with the first batch of rows, then the rest: in a new resource
+    (`where` gives `resource`) or an existing one (`resource_id`); its resource id."""
+    result = await client.write(
+        "datastore_create", {**where, **_definition(table), "records": records[:BATCH]}
     )
+    resource_id = result.get("resource_id") if isinstance(result, dict) else None
+    if not isinstance(resource_id, str):
+        raise ActionError("Malformed", "datastore_create: jawaban tanpa resource_id")
     await _upsert(client, resource_id, records[BATCH:])
+    return resource_id
 
 
 async def _patch_period(
