@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from domain.terms import OutboxKind, OutboxStatus, RequestAnswer, RequestStatus, Role
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply
+from handlers.notices import tell
 from reminders.audience import answer_buttons
 from reminders.request_buttons import (
     RECIPIENT_ACTIONS,
@@ -130,25 +131,17 @@ async def _tell_not_ours(request: Request, uow: UnitOfWork, data_request: DataRe
     opd = await uow.opds.get(viewer.opd_id) if viewer.opd_id else None
     view = _follow_up(RequestAction.VIEW, data_request.id)
     for person in people:
-        key = f"req:{data_request.id}:notours:{viewer.person_id}:{person.id}"
-        if await uow.outbox.exists(key):
-            continue  # pressed again: told once
-        t = texts(person.language or "id")
-        uow.outbox.add(
-            OutboxMessage.to_person(
-                person,
-                key=key,
-                kind=OutboxKind.NOTICE,
-                text=t.t(
-                    "req_not_ours_for_walidata",
-                    id=data_request.id,
-                    person=viewer.name,
-                    opd=opd.name if opd else "",
-                    text=_headline(data_request.text),
-                ),
-                now=request.now,
-                buttons=[[{"text": t.t("btn_req_view"), "data": view}]],
-            )
+        await tell(
+            uow,
+            person,
+            f"req:{data_request.id}:notours:{viewer.person_id}:{person.id}",  # told once
+            "req_not_ours_for_walidata",
+            request.now,
+            buttons=[[{"text": texts(person.language or "id").t("btn_req_view"), "data": view}]],
+            id=data_request.id,
+            person=viewer.name,
+            opd=opd.name if opd else "",
+            text=_headline(data_request.text),
         )
     return ", ".join(p.name for p in people)
 

@@ -16,9 +16,28 @@ async def notify(
 ) -> None:
     """Queue `message` for the person once per `key`; people without a linked Telegram
     account cannot be reached, so nothing is queued for them."""
-    if person.telegram_user_id is None or await uow.outbox.exists(key):
+    if person.telegram_user_id is not None:
+        await tell(uow, person, key, message, now, **context)
+
+
+async def tell(
+    uow: UnitOfWork,
+    person: Person,
+    key: str,
+    message: str,
+    now: datetime,
+    /,
+    *,
+    buttons: list[list[dict[str, str]]] | None = None,
+    **context: Any,
+) -> None:
+    """Queue `message` (and its buttons) for the person once per `key`, however often the
+    button behind it is pressed; one without a linked account is reported unreachable."""
+    if await uow.outbox.exists(key):
         return
     text = texts(person.language or "id").t(message, **context)
     uow.outbox.add(
-        OutboxMessage.to_person(person, key=key, kind=OutboxKind.NOTICE, text=text, now=now)
+        OutboxMessage.to_person(
+            person, key=key, kind=OutboxKind.NOTICE, text=text, now=now, buttons=buttons
+        )
     )

@@ -18,17 +18,17 @@ from domain.terms import (
     REGION_WIDE_ROLES,
     DeadlineStatus,
     ExtensionStatus,
-    OutboxKind,
     Role,
 )
 from handlers.access import may_see_metadata
 from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply
+from handlers.notices import tell
 from reminders.buttons import ReminderAction, ReminderButton
 from reminders.status import DatasetStatus, dataset_statuses, status_of
 from storage.fulfilment import close_chase
-from storage.models import Dataset, Extension, OutboxMessage, Person
+from storage.models import Dataset, Extension, Person
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -135,12 +135,12 @@ async def _deny(
 ) -> list[Reply]:
     _audit(request, uow, "claim_denied", dataset, button.period)
     for liaison in await _liaisons(uow, dataset):
-        await _notify(
+        await tell(
             uow,
-            request,
             liaison,
             f"deny:{dataset.id}:{button.period}:{liaison.id}:{request.now.timestamp():.0f}",
             "claim_denied_for_liaison",
+            request.now,
             title=dataset.title,
             period=button.period,
         )
@@ -264,12 +264,12 @@ async def _decide(
     )
     requester = await uow.people.get(extension.requested_by)
     if requester is not None:
-        await _notify(
+        await tell(
             uow,
-            request,
             requester,
             f"extdecision:{extension.id}",
             "extension_decided",
+            request.now,
             title=dataset.title,
             period=button.period,
             new_due=extension.new_due,
@@ -421,31 +421,6 @@ def _t(reader: Person, key: str, /, **context: object) -> str:
     return texts(reader.language or "id").t(key, **context)
 
 
-async def _notify(
-    uow: UnitOfWork,
-    request: Request,
-    recipient: Person,
-    key: str,
-    message: str,
-    *,
-    buttons: list[list[dict[str, str]]] | None = None,
-    **context: object,
-) -> None:
-    """Queue a message to someone else, in their language, once per key."""
-    if await uow.outbox.exists(key):
-        return  # the same button pressed twice: they were told already
-    uow.outbox.add(
-        OutboxMessage.to_person(
-            recipient,
-            key=key,
-            kind=OutboxKind.NOTICE,
-            text=_t(recipient, message, **context),
-            now=request.now,
-            buttons=buttons,
-        )
-    )
-
-
 def _audit(
     request: Request, uow: UnitOfWork, action: str, dataset: Dataset, period: str, **detail: str
 ) -> None:
@@ -468,12 +443,12 @@ async def _ask_walidata(
 ) -> None:
     """Every walidata gets the question, with buttons in their own language."""
     for walidata in await uow.people.active_with_role(Role.WALIDATA):
-        await _notify(
+        await tell(
             uow,
-            request,
             walidata,
             f"{key}:{walidata.id}",
             message,
+            request.now,
             buttons=buttons(walidata),
             **context,
         )
