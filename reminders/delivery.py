@@ -28,11 +28,11 @@ from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.terms import OutboxKind, OutboxStatus, Role
+from domain.terms import OutboxStatus
 from reminders.send_budget import LocalBudget, SendBudget
+from reminders.unreachable import report_unreachable
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
-from texts.i18n import texts
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,9 @@ class OutboxSender:
                     await self._say_resumed(self._resumed_after)
                 if not progressed:
                     await asyncio.sleep(0.05)  # every due chat is pacing itself
-            await self.report_unreachable()
+            async with self.uow() as uow:
+                await report_unreachable(uow, self.clock())
+                await uow.commit()
         except STORAGE_FAILURES as error:
             self._storage_failed(error)
             if isinstance(error, StorageUnavailable):
@@ -530,49 +532,3 @@ class OutboxSender:
             attached.telegram_file_id or self._file_ids.get(attached.id),
         )
         return Outgoing(message.chat_id, message.text, message.buttons, file)
-
-    async def report_unreachable(self) -> None:
-        """Tell each walidata, once, who could not be reached and about which datasets."""
-        now = self.clock()
-        async with self.uow() as uow:
-            failed = list(await uow.outbox.unreported_failures())
-            if not failed:
-                return
-            people = {p.id: p for p in await uow.people.all()}
-            lines = []
-            for message in failed:
-                person = people.get(message.person_id or -1)
-                datasets = await uow.reminders.datasets_in(message.id)
-                lines.append((person, message, datasets, why_undeliverable(message)))
-                message.reported_at = now
-            for walidata in (
-                p for p in people.values() if Role.WALIDATA in p.role_names and p.active
-            ):
-                language = walidata.language or "id"
-                uow.outbox.add(
-                    OutboxMessage.to_person(
-                        walidata,
-                        key=f"unreachable:{walidata.id}:{failed[0].id}-{failed[-1].id}",
-                        kind=OutboxKind.UNREACHABLE,
-                        text=texts(language).render("unreachable", lines=lines),
-                        now=now,
-                    )
-                )
-            await uow.commit()
-
-
-# What Telegram's permanent refusals mean for the walidata, by words of its description.
-REFUSALS = (
-    ("blocked by the user", "blocked"),
-    ("can't initiate conversation", "not_started"),
-    ("chat not found", "gone"),
-    ("user is deactivated", "gone"),
-)
-
-
-def why_undeliverable(message: OutboxMessage) -> str:
-    """The reason a message could not go, as a key of the `unreachable` template."""
-    if message.chat_id is None:
-        return "unlinked"
-    error = message.error.casefold()
-    return next((reason for words, reason in REFUSALS if words in error), "refused")

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from bot.botapi import BotApiDeliverer
+from domain.telegram_limits import TEXT_LIMIT
 from reminders.delivery import (
     ChatLimits,
     Delivered,
@@ -27,11 +28,14 @@ from reminders.delivery import (
     RetryLater,
 )
 from reminders.send_budget import LocalBudget
+from reminders.tick import run_tick
 from storage import db
+from storage.importing import import_people
 from storage.uow import UnitOfWorkFactory
 from tests.cli_runner import STARTUP, Processes, cli_env, satudata_async
 from tests.conftest import assert_the_limit_sets_the_pace, busiest_window, copy_database
 from tests.fake_bot_api import FakeBotApi
+from tests.test_reminder_tick import SETTINGS, TUESDAY
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 # A lost request is held open far longer than the client waits, and the client waits far
@@ -220,6 +224,52 @@ async def test_blocked_gone_and_unlinked_people_are_reported_to_the_walidata_wit
     assert "akun Telegram-nya tidak ditemukan atau sudah dihapus" in lines["• Retno Kusumawati"]
     assert "belum menghubungkan akun Telegram" in lines["• Nur Aini"]
     assert "\n\n\n" not in report[0]
+
+
+async def test_the_unreachable_report_names_each_person_once_and_fits_one_message(
+    api: FakeBotApi, demo_db: Path, tmp_path: Path
+) -> None:
+    """The first tick over a registry weeks late, to 80 more liaisons with long names who,
+    like everyone but the walidata, never linked an account: one report to the walidata."""
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("UPDATE people SET telegram_user_id = 9001 WHERE name = 'Andi Prasetyo'")
+    people = tmp_path / "pengguna.csv"
+    names = [
+        f"Dr. Ir. Raden Mas Penghubung Data Nomor {n:02d}, S.T., M.Sc., M.P.W." for n in range(80)
+    ]
+    people.write_text(
+        "nama,peran,opd,telegram_id\n" + "".join(f'"{n}",produsen,bappeda,\n' for n in names)
+    )
+    engine = db.create_engine(f"sqlite:///{demo_db}")
+    factory = UnitOfWorkFactory(engine)
+    assert (await import_people(factory, people, TUESDAY)).created == 80
+    await run_tick(factory, TUESDAY, SETTINGS)
+    await engine.dispose()
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        engine = db.create_engine(f"sqlite:///{demo_db}")
+        deliverer = BotApiDeliverer(api.base_url, TOKEN, client)
+        clock = lambda: TUESDAY.astimezone(UTC)  # noqa: E731 - the tick's moment
+        await OutboxSender(UnitOfWorkFactory(engine), deliverer, clock=clock).drain_all()
+        await engine.dispose()
+
+    reports = [c.params["text"] for c in api.sent_to(9001) if c.params["text"].startswith("⚠️")]
+    assert len(reports) == 1 and len(reports[0]) <= TEXT_LIMIT
+    with sqlite3.connect(demo_db) as conn:
+        unreached = dict(
+            conn.execute(
+                "SELECT p.name, COUNT(DISTINCT s.dataset_id) FROM outbox o JOIN people p"
+                " ON p.id = o.person_id JOIN reminder_sends s ON s.outbox_id = o.id"
+                " WHERE o.status = 'undeliverable' GROUP BY p.name"
+            )
+        )
+    lines = [line for line in reports[0].splitlines() if line.startswith("• ")]
+    named = [line[2:].split(" — ")[0].split(": ")[0] for line in lines[:-1]]
+    assert len(named) == len(set(named)) and set(named) < set(unreached)
+    assert lines[-1] == f"• dan {len(unreached) - len(named)} orang lain"
+    sri = next(line for line in lines if line.startswith("• Sri Wahyuni"))
+    assert unreached["Sri Wahyuni"] > 5
+    assert sri.endswith(f" dan {unreached['Sri Wahyuni'] - 5} lainnya"), sri
 
 
 async def test_a_killed_sender_loses_nothing_and_resends_only_what_was_in_flight(
