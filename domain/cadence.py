@@ -132,6 +132,23 @@ def current(planned: list[PlannedStep], today: date) -> PlannedStep | None:
     return reached[-1] if reached else None
 
 
+def audience_now(
+    planned: list[PlannedStep], due_now: PlannedStep, sent: set[str]
+) -> tuple[Role, ...]:
+    """Who the step due now goes to: its own roles, and before them the roles of the earlier
+    steps passed since the last one sent (a step sent reached the roles of every step before
+    it). A dataset that appears already late, or a period missed while the bot was down,
+    starts at the current step, yet its liaison hears together with the escalation above
+    them."""
+    position = planned.index(due_now)
+    last_sent = max((i for i, p in enumerate(planned[:position]) if p.key in sent), default=-1)
+    missed: list[Role] = []
+    for earlier in planned[last_sent + 1 : position]:
+        missed.extend(role for role in earlier.step.audience if role not in missed)
+    own = due_now.step.audience
+    return (*(role for role in missed if role not in own), *own)
+
+
 def sending_allowed(now_local: datetime, window: Window, calendar: WorkCalendar) -> bool:
     return calendar.is_working_day(now_local.date()) and (
         window.start <= now_local.time() < window.end

@@ -15,6 +15,7 @@ from domain import cadence as steps
 from domain.cadence import DEFAULT_CADENCE, DEFAULT_WINDOW, Cadence, PlannedStep, Window
 from domain.calendar import WorkCalendar
 from domain.schedule import Deadline, dataset_deadline
+from domain.terms import Role
 
 WEEKLY_HORIZON = timedelta(days=8)  # plan weekly reminders a little past today
 
@@ -80,6 +81,7 @@ class Evaluation:
     planned: list[PlannedStep]
     due_now: PlannedStep | None  # the step to send at this moment, if any
     next_action_at: datetime | None  # UTC; None when the chase has nothing left
+    audience: tuple[Role, ...] = ()  # who `due_now` goes to, earlier unreached roles included
 
 
 def owed_deadline(
@@ -132,4 +134,5 @@ def evaluate(
         following = datetime.combine(
             deadline.expected.end + timedelta(days=1), settings.window.start, local.tzinfo
         )
-    return Evaluation(deadline, planned, due_now, following.astimezone(now.tzinfo))
+    audience = steps.audience_now(planned, due_now, done) if due_now else ()
+    return Evaluation(deadline, planned, due_now, following.astimezone(now.tzinfo), audience)

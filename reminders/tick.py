@@ -109,7 +109,7 @@ async def collect(
             continue
         if (row.id, result.deadline.expected.code) in waiting:
             continue  # the step is not recorded: it goes out if the file is returned
-        for role in result.due_now.step.audience:
+        for role in result.audience:
             for person in recipients.of(role, row.opd_id):
                 if (person.id, row.id) in told:
                     continue

@@ -129,6 +129,19 @@ def expected_sends(due: date, owed_from: date, last_day: date) -> list[tuple[str
     return sends
 
 
+def expected_audience(run: Run, send: Send) -> set[str]:
+    """Who a send should reach: everyone of its own step and of every step whose day came
+    since the period's previous send (none yet: every step so far), whether it was skipped
+    as stale on a shared day, passed while the bot was down, or before the data was listed."""
+    earlier = [s.day for s in run.sends if s.period == send.period and s.at < send.at]
+    since = max(earlier, default=date.min)
+    audience: set[str] = set()
+    for day, _, key in candidate_steps(send.due, send.day):
+        if since < day <= send.day:
+            audience |= SPEC_AUDIENCE.get(step_name(key), {"produsen"})
+    return audience
+
+
 def step_name(key: str) -> str:
     """A step key without the re-planning suffix an extension adds ("H-7@2026-07-15")."""
     return key.split("@")[0]
@@ -248,7 +261,7 @@ def simulate(
                 run.chases.append(Chase(owed, result.deadline.due, day, arrives, scenario.end))
             step = result.due_now
             if step is not None:
-                audience = step.step.audience
+                audience = result.audience
                 run.sends.append(
                     Send(
                         owed,
@@ -405,7 +418,7 @@ def test_every_send_respects_calendar_window_and_due_date(name: str) -> None:
             assert send.day > send.due, f"an overdue step sent early: {send}"
         chase = chases[send.period]
         assert chase.owed_from <= send.day <= chase.last_day, f"sent while not owed: {send}"
-        assert set(send.audience) == SPEC_AUDIENCE.get(send.key, {"produsen"}), send
+        assert set(send.audience) == expected_audience(run, send), send
     once = Counter((s.period, s.key) for s in run.sends)
     assert [pair for pair, n in once.items() if n > 1] == []
     per_day = Counter(s.day for s in run.sends)
@@ -508,7 +521,9 @@ def test_h14_escalation_is_sent_even_when_the_holidays_push_it_onto_a_weekly_day
 
     assert run.chases[0].due == due
     escalations = [s for s in run.sends if s.key == "H+14"]
-    assert [s.audience for s in escalations] == [("pimpinan",)]
+    assert len(escalations) == 1
+    assert "pimpinan" in escalations[0].audience
+    assert set(escalations[0].audience) == expected_audience(run, escalations[0])
 
 
 # --- catching up after downtime -----------------------------------------------------------------
@@ -532,7 +547,7 @@ def walk_with_downtime(down: tuple[date, date], first: date, last: date) -> Run:
             step = result.due_now
             if step is not None:
                 sent.setdefault("2026-05", set()).add(step.key)
-                audience = step.step.audience
+                audience = result.audience
                 run.sends.append(
                     Send("2026-05", step.key, step.step.offset, audience, DUE_2026_05, local)
                 )
@@ -576,6 +591,8 @@ def test_back_up_on_a_weekend_the_current_step_waits_for_monday() -> None:
         ("H-7", date(2026, 6, 8)),
         ("H+7", date(2026, 6, 22)),
     ]
+    # Nobody heard H-3 … H+3: the liaison and the head are told with the walidata.
+    assert run.sends[-1].audience == ("produsen", "kepala_opd", "walidata")
 
 
 # --- the sending window and time zones ----------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -85,3 +85,47 @@ async def test_the_pipeline_behaves_the_same_on_both_engines(
     assert [m.status for m in thanks] == ["pending"]
     later = await plan_at(loaded, TUESDAY_9, SETTINGS)
     assert all(item.code != "stunting" for notice in later for item in notice.items)
+
+
+async def test_data_already_late_when_it_appears_tells_the_liaison_with_the_escalation(
+    loaded: UnitOfWorkFactory, api: FakeBotApi, tmp_path: Path
+) -> None:
+    """A weekly dataset imported with week 45 owed since 11 November: at 24 November its
+    chase is at H+7, the walidata's step. The liaison and the head of the agency, whose steps
+    (H-14 … H+1, H+3) passed before it existed, hear in the same tick; the pimpinan only at
+    H+14, and then no one else again."""
+    async with loaded() as uow:
+        await uow.session.execute(update(Person).values(telegram_user_id=Person.id + 8000))
+        await uow.commit()
+        chats = {p.telegram_user_id: p.name for p in await uow.people.all()}
+    daftar = tmp_path / "daftar.csv"
+    daftar.write_text(
+        "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir\n"
+        "dbd_mingguan,Kasus Demam Berdarah Mingguan,Dinas Kesehatan,mingguan,terbuka,2026-W44\n",
+        encoding="utf-8",
+    )
+    assert (await import_datasets(loaded, daftar, NOW)).created == 1
+
+    async def told_at(moment: datetime) -> dict[str, str]:
+        """Who got a message naming the dataset when the tick at `moment` was delivered."""
+        before = len(api.calls_to("sendMessage"))
+        await run_tick(loaded, moment, SETTINGS)
+        async with httpx.AsyncClient(timeout=5) as client:
+            deliverer = BotApiDeliverer(api.base_url, TOKEN, client)
+            await OutboxSender(loaded, deliverer, clock=lambda: moment).drain_all()
+        return {
+            chats[int(call.params["chat_id"])]: call.params["text"]
+            for call in api.calls_to("sendMessage")[before:]
+            if "Kasus Demam Berdarah Mingguan" in call.params["text"]
+        }
+
+    first = await told_at(TUESDAY_9)
+    assert set(first) == {"Siti Rahmawati", "Retno Kusumawati", "Andi Prasetyo"}
+    assert "Data berikut sudah lewat jatuh tempo" in first["Siti Rahmawati"]
+    assert "terlambat 13 hari (jatuh tempo 11 November 2026)" in first["Siti Rahmawati"]
+    assert "Eskalasi keterlambatan data" in first["Retno Kusumawati"]
+    assert "Eskalasi keterlambatan data" in first["Andi Prasetyo"]
+
+    assert await told_at(TUESDAY_9 + timedelta(hours=3)) == {}
+    h_plus_14 = TUESDAY_9 + timedelta(days=1)  # Wednesday 25 November
+    assert set(await told_at(h_plus_14)) == {"Sri Wahyuni"}
