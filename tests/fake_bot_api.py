@@ -187,6 +187,7 @@ class FakeBotApi(FakeServer):
         self._new_update.set()
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()  # Telegram counts a request when it comes, not when answered
         token, method = request.match_info["token"], request.match_info["method"]
         if token not in self.tokens:
             return _error(401, "Unauthorized")
@@ -223,7 +224,7 @@ class FakeBotApi(FakeServer):
                 return _error(403, "Forbidden: bot was blocked by the user")
             if int(params.get("chat_id", 0)) in self.gone:
                 return _error(400, "Bad Request: chat not found")
-        self.calls.append(Call(method, params, files, time.monotonic()))
+        self.calls.append(Call(method, params, files, arrived))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
