@@ -19,8 +19,8 @@ from bot.operations import OperationError, prepared
 from domain.terms import Role
 from handlers.invites import create, invitation_link
 from handlers.people_admin import revoke_person
-from storage.models import Person
-from storage.people import OPD_ROLES, ROLES
+from storage.models import Invitation, Person
+from storage.people import OPD_ROLES, ROLES, held_role, link_problem
 from storage.uow import UnitOfWork
 
 CSV_COLUMNS = ("id", "at", "person_id", "person", "chat_id", "action", "detail")
@@ -29,33 +29,107 @@ CSV_COLUMNS = ("id", "at", "person_id", "person", "chat_id", "action", "detail")
 async def invite(
     settings: Settings, role: Role, name: str, opd_code: str | None, days: int, now: datetime
 ) -> str:
+    """A link for someone new. A name already in the registry is refused: the operator means
+    that person (`invite_person`) or must tell the two apart."""
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise OperationError("--name must be a person's name of 1 to 120 characters")
-    if not 1 <= days <= 90:
-        raise OperationError("--days must be a whole number from 1 to 90")
+    _check_days(days)
     async with prepared(settings, now) as uow_factory, uow_factory() as uow:
         opd_id = await _opd_id(uow, role, opd_code)
+        known = [p for p in await uow.people.all() if p.name.casefold() == name.casefold()]
+        if any(p.active for p in known):
+            ids = ", ".join(str(p.id) for p in known if p.active)
+            raise OperationError(
+                f"{name!r} is already in the registry (id {ids}): link them with "
+                "--person ID, or give the new person a name that tells them apart"
+            )
         invitation, token = await create(
             uow, name=name, role=role, opd_id=opd_id, created_by=None, now=now, days=days
         )
-        uow.audit.record(
-            at=now,
-            action="invitation_issued",
-            detail={
-                "invitation": invitation.id,
-                "name": name,
-                "role": role,
-                "opd": opd_code,
-                "via": "cli",
-            },
+        return await _issued(settings, uow, invitation, token, opd_code, now)
+
+
+async def invite_person(
+    settings: Settings, who: str, role: Role | None, opd_code: str | None, days: int, now: datetime
+) -> str:
+    """A link for someone in the registry without a linked account (imported, or whose link
+    was lost), with the roles they hold and `role` if given. Never for someone linked: the
+    link would hand their access to whoever opens it."""
+    _check_days(days)
+    async with prepared(settings, now) as uow_factory, uow_factory() as uow:
+        person = _one_person(await uow.people.all(), who)
+        problem = link_problem(person)
+        if problem == "no_role" and role is not None:
+            problem = None  # the operator gives them their first role
+        if problem is not None:
+            raise OperationError(_LINK_PROBLEMS[problem].format(p=person))
+        role = role or held_role(person)
+        assert role is not None
+        if role in OPD_ROLES and person.opd_id is None:
+            opd_id = await _opd_id(uow, role, opd_code)
+        elif opd_code is not None:
+            raise OperationError(f"--opd: {person.name} is already bound to their OPD")
+        else:
+            opd_id = person.opd_id if role in OPD_ROLES else None
+        invitation, token = await create(
+            uow,
+            name=person.name,
+            role=role,
+            opd_id=opd_id,
+            created_by=None,
+            now=now,
+            days=days,
+            person=person,
         )
-        await uow.commit()
+        return await _issued(settings, uow, invitation, token, opd_code, now)
+
+
+_LINK_PROBLEMS = {
+    "gone": "{p.name} (id {p.id}) has no access: invite them with --name as someone new",
+    "linked": (
+        "{p.name} (id {p.id}) is already linked to a Telegram account; a link would hand "
+        "their access to whoever opens it. Revoke them first (satudata admin revoke) if that "
+        "account is lost"
+    ),
+    "no_role": "{p.name} (id {p.id}) holds no role: give one with --role",
+}
+
+
+def _check_days(days: int) -> None:
+    if not 1 <= days <= 90:
+        raise OperationError("--days must be a whole number from 1 to 90")
+
+
+async def _issued(
+    settings: Settings,
+    uow: UnitOfWork,
+    invitation: Invitation,
+    token: str,
+    opd_code: str | None,
+    now: datetime,
+) -> str:
+    """Audit and commit the invitation, and say how to pass its link on."""
+    uow.audit.record(
+        at=now,
+        action="invitation_issued",
+        detail={
+            "invitation": invitation.id,
+            "name": invitation.name,
+            "role": invitation.role,
+            "opd": opd_code,
+            "person": invitation.person_id,
+            "via": "cli",
+        },
+    )
+    await uow.commit()
     assert invitation.expires_at is not None
     expires = invitation.expires_at.astimezone(settings.timezone)
     username = await _bot_username(settings)
+    existing = " (already in the registry)" if invitation.person_id else ""
     lines = [
-        f"Invitation for {name} as {role}{f' ({opd_code})' if opd_code else ''}, "
+        f"Invitation for {invitation.name}{existing} as {invitation.role}"
+        f"{f' ({opd_code})' if opd_code else ''}, "
         f"valid until {expires:%Y-%m-%d %H:%M} {settings.timezone_abbreviation}. "
         "It works once; send it to that person only.",
     ]

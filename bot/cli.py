@@ -137,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("admin", help="people, roles, invitations and the audit log")
     admin_actions = admin.add_subparsers(dest="action", required=True)
     invite = admin_actions.add_parser("invite", help="print a single-use invitation link")
-    invite.add_argument("--role", required=True, choices=ROLES)
-    invite.add_argument("--name", required=True, help="the invited person's full name")
+    invite.add_argument("--role", choices=ROLES, help="the role (for --person: one to add)")
+    who = invite.add_mutually_exclusive_group(required=True)
+    who.add_argument("--name", help="the full name of someone new to the registry")
+    who.add_argument("--person", help="id or exact name of someone in it without an account")
     invite.add_argument("--opd", help="OPD code (required for kepala_opd and produsen)")
     invite.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days the link is valid")
     admin_actions.add_parser("list-people", help="everyone in the registry with their roles")
@@ -292,7 +294,13 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 async def run_admin(args: argparse.Namespace, settings: Settings, now: datetime) -> str:
     match args.action:
         case "invite":
-            role = Role(args.role)
+            role = Role(args.role) if args.role else None
+            if args.person is not None:
+                return await admin.invite_person(
+                    settings, args.person, role, args.opd, args.days, now
+                )
+            if role is None:
+                raise operations.OperationError("--role is required with --name")
             return await admin.invite(settings, role, args.name, args.opd, args.days, now)
         case "list-people":
             return await admin.list_people(settings, now)

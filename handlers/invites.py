@@ -21,6 +21,11 @@ step:
 Any other press (a replayed or forged button: a role after the link was given, a revocation
 of a draft) is answered by `MISFITS` and changes nothing. A draft's buttons work for the
 walidata who started it, for `DRAFT_LIFETIME`; anyone else's press is stale.
+
+A draft's link always makes someone new. A person already in the registry without a
+Telegram account (imported, or unreachable) gets a link only when the walidata chooses them
+by id (`LinkButton`, offered by the unreachable report, /peran and /undang of their name);
+nobody's link ever binds a person who is already linked, so no link can take over an account.
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ from handlers.context import Request
 from handlers.me import describe, role_label
 from handlers.messages import Button, Reply, button_id
 from handlers.notices import notify
+from reminders.buttons import LinkButton
 from storage.models import Invitation, Person, PersonRole
-from storage.people import ROLES, replan_for
+from storage.people import ROLES, held_role, link_problem, replan_for
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -79,18 +85,6 @@ def issue(invitation: Invitation, now: datetime, days: int = DEFAULT_DAYS) -> st
     return token
 
 
-async def same_person(uow: UnitOfWork, name: str, role: str, opd_id: int | None) -> Person | None:
-    """An active person of that name already in the registry (e.g. imported without a
-    Telegram account) whom the invitation should bind instead of creating a second one."""
-    for person in await uow.people.all():
-        if not person.active or person.name.casefold() != name.casefold():
-            continue
-        if role in OPD_ROLES and person.opd_id not in (None, opd_id):
-            continue
-        return person
-    return None
-
-
 async def create(
     uow: UnitOfWork,
     *,
@@ -100,14 +94,19 @@ async def create(
     created_by: int | None,
     now: datetime,
     days: int = DEFAULT_DAYS,
+    person: Person | None = None,
 ) -> tuple[Invitation, str]:
-    """An invitation issued in one step (the command line)."""
-    existing = await same_person(uow, name, role, opd_id)
+    """An invitation issued in one step: for a new person called `name`, or for `person`,
+    already in the registry without an account (the caller checked `link_problem`), whose
+    earlier open links stop working so only the newest one binds them."""
+    if person is not None:
+        for earlier in await uow.invitations.open_for(person.id, now):
+            earlier.revoked_at = now
     invitation = Invitation(
-        name=name,
+        name=person.name if person else name,
         role=role,
         opd_id=opd_id,
-        person_id=existing.id if existing else None,
+        person_id=person.id if person else None,
         created_by=created_by,
         created_at=now,
     )
@@ -212,12 +211,55 @@ async def undang(request: Request) -> list[Reply]:
     async with request.app.uow() as uow:
         draft = Invitation(name=name, created_by=request.viewer.person_id, created_at=request.now)
         await uow.invitations.add(draft)
+        known = [
+            p for p in await uow.people.all() if p.active and p.name.casefold() == name.casefold()
+        ]
+        opds = {o.id: o.name for o in await uow.opds.all()}
         await uow.commit()
     buttons = [
         [Button(role_label(t, role), InviteButton.choose_role(draft.id, role).pack())]
         for role in Role
     ]
-    return [Reply(t.t("invite_choose_role", name=name), buttons=buttons)]
+    notes = []
+    for person in known:  # the role buttons make someone new: the known are chosen by id
+        opd = opds.get(person.opd_id or -1, "")
+        if link_problem(person) is None:
+            notes.append(t.t("invite_known_unlinked", name=person.name, opd=opd))
+            label = t.t("btn_link_person", name=person.name, opd=opd)
+            buttons.insert(0, [Button(label, LinkButton(person.id).pack())])
+        else:
+            notes.append(t.t("invite_known_linked", name=person.name, opd=opd))
+    notes.append(t.t("invite_choose_role", name=name))
+    return [Reply("\n\n".join(notes), buttons=buttons)]
+
+
+async def on_link_button(request: Request, button: LinkButton) -> list[Reply]:
+    """A link for a person already in the registry, chosen by the walidata from a list (the
+    unreachable report, /peran, /undang): it binds an account to that person and their roles,
+    and only while nobody is linked to them."""
+    t = request.texts
+    refusal = admin_refusal(request)
+    if refusal is not None:
+        return [refusal]
+    async with request.app.uow() as uow:
+        person = await uow.people.get(button.person_id)
+        problem = link_problem(person)
+        if problem is not None:
+            name = person.name if person else ""
+            return [Reply(t.t(f"invite_person_{problem}", name=name))]
+        assert person is not None
+        invitation, token = await create(
+            uow,
+            name=person.name,
+            role=str(held_role(person)),
+            opd_id=person.opd_id,
+            created_by=request.viewer.person_id,
+            now=request.now,
+            person=person,
+        )
+        replies = await _issued(request, uow, invitation, token)
+        await uow.commit()
+    return replies
 
 
 async def undangan(request: Request) -> list[Reply]:
@@ -324,10 +366,15 @@ TRANSITIONS: dict[tuple[InviteStep, InviteAction], Transition] = {
 
 
 async def _issue(request: Request, uow: UnitOfWork, invitation: Invitation) -> list[Reply]:
+    """A draft's link: always for someone new (people already in the registry are chosen by
+    id, with a `LinkButton`)."""
+    return await _issued(request, uow, invitation, issue(invitation, request.now))
+
+
+async def _issued(
+    request: Request, uow: UnitOfWork, invitation: Invitation, token: str
+) -> list[Reply]:
     assert invitation.role is not None
-    existing = await same_person(uow, invitation.name, invitation.role, invitation.opd_id)
-    invitation.person_id = existing.id if existing else None
-    token = issue(invitation, request.now)
     opd = await uow.opds.get(invitation.opd_id) if invitation.opd_id else None
     record(
         request,
@@ -337,6 +384,7 @@ async def _issue(request: Request, uow: UnitOfWork, invitation: Invitation) -> l
         name=invitation.name,
         role=invitation.role,
         opd=opd.code if opd else None,
+        person=invitation.person_id,
     )
     zone = request.app.deployment.timezone
     assert invitation.expires_at is not None
@@ -348,7 +396,7 @@ async def _issue(request: Request, uow: UnitOfWork, invitation: Invitation) -> l
         link=invitation_link(token, request.app.bot_username),
         start_form=f"/start {token}",
         expires=invitation.expires_at.astimezone(zone),
-        existing=existing is not None,
+        existing=invitation.person_id is not None,
     )
     return [Reply(text)]
 
@@ -422,7 +470,8 @@ async def _bind_target(
 ) -> Person | Reply:
     """The person this account becomes: the one the invitation names (someone already in the
     registry, perhaps already on this account: a new role), or a new person. An account that
-    belongs to someone else is refused: a link must not add roles to whoever opens it."""
+    belongs to someone else is refused: a link must not add roles to whoever opens it; so is
+    a person linked to another account since the link was made: binding never unlinks."""
     t = request.texts
     holder = await uow.people.holding_account(user_id)
     target = await uow.people.get(invitation.person_id) if invitation.person_id else None
@@ -441,6 +490,8 @@ async def _bind_target(
             roles=[],
         )
         await uow.people.add(target)
+    elif target.telegram_user_id not in (None, user_id):
+        return Reply(t.t("invite_person_taken", name=target.name))  # binding never unlinks
     elif invitation.role in OPD_ROLES and target.opd_id not in (None, invitation.opd_id):
         return Reply(t.t("invite_other_opd", name=target.name))
     return target

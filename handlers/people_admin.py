@@ -22,8 +22,9 @@ from handlers.context import Request
 from handlers.me import role_label
 from handlers.messages import Button, Reply
 from handlers.notices import notify
+from reminders.buttons import LinkButton
 from storage.models import Person, PersonRole
-from storage.people import replan_for
+from storage.people import link_problem, replan_for
 from storage.uow import UnitOfWork
 from texts.i18n import Texts, texts
 
@@ -124,6 +125,9 @@ async def _card(t: Texts, uow: UnitOfWork, person: Person, note: str = "") -> Re
         ]
         for role in Role
     ]
+    if link_problem(person) is None:  # imported or invited without opening the link
+        label = t.t("btn_link_person", name=person.name, opd="")
+        buttons.append([Button(label, LinkButton(person.id).pack())])
     revoke = PeopleButton(PeopleAction.ASK_REVOKE, person.id).pack()
     buttons.append([Button(t.t("btn_person_revoke"), revoke)])
     return Reply(text, buttons=buttons)

@@ -17,7 +17,7 @@ from handlers import (
 from handlers.commands import COMMANDS
 from handlers.context import App
 from handlers.dispatcher import Dispatcher
-from reminders.buttons import ReminderButton, TemplateButton
+from reminders.buttons import LinkButton, ReminderButton, TemplateButton
 from reminders.request_buttons import RequestButton
 
 
@@ -37,6 +37,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dispatcher.intercept(submissions.receive)
     dispatcher.intercept(submission_review.written_reason)
     dispatcher.button(invites.InviteButton)(invites.on_button)
+    dispatcher.button(LinkButton)(invites.on_link_button)
     dispatcher.button(people_admin.PeopleButton)(people_admin.on_button)
     dispatcher.button(groups.GroupButton)(groups.on_button)
     dispatcher.text(basic.free_text)

@@ -1,4 +1,5 @@
-"""The buttons of a reminder and of the walidata's questions about it.
+"""The buttons of a reminder, of the walidata's questions about it, and of the report of who
+could not be reached.
 
 The tick puts them on reminders and the handlers answer them, so the payload lives here, below
 both. Reminders wait in a liaison's chat for weeks: the wire format is the one sent before
@@ -54,6 +55,15 @@ class TemplateButton(CallbackData, prefix="k"):
     when pressed (a reminder's, or one of /kirim's choices)."""
 
     dataset_id: int
+
+
+@dataclass(frozen=True)
+class LinkButton(CallbackData, prefix="l"):
+    """`l:<person id>`: the walidata asks for an invitation link that binds a Telegram account
+    to this person, already in the registry without one. The unreachable report offers it for
+    the people it could not reach; /peran and /undang offer it too."""
+
+    person_id: int
 
 
 def _is_period(code: str) -> bool:

@@ -12,7 +12,9 @@ from datetime import datetime
 
 from domain.telegram_limits import TEXT_LIMIT
 from domain.terms import OutboxKind, Role
+from reminders.buttons import LinkButton
 from storage.models import OutboxMessage, Person
+from storage.people import link_problem
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -61,25 +63,45 @@ async def report_unreachable(uow: UnitOfWork, now: datetime) -> None:
         line.datasets.extend(code for code in codes if code not in line.datasets)
         message.reported_at = now
     for walidata in (p for p in people.values() if Role.WALIDATA in p.role_names and p.active):
+        text, listed = _text(list(lines.values()), walidata.language or "id")
         uow.outbox.add(
             OutboxMessage.to_person(
                 walidata,
                 key=f"unreachable:{walidata.id}:{failed[0].id}-{failed[-1].id}",
                 kind=OutboxKind.UNREACHABLE,
-                text=_text(list(lines.values()), walidata.language or "id"),
+                text=text,
                 now=now,
+                buttons=_invitations(listed, walidata.language or "id"),
             )
         )
 
 
-def _text(lines: list[Unreached], language: str) -> str:
-    """The report, naming fewer people while it would not fit one message (long names and
-    refusals); the rest are counted."""
+def _text(lines: list[Unreached], language: str) -> tuple[str, list[Unreached]]:
+    """The report and the lines it names: fewer people while it would not fit one message
+    (long names and refusals); the rest are counted."""
     listed = MAX_PEOPLE
     while True:
+        linkable = any(_linkable(line) for line in lines[:listed])
         text = texts(language).render(
-            "unreachable", lines=lines, listed=listed, max_codes=MAX_CODES
+            "unreachable", lines=lines, listed=listed, max_codes=MAX_CODES, linkable=linkable
         )
         if len(text) <= TEXT_LIMIT or listed == 1:
-            return text
+            return text, lines[:listed]
         listed //= 2
+
+
+def _linkable(line: Unreached) -> bool:
+    """Whether the walidata can reach this person with an invitation link: they have no
+    account linked (one who blocked the bot or deleted theirs keeps it: binding never
+    unlinks)."""
+    return line.person is not None and link_problem(line.person) is None
+
+
+def _invitations(listed: list[Unreached], language: str) -> list[list[dict[str, str]]]:
+    """One tap per person named without a linked account: the link to pass on to them."""
+    t = texts(language)
+    people = [line.person for line in listed if line.person is not None and _linkable(line)]
+    return [
+        [{"text": t.t("btn_link_person", name=p.name, opd=""), "data": LinkButton(p.id).pack()}]
+        for p in people
+    ]

@@ -1,4 +1,5 @@
-"""People's roles: what a change of someone's roles means for the chase.
+"""People's roles: what a change of someone's roles means for the chase, and who may still be
+linked to a Telegram account.
 
 Imports, invitations and a walidata's role changes all go through here, so a new liaison is
 reminded from the next tick on, whichever way they arrived.
@@ -13,7 +14,7 @@ from domain.terms import OPD_ROLES, Role
 from storage.models import Person
 from storage.uow import UnitOfWork
 
-__all__ = ["OPD_ROLES", "ROLES", "replan_for"]
+__all__ = ["OPD_ROLES", "ROLES", "held_role", "link_problem", "replan_for"]
 
 # Every role, in the order people read them (menus, cards, imports' error messages).
 ROLES = tuple(Role)
@@ -32,3 +33,21 @@ async def replan_for(
         await uow.reminders.replan(None, now)  # walidata and leaders follow every dataset
     else:
         await uow.reminders.replan({p.opd_id for p in people if p.opd_id is not None}, now)
+
+
+def held_role(person: Person) -> Role | None:
+    """The role a link for an existing person names (it keeps every role they hold)."""
+    return next((role for role in Role if role in person.role_names), None)
+
+
+def link_problem(person: Person | None) -> str | None:
+    """Why no link may bind an account to this person already in the registry, or None. A
+    link for someone already linked would hand their access to whoever opened it first, and
+    unlink them: they are refused, and their roles are changed with /peran instead."""
+    if person is None or not person.active:
+        return "gone"
+    if person.telegram_user_id is not None:
+        return "linked"
+    if held_role(person) is None:
+        return "no_role"
+    return None

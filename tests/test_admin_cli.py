@@ -58,6 +58,44 @@ def test_the_first_walidata_is_invited_from_the_command_line(demo_db: Path) -> N
     assert invite.startswith("Undangan untuk Budi. Pilih perannya:")
 
 
+def test_someone_in_the_registry_is_linked_with_their_roles_by_person(demo_db: Path) -> None:
+    result = admin(demo_db, "invite", "--person", "Andi Prasetyo")
+
+    assert result.returncode == 0, result.stderr
+    assert "Invitation for Andi Prasetyo (already in the registry) as walidata" in result.stdout
+    token = TOKEN.search(result.stdout).group(1)  # type: ignore[union-attr]
+
+    async def accept() -> str:
+        runtime = await build_runtime(settings_for(demo_db), NOW)
+        try:
+            welcome = only(await say(runtime, f"/start {token}", user=STRANGER))
+            async with runtime.uow() as uow:
+                andis = [p for p in await uow.people.all() if p.name == "Andi Prasetyo"]
+        finally:
+            await runtime.close()
+        assert [(p.telegram_user_id, p.role_names) for p in andis] == [(STRANGER, {"walidata"})]
+        return welcome.text
+
+    assert asyncio.run(accept()).startswith("Selamat datang, Andi Prasetyo!")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--role", "pimpinan", "--name", "sri wahyuni"), ("already in the registry", "--person")),
+        (("--person", "Sri Wahyuni"), ("already linked to a Telegram account", "revoke")),
+        (("--person", "Tidak Ada"), ("no person with id or name",)),
+    ],
+)
+def test_a_link_never_binds_someone_already_linked_or_named_twice(
+    demo_db: Path, args: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    bind_accounts(demo_db)
+
+    assert_one_line_error(admin(demo_db, "invite", *args), *words)
+    assert "invitation_issued" not in admin(demo_db, "audit", "--since", "2020-01-01").stdout
+
+
 def test_without_a_bot_username_the_start_form_is_printed(demo_db: Path) -> None:
     result = admin(demo_db, "invite", "--role", "pimpinan", "--name", "Sekda")
 
@@ -73,6 +111,7 @@ def test_without_a_bot_username_the_start_form_is_printed(demo_db: Path) -> None
         (("--role", "produsen", "--name", "Budi", "--opd", "dinas-x"), ("no such OPD", "dinkes")),
         (("--role", "pimpinan", "--name", "Budi", "--days", "0"), ("--days",)),
         (("--role", "pimpinan", "--name", "   "), ("--name",)),
+        (("--name", "Budi"), ("--role is required",)),
     ],
 )
 def test_bad_invitations_exit_2_with_one_line(

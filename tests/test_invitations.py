@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.wiring import Runtime, build_runtime
 from handlers.invites import MISFITS, TRANSITIONS, InviteAction, InviteButton, InviteStep
 from handlers.messages import Reply
+from reminders.buttons import LinkButton
 from storage.models import Invitation, OutboxMessage
 
 from .conftest import NOW, settings_for
@@ -212,31 +213,126 @@ async def test_a_link_opened_in_a_group_is_refused(bot: Runtime) -> None:
     assert (await snapshot(bot))["people"] == before["people"]
 
 
-async def test_an_existing_unlinked_person_is_bound_not_duplicated(bot: Runtime) -> None:
-    """The demo liaison Agus Setiawan (Bappeda) has no Telegram account bound yet."""
+async def unlink(bot: Runtime, name: str) -> int:
+    """Take a demo person's account away, as if they were imported without one."""
     async with bot.uow() as uow:
-        agus = await person_named(bot, "Agus Setiawan")
-        agus_row = await uow.people.get(agus.id)
-        assert agus_row is not None
-        agus_row.telegram_user_id = None
+        person = await uow.people.get((await person_named(bot, name)).id)
+        assert person is not None
+        person.telegram_user_id = None
         await uow.commit()
+    return person.id
+
+
+async def test_someone_in_the_registry_without_an_account_is_linked_by_choice(
+    bot: Runtime,
+) -> None:
+    """The demo liaison Agus Setiawan (Bappeda), imported without an account, is chosen from
+    /undang's list: his link binds him with the role he holds, not a second Agus."""
+    await unlink(bot, "Agus Setiawan")
     count = len((await snapshot(bot))["people"])  # type: ignore[arg-type]
-    token = await invite(bot, "agus setiawan", "produsen", "Badan Perencanaan Pembangunan Daerah")
+    offer = only(await say(bot, "/undang agus setiawan", user=WALIDATA))
+    assert "Agus Setiawan (Badan Perencanaan Pembangunan Daerah) sudah ada di registri" in (
+        offer.text
+    )
+    choice = buttons(offer)["🔗 Tautan untuk Agus Setiawan (Badan Perencanaan Pembangunan…)"]
+    issued = only(await say(bot, callback_data=choice.data, user=WALIDATA))
+    token = LINK.search(issued.text).group(1)  # type: ignore[union-attr]
+    assert "Agus Setiawan sudah ada di registri" in issued.text
 
     welcome = only(await say(bot, f"/start {token}", user=STRANGER))
 
     assert welcome.text.startswith("Selamat datang, Agus Setiawan!")
     assert len((await snapshot(bot))["people"]) == count  # type: ignore[arg-type]
-    assert (await person_named(bot, "Agus Setiawan")).telegram_user_id == STRANGER
+    agus = await person_named(bot, "Agus Setiawan")
+    assert (agus.telegram_user_id, agus.role_names) == (STRANGER, {"produsen"})
 
 
-async def test_a_new_role_for_someone_already_linked_is_added(bot: Runtime) -> None:
-    token = await invite(bot, "Nur Aini", "kepala_opd", "Dinas Tenaga Kerja dan Transmigrasi")
+async def test_the_walidata_s_name_on_a_pimpinan_link_cannot_take_their_account(
+    bot: Runtime,
+) -> None:
+    offer = only(await say(bot, "/undang Andi Prasetyo", user=WALIDATA))
+    assert "Andi Prasetyo (Dinas Komunikasi dan Informatika) sudah ada di registri dan sudah" in (
+        offer.text
+    )
+    assert not [label for label in buttons(offer) if label.startswith("🔗")]
+    pimpinan = buttons(offer)["pimpinan"]
+    token = LINK.search(  # type: ignore[union-attr]
+        only(await say(bot, callback_data=pimpinan.data, user=WALIDATA)).text
+    ).group(1)
 
-    only(await say(bot, f"/start {token}", user=ACCOUNTS["Nur Aini"]))
+    only(await say(bot, f"/start {token}", user=STRANGER))
 
-    nur = await person_named(bot, "Nur Aini")
-    assert nur.role_names == {"produsen", "kepala_opd"}
+    async with bot.uow() as uow:
+        andis = [p for p in await uow.people.all() if p.name == "Andi Prasetyo"]
+    accounts = {p.telegram_user_id: p.role_names for p in andis}
+    assert accounts == {WALIDATA: {"walidata"}, STRANGER: {"pimpinan"}}  # someone new
+
+
+async def test_a_link_for_someone_already_linked_is_refused_when_asked_for(bot: Runtime) -> None:
+    siti = (await person_named(bot, "Siti Rahmawati")).id
+    before = await snapshot(bot)
+
+    refused = only(await say(bot, callback_data=LinkButton(siti).pack(), user=WALIDATA))
+
+    assert refused.text.startswith("Siti Rahmawati sudah terhubung dengan akun Telegram")
+    assert "/peran Siti Rahmawati" in refused.text
+    assert await snapshot(bot) == before
+
+
+async def test_only_the_walidata_may_ask_for_a_person_s_link(bot: Runtime) -> None:
+    agus = await unlink(bot, "Agus Setiawan")
+    before = await snapshot(bot)
+
+    refused = only(
+        await say(bot, callback_data=LinkButton(agus).pack(), user=ACCOUNTS["Sri Wahyuni"])
+    )
+
+    assert not LINK.search(refused.text)
+    assert await snapshot(bot) == before
+
+
+async def test_a_person_linked_elsewhere_since_their_link_was_made_is_not_unlinked(
+    bot: Runtime,
+) -> None:
+    agus = await unlink(bot, "Agus Setiawan")
+    issued = only(await say(bot, callback_data=LinkButton(agus).pack(), user=WALIDATA))
+    token = LINK.search(issued.text).group(1)  # type: ignore[union-attr]
+    async with bot.uow() as uow:  # meanwhile an import gives Agus his account
+        person = await uow.people.get(agus)
+        assert person is not None
+        person.telegram_user_id = ACCOUNTS["Agus Setiawan"]
+        await uow.commit()
+    before = await snapshot(bot)
+
+    refused = only(await say(bot, f"/start {token}", user=STRANGER))
+
+    assert refused.text.startswith("Agus Setiawan sudah terhubung dengan akun Telegram lain")
+    assert await snapshot(bot) == before
+
+
+async def test_a_second_link_for_a_person_makes_the_first_stop_working(bot: Runtime) -> None:
+    agus = await unlink(bot, "Agus Setiawan")
+    first = only(await say(bot, callback_data=LinkButton(agus).pack(), user=WALIDATA))
+    second = only(await say(bot, callback_data=LinkButton(agus).pack(), user=WALIDATA))
+    old, new = (LINK.search(r.text).group(1) for r in (first, second))  # type: ignore[union-attr]
+
+    refused = only(await say(bot, f"/start {old}", user=STRANGER))
+
+    assert refused.text.startswith("Tautan undangan ini sudah dibatalkan walidata.")
+    welcome = only(await say(bot, f"/start {new}", user=STRANGER))
+    assert welcome.text.startswith("Selamat datang, Agus Setiawan!")
+
+
+async def test_the_role_card_of_someone_without_an_account_offers_their_link(
+    bot: Runtime,
+) -> None:
+    await unlink(bot, "Agus Setiawan")
+
+    card = only(await say(bot, "/peran Agus Setiawan", user=WALIDATA))
+    linked_card = only(await say(bot, "/peran Siti Rahmawati", user=WALIDATA))
+
+    assert "🔗 Tautan untuk Agus Setiawan" in buttons(card)
+    assert not [label for label in buttons(linked_card) if label.startswith("🔗")]
 
 
 async def test_an_account_linked_to_someone_else_is_refused(bot: Runtime) -> None:
@@ -266,19 +362,19 @@ async def test_a_link_for_someone_new_cannot_add_a_role_to_a_linked_account(
 async def test_a_person_moved_to_another_opd_since_the_invitation_is_refused(
     bot: Runtime,
 ) -> None:
-    token = await invite(bot, "Sri Wahyuni", "kepala_opd", "Dinas Kesehatan")
-    card = only(await say(bot, "/peran Sri Wahyuni", user=WALIDATA))
-    ask = only(
-        await say(
-            bot, callback_data=buttons(card)["➕ penghubung data (produsen)"].data, user=WALIDATA
-        )
-    )
-    await say(bot, callback_data=buttons(ask)["Dinas Sosial"].data, user=WALIDATA)
+    agus = await unlink(bot, "Agus Setiawan")
+    issued = only(await say(bot, callback_data=LinkButton(agus).pack(), user=WALIDATA))
+    token = LINK.search(issued.text).group(1)  # type: ignore[union-attr]
+    async with bot.uow() as uow:  # meanwhile an import moves Agus to Dinas Sosial
+        person, dinsos = await uow.people.get(agus), await uow.opds.by_code("dinsos")
+        assert person is not None and dinsos is not None
+        person.opd_id = dinsos.id
+        await uow.commit()
     before = await snapshot(bot)
 
-    refused = only(await say(bot, f"/start {token}", user=ACCOUNTS["Sri Wahyuni"]))
+    refused = only(await say(bot, f"/start {token}", user=STRANGER))
 
-    assert refused.text.startswith("Sri Wahyuni terdaftar di OPD lain")
+    assert refused.text.startswith("Agus Setiawan terdaftar di OPD lain")
     assert await snapshot(bot) == before
 
 

@@ -413,6 +413,55 @@ async def test_an_invitation_link_names_the_bot_and_binds_whoever_opens_it(
     )
 
 
+async def test_the_unreachable_report_invites_the_unlinked_with_one_tap(
+    serving: FakeBotApi, tmp_path: Path
+) -> None:
+    walidata, nur = 9001, 9003
+    database = tmp_path / "bot.db"
+    await link_walidata(database, walidata)
+
+    def unreachable_reminder() -> None:  # Nur Aini never linked an account
+        with sqlite3.connect(database, timeout=60) as conn:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            conn.execute(
+                "INSERT INTO outbox (key, kind, person_id, chat_id, text, buttons, status,"
+                " attempts, next_attempt_at, created_at, error) SELECT 'test:nur', 'reminder',"
+                " id, NULL, 'pengingat untuk Nur', '[]', 'pending', 0, ?, ?, '' FROM people"
+                " WHERE name = 'Nur Aini'",
+                (now, now),
+            )
+        conn.close()
+
+    await asyncio.to_thread(unreachable_reminder)
+
+    def invitation_button() -> str | None:
+        for call in serving.sent_to(walidata):
+            markup = call.params.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                if row[0]["text"] == "🔗 Tautan untuk Nur Aini":
+                    return str(row[0]["callback_data"])
+        return None
+
+    await serving.wait_for(lambda: invitation_button() is not None)
+    report = next(t for t in texts_to(serving, walidata) if "Nur Aini" in t)
+    assert "belum menghubungkan akun Telegram" in report and "menekan Mulai" not in report
+    serving.push_callback(str(invitation_button()), chat_id=walidata, user_id=walidata)
+    await serving.wait_for(lambda: any("t.me/" in t for t in texts_to(serving, walidata)))
+    link = next(t for t in texts_to(serving, walidata) if "t.me/" in t)
+    assert "Nur Aini sudah ada di registri" in link
+    token = link.split("https://t.me/satudata_test_bot?start=", 1)[1].split()[0]
+
+    serving.push_message(f"/start {token}", chat_id=nur, user_id=nur)
+
+    await serving.wait_for(
+        lambda: any("Selamat datang, Nur Aini!" in t for t in texts_to(serving, nur))
+    )
+    with sqlite3.connect(database, timeout=60) as conn:
+        rows = conn.execute("SELECT telegram_user_id FROM people WHERE name = 'Nur Aini'")
+        assert rows.fetchall() == [(nur,)]  # the same person, not a second Nur Aini
+    conn.close()
+
+
 class Made:
     """Makes the bot's transport of one library, counting the stop steps it is given."""
 
