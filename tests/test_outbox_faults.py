@@ -155,7 +155,10 @@ async def test_a_write_lock_held_past_the_lease_loses_nothing_and_sends_nothing_
 
     assert sum(n - 1 for n in counts.values()) == 0, counts.most_common(5)  # nothing twice
     assert stalled <= sender.concurrency  # only what was in flight went meanwhile
-    assert state_changes(caplog) == (1, 1)
+    # Said once per outage, and once when it ends: on a starved machine the impatient engine
+    # may also time out on the sender's own writes, an outage of its own, said the same way.
+    went_down, came_back = state_changes(caplog)
+    assert went_down >= 1 and went_down == came_back
 
 
 async def test_a_full_disk_loses_nothing_and_sends_nothing_twice(
