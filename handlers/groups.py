@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.callbacks import SEPARATOR, CallbackData
 from domain.terms import GroupPurpose, Role
+from handlers import invites
 from handlers.access import admin_refusal
 from handlers.audit import record
 from handlers.context import Request
@@ -50,6 +51,9 @@ async def gate(request: Request) -> list[Reply] | None:
     incoming = request.incoming
     if not incoming.in_group or _registering(request):
         return None
+    shown = invites.token_in(incoming.text) if incoming.callback_data is None else None
+    if shown is not None:  # an invitation link in any group: revoked before anyone opens it
+        return await invites.seen_in_group(request, shown)
     async with request.app.uow() as uow:
         group = await uow.groups.get(incoming.chat_id)
     if group is not None and group.registered_at is not None:

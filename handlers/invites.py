@@ -51,7 +51,7 @@ from reminders.buttons import LinkButton
 from storage.models import Invitation, Person, PersonRole
 from storage.people import ROLES, held_role, link_problem, replan_for
 from storage.uow import UnitOfWork
-from texts.i18n import texts
+from texts.i18n import Texts, texts
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,10 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEFAULT_DAYS = 7
 DRAFT_LIFETIME = timedelta(hours=24)  # role and OPD buttons of a draft work this long
 MAX_NAME = 120
+SHOWN_TOKEN = re.compile(r"(?:/start(?:@\w+)?\s+|[?&]start=)([A-Za-z0-9_-]{20,64})")
+THROTTLE_WINDOW = timedelta(hours=1)
+FAILED_PER_ACCOUNT = 5  # failed openings one account may make per window
+FAILED_OVERALL = 100  # failed openings of every account together: a flood of guesses waits
 
 
 def new_token() -> str:
@@ -404,70 +408,142 @@ async def _issued(
 # -- the invited person's side ------------------------------------------------------------------
 
 
+def token_in(text: str) -> str | None:
+    """An invitation token shown in a message: `/start <token>`, or a deep link."""
+    match = SHOWN_TOKEN.search(text)
+    return match.group(1) if match else None
+
+
+async def seen_in_group(request: Request, token: str) -> list[Reply]:
+    """Any member of a group could open a link shown there: it is revoked at once, and the
+    walidata who issued it is told to send a new one privately."""
+    t = request.texts
+    async with request.app.uow() as uow:
+        invitation = await _by_token(uow, token)
+        if invitation is None or InviteStep.of(invitation) is not InviteStep.OPEN:
+            return [Reply(t.t("invite_private_only"))]
+        invitation.revoked_at = request.now
+        record(request, uow, "invitation_revoked_in_group", invitation=invitation.id)
+        inviter = await uow.people.get(invitation.created_by) if invitation.created_by else None
+        if inviter is not None:
+            await notify(
+                uow,
+                inviter,
+                f"invitation-in-group:{invitation.id}",
+                "invite_seen_in_group_for_walidata",
+                request.now,
+                name=invitation.name,
+                group=request.incoming.chat_title or str(request.incoming.chat_id),
+            )
+        await uow.commit()
+    return [Reply(t.t("invite_revoked_in_group"))]
+
+
 async def accept(request: Request, token: str) -> list[Reply]:
-    """`/start <token>` from a deep link."""
+    """`/start <token>` from a deep link. A failed attempt changes nothing but the audit log,
+    and an account (or everyone together) failing too often waits `THROTTLE_WINDOW`."""
     t = request.texts
     incoming = request.incoming
     if incoming.in_group:
-        return [Reply(t.t("invite_private_only"))]
+        return await seen_in_group(request, token)
     async with request.app.uow() as uow:
-        invitation = (
-            await uow.invitations.by_hash(token_hash(token))
-            if TOKEN_SHAPE.fullmatch(token)
-            else None
-        )
-        problem = _unusable(request, invitation)
-        if problem is not None:
-            log.info("invitation refused for chat %s: %s", incoming.chat_id, problem)
-            return [Reply(problem)]
-        assert invitation is not None and invitation.role is not None
-        if incoming.user_id is None:
-            return [Reply(t.t("invite_open_in_telegram"))]
-        person = await _bind_target(request, uow, invitation, incoming.user_id)
-        if isinstance(person, Reply):
-            return [person]
-        if not await uow.invitations.use(invitation.id, person.id, request.now):
-            return [Reply(t.t("invite_used"))]  # opened twice at once: the other one won
-        role = invitation.role
-        if role not in person.role_names:
-            person.roles.append(PersonRole(role=role))
-        if person.opd_id is None:
-            person.opd_id = invitation.opd_id
-        person.telegram_user_id, person.active = incoming.user_id, True
-        await _notify_inviter(request, uow, invitation, person)
-        await replan_for(uow, [person], request.now)
+        if await _throttled(uow, incoming.chat_id, request.now):
+            log.info("invitation attempts of chat %s throttled", incoming.chat_id)
+            return [Reply(t.t("invite_throttled"))]
+        outcome = await _redeem(request, uow, token)
+        if not isinstance(outcome, Refused):
+            await uow.commit()
+            return outcome
+    log.info("invitation refused for chat %s: %s", incoming.chat_id, outcome.reason)
+    async with request.app.uow() as uow:  # the attempt's own changes are dropped, not its trace
         uow.audit.record(
             at=request.now,
-            action="invitation_accepted",
-            person_id=person.id,
+            action="invitation_refused",
             chat_id=incoming.chat_id,
-            detail={"invitation": invitation.id, "role": role},
+            detail={"reason": outcome.reason, "invitation": outcome.invitation_id},
         )
-        opd = await uow.opds.get(person.opd_id) if person.opd_id else None
         await uow.commit()
+    return [Reply(outcome.answer)]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a link did not bind the account: the answer, and its reason for the audit log."""
+
+    reason: str
+    answer: str
+    invitation_id: int | None = None
+
+
+async def _throttled(uow: UnitOfWork, chat_id: int | None, now: datetime) -> bool:
+    since = now - THROTTLE_WINDOW
+    mine = await uow.audit.count("invitation_refused", since, chat_id=chat_id)
+    return mine >= FAILED_PER_ACCOUNT or (
+        await uow.audit.count("invitation_refused", since) >= FAILED_OVERALL
+    )
+
+
+async def _by_token(uow: UnitOfWork, token: str) -> Invitation | None:
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None
+    return await uow.invitations.by_hash(token_hash(token))
+
+
+async def _redeem(request: Request, uow: UnitOfWork, token: str) -> list[Reply] | Refused:
+    t = request.texts
+    incoming = request.incoming
+    invitation = await _by_token(uow, token)
+    problem = _unusable(request, invitation)
+    if problem is not None:
+        return problem
+    assert invitation is not None and invitation.role is not None
+    if incoming.user_id is None:
+        return Refused("invite_open_in_telegram", t.t("invite_open_in_telegram"), invitation.id)
+    person = await _bind_target(request, uow, invitation, incoming.user_id)
+    if isinstance(person, Refused):
+        return person
+    if not await uow.invitations.use(invitation.id, person.id, request.now):
+        return Refused("invite_used", t.t("invite_used"), invitation.id)  # the other one won
+    role = invitation.role
+    if role not in person.role_names:
+        person.roles.append(PersonRole(role=role))
+    if person.opd_id is None:
+        person.opd_id = invitation.opd_id
+    person.telegram_user_id, person.active = incoming.user_id, True
+    await _notify_inviter(request, uow, invitation, person)
+    await replan_for(uow, [person], request.now)
+    uow.audit.record(
+        at=request.now,
+        action="invitation_accepted",
+        person_id=person.id,
+        chat_id=incoming.chat_id,
+        detail={"invitation": invitation.id, "role": role},
+    )
+    opd = await uow.opds.get(person.opd_id) if person.opd_id else None
     opd_name = opd.name if opd else ""
     welcome = t.t("invite_welcome", name=person.name, role=role_label(t, role), opd=opd_name)
     about = describe(t, person.role_names, opd_name, request.app.reminders.cadence)
     return [Reply(welcome + "\n\n" + about)]
 
 
-def _unusable(request: Request, invitation: Invitation | None) -> str | None:
+def _unusable(request: Request, invitation: Invitation | None) -> Refused | None:
     t = request.texts
     if invitation is None or invitation.role is None or invitation.expires_at is None:
-        return t.t("invite_unknown")
+        return Refused("invite_unknown", t.t("invite_unknown"))
     if invitation.used_at is not None:
-        return t.t("invite_used")
+        return Refused("invite_used", t.t("invite_used"), invitation.id)
     if invitation.revoked_at is not None:
-        return t.t("invite_revoked")
+        return Refused("invite_revoked", t.t("invite_revoked"), invitation.id)
     if invitation.expires_at <= request.now:
         zone = request.app.deployment.timezone
-        return t.t("invite_expired", expired=invitation.expires_at.astimezone(zone))
+        expired = invitation.expires_at.astimezone(zone)
+        return Refused("invite_expired", t.t("invite_expired", expired=expired), invitation.id)
     return None
 
 
 async def _bind_target(
     request: Request, uow: UnitOfWork, invitation: Invitation, user_id: int
-) -> Person | Reply:
+) -> Person | Refused:
     """The person this account becomes: the one the invitation names (someone already in the
     registry, perhaps already on this account: a new role), or a new person. An account that
     belongs to someone else is refused: a link must not add roles to whoever opens it; so is
@@ -479,7 +555,7 @@ async def _bind_target(
         await uow.people.release_account(holder)  # a revoked person's old account starts afresh
         holder = None
     if holder is not None and (target is None or holder.id != target.id):
-        return Reply(t.t("invite_account_taken", name=holder.name))
+        return _refused(t, invitation, "invite_account_taken", holder.name)
     if target is None:
         target = Person(
             name=invitation.name,
@@ -491,10 +567,14 @@ async def _bind_target(
         )
         await uow.people.add(target)
     elif target.telegram_user_id not in (None, user_id):
-        return Reply(t.t("invite_person_taken", name=target.name))  # binding never unlinks
+        return _refused(t, invitation, "invite_person_taken", target.name)  # never unlinks
     elif invitation.role in OPD_ROLES and target.opd_id not in (None, invitation.opd_id):
-        return Reply(t.t("invite_other_opd", name=target.name))
+        return _refused(t, invitation, "invite_other_opd", target.name)
     return target
+
+
+def _refused(t: Texts, invitation: Invitation, reason: str, name: str) -> Refused:
+    return Refused(reason, t.t(reason, name=name), invitation.id)
 
 
 async def _notify_inviter(

@@ -620,6 +620,13 @@ class AuditRepository:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         return (await self.session.scalars(query)).all()
 
+    async def count(self, action: str, since: datetime, *, chat_id: int | None = None) -> int:
+        """Entries of `action` from `since` on, of one chat if given (rate limits)."""
+        query = select(func.count()).where(AuditEntry.action == action, AuditEntry.at >= since)
+        if chat_id is not None:
+            query = query.where(AuditEntry.chat_id == chat_id)
+        return int(await self.session.scalar(query) or 0)
+
     async def since(self, moment: datetime) -> Sequence[AuditEntry]:
         """Entries from `moment` on, oldest first (for exports)."""
         query = select(AuditEntry).where(AuditEntry.at >= moment).order_by(AuditEntry.id)

@@ -77,7 +77,8 @@ def buttons(reply: Reply) -> dict[str, Button]:
 
 async def snapshot(runtime: Runtime) -> dict[str, object]:
     """What an invitation or role change may alter: people, their roles and accounts,
-    invitations, audit entries and queued notices."""
+    invitations, audit entries of changes and queued notices (a refused attempt is audited
+    too, yet changes nothing)."""
     async with runtime.uow() as uow:
         people = {
             (p.id, p.name, p.telegram_user_id, p.opd_id, p.active, p.role_names)
@@ -85,8 +86,13 @@ async def snapshot(runtime: Runtime) -> dict[str, object]:
         }
         counts = {
             model.__name__: await uow.session.scalar(select(func.count()).select_from(model))
-            for model in (Invitation, AuditEntry, OutboxMessage, PersonRole)
+            for model in (Invitation, OutboxMessage, PersonRole)
         }
+        counts["changes audited"] = await uow.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action != "invitation_refused")
+        )
         used = await uow.session.scalar(
             select(func.count()).select_from(Invitation).where(Invitation.used_at.is_not(None))
         )

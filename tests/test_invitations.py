@@ -210,7 +210,62 @@ async def test_a_link_opened_in_a_group_is_refused(bot: Runtime) -> None:
     reply = only(await say(bot, f"/start {token}", chat=group, chat_type="group"))
 
     assert reply.text.startswith("Tautan undangan hanya dapat dibuka di chat pribadi")
+    assert "sudah saya batalkan" in reply.text
     assert (await snapshot(bot))["people"] == before["people"]
+    later = only(await say(bot, f"/start {token}", user=STRANGER))
+    assert later.text.startswith("Tautan undangan ini sudah dibatalkan walidata.")
+    async with bot.uow() as uow:
+        told = [m.text for m in await uow.session.scalars(select(OutboxMessage))]
+    assert [m for m in told if "terlihat di grup" in m and "Budi Santoso" in m], told
+
+
+async def test_a_link_pasted_in_an_unregistered_group_is_revoked(bot: Runtime) -> None:
+    token = await invite(bot, "Budi Santoso", "pimpinan")
+
+    await say(
+        bot,
+        f"ini tautannya https://t.me/satudata_test_bot?start={token} ya",
+        chat=-100888,
+        chat_type="supergroup",
+    )
+
+    later = only(await say(bot, f"/start {token}", user=STRANGER))
+    assert later.text.startswith("Tautan undangan ini sudah dibatalkan walidata.")
+
+
+async def refusals(bot: Runtime) -> list[dict[str, object]]:
+    async with bot.uow() as uow:
+        entries = await uow.audit.since(NOW - timedelta(days=1))
+    return [e.detail for e in entries if e.action == "invitation_refused"]
+
+
+async def test_failed_openings_are_audited_and_an_account_trying_too_often_waits(
+    bot: Runtime,
+) -> None:
+    token = await invite(bot, "Budi Santoso", "pimpinan")
+    for guess in range(5):
+        refused = only(await say(bot, f"/start {'A' * 31}{guess}", user=STRANGER))
+        assert refused.text.startswith("Tautan undangan ini tidak dikenal.")
+    assert [r["reason"] for r in await refusals(bot)] == ["invite_unknown"] * 5
+
+    waiting = only(await say(bot, f"/start {token}", user=STRANGER))
+    after_an_hour = only(
+        await say(bot, f"/start {token}", user=STRANGER, now=NOW + timedelta(minutes=61))
+    )
+
+    assert waiting.text.startswith("Terlalu banyak tautan undangan yang gagal dibuka")
+    assert after_an_hour.text.startswith("Selamat datang, Budi Santoso!")
+
+
+async def test_a_flood_of_guesses_from_many_accounts_makes_everyone_wait(bot: Runtime) -> None:
+    token = await invite(bot, "Budi Santoso", "pimpinan")
+    for account in range(100):
+        await say(bot, f"/start {'B' * 32}", user=STRANGER + 1 + account)
+
+    waiting = only(await say(bot, f"/start {token}", user=STRANGER))
+
+    assert waiting.text.startswith("Terlalu banyak tautan undangan yang gagal dibuka")
+    assert len(await refusals(bot)) == 100
 
 
 async def unlink(bot: Runtime, name: str) -> int:
