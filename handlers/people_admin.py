@@ -223,6 +223,9 @@ async def _remove(request: Request, uow: UnitOfWork, person: Person, role: Role)
     if role is Role.WALIDATA and await _last_walidata(uow, person):
         return Reply(t.t("role_last_walidata"))
     person.roles = [r for r in person.roles if r.role != role]
+    for invitation in await uow.invitations.open_for(person.id, request.now):
+        if invitation.role == role:  # an open link must not give the role back
+            invitation.revoked_at = request.now
     record(request, uow, "role_removed", person=person.id, name=person.name, role=role)
     await _changed(request, uow, person, [role])
     return await _card(t, uow, person, t.t("role_removed", role=role_label(t, role)))

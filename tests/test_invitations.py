@@ -378,6 +378,21 @@ async def test_a_second_link_for_a_person_makes_the_first_stop_working(bot: Runt
     assert welcome.text.startswith("Selamat datang, Agus Setiawan!")
 
 
+async def test_a_role_taken_away_is_not_given_back_by_an_open_link(bot: Runtime) -> None:
+    agus = await unlink(bot, "Agus Setiawan")
+    issued = only(await say(bot, callback_data=LinkButton(agus).pack(), user=WALIDATA))
+    token = LINK.search(issued.text).group(1)  # type: ignore[union-attr]
+    card = only(await say(bot, "/peran Agus Setiawan", user=WALIDATA))
+    remove = buttons(card)["➖ penghubung data (produsen)"]
+    only(await say(bot, callback_data=remove.data, user=WALIDATA))
+
+    refused = only(await say(bot, f"/start {token}", user=STRANGER))
+
+    assert refused.text.startswith("Tautan undangan ini sudah dibatalkan walidata.")
+    agus_now = await person_named(bot, "Agus Setiawan")
+    assert (agus_now.telegram_user_id, agus_now.role_names) == (None, frozenset())
+
+
 async def test_the_role_card_of_someone_without_an_account_offers_their_link(
     bot: Runtime,
 ) -> None:
