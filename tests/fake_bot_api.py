@@ -91,6 +91,17 @@ class FakeBotApi(FakeServer):
         chat_type: str = "private",
         language_code: str = "id",
     ) -> None:
+        self._push(self.message_update(text, chat_id, user_id, chat_type, language_code))
+
+    def message_update(
+        self,
+        text: str,
+        chat_id: int = 501,
+        user_id: int = 501,
+        chat_type: str = "private",
+        language_code: str = "id",
+    ) -> dict[str, Any]:
+        """A text message as getUpdates (or a webhook post) carries it."""
         user = {
             "id": user_id,
             "is_bot": False,
@@ -110,7 +121,7 @@ class FakeBotApi(FakeServer):
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self._push({"message": message})
+        return {"message": message, "update_id": next(self._update_ids)}
 
     def push_document(
         self,
@@ -139,27 +150,30 @@ class FakeBotApi(FakeServer):
             self.uploads[file_id] = content
         if caption is not None:
             message["caption"] = caption
-        self._push({"message": message})
+        self._push({"message": message, "update_id": next(self._update_ids)})
 
     def push_callback(self, data: str, chat_id: int = 501, user_id: int = 501) -> None:
+        self._push(self.callback_update(data, chat_id, user_id))
+
+    def callback_update(self, data: str, chat_id: int = 501, user_id: int = 501) -> dict[str, Any]:
+        """A button press under one of the bot's messages."""
         user = {"id": user_id, "is_bot": False, "first_name": "Pengguna", "language_code": "id"}
-        self._push(
-            {
-                "callback_query": {
-                    "id": f"cb{next(self._update_ids)}",
-                    "from": user,
-                    "chat_instance": "ci1",
-                    "data": data,
-                    "message": {
-                        "message_id": 1,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private"},
-                        "from": BOT_USER,
-                        "text": "pilih",
-                    },
-                }
-            }
-        )
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": f"cb{next(self._update_ids)}",
+                "from": user,
+                "chat_instance": "ci1",
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": BOT_USER,
+                    "text": "pilih",
+                },
+            },
+        }
 
     def release(self) -> None:
         """Let every call held open by a "hang" fault, and every later one, be answered."""
@@ -182,7 +196,6 @@ class FakeBotApi(FakeServer):
     # -- the API ---------------------------------------------------------------------------------
 
     def _push(self, update: dict[str, Any]) -> None:
-        update["update_id"] = next(self._update_ids)
         self._updates.append(update)
         self._new_update.set()
 
