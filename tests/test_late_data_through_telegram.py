@@ -23,10 +23,11 @@ from bot.config import Settings
 from bot.telegram_aiogram import AiogramTransport
 from bot.telegram_ptb import PtbTransport
 from bot.transport import Transport, TransportFactory
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, digest_place
 from domain.calendar import WorkCalendar
 from reminders.delivery import ChatLimits, OutboxSender
 from reminders.tick import run_tick
+from reports.weekly_digest import run_weekly_digest
 from storage.models import Person
 from tests.conftest import NOW
 from tests.fake_bot_api import Call, FakeBotApi
@@ -143,7 +144,7 @@ async def desk(database_url: str, library: str, api: FakeBotApi) -> AsyncIterato
     )
     the_desk = Desk(runtime, settings, api, transport, sender, chats)
     try:
-        await transport.identify()
+        runtime.dispatcher.app.bot_username = await transport.identify()  # for invitations
         yield the_desk
     finally:
         await transport.close()
@@ -210,3 +211,157 @@ async def test_a_late_dataset_s_extension_runs_from_today_and_is_never_followed_
     assert all(tanggal(new_due) in line or "jatuh tempo hari ini" in line for line in ipm_lines)
     status = text(one(await desk.type("Agus Setiawan", "/status")))
     assert tanggal(new_due) in status
+
+
+async def test_a_reminder_about_several_datasets_names_each_once_and_its_icons_act_on_it(
+    desk: Desk,
+) -> None:
+    reminder = await reminder_of(desk, "Agus Setiawan", "pengeluaran_per_kapita")
+    rows = keyboard(reminder)
+
+    assert [row[0]["text"] for row in rows] == ["✅ ipm", "✅ pengeluaran_per_kapita"]
+    assert all([b["text"] for b in row[1:]] == ["📅", "🚫", "ℹ️", "📤"] for row in rows)
+    assert "✅ sudah diperbarui · 📅 minta perpanjangan" in text(reminder)  # the legend
+    details = one(await desk.press("Agus Setiawan", rows[1][3]["callback_data"]))
+    assert "Pengeluaran per Kapita Disesuaikan" in text(details) and IPM_TITLE not in text(details)
+
+
+async def test_not_our_data_on_a_reminder_reaches_the_walidata_and_the_presser_hears_it(
+    desk: Desk,
+) -> None:
+    reminder = await reminder_of(desk, "Agus Setiawan", "ipm")
+
+    said = one(await desk.press("Agus Setiawan", row_of(reminder, "ipm")[2]["callback_data"]))
+    await desk.deliver()
+    notice = one(desk.new("Andi Prasetyo"))
+    moved = one(await desk.press("Andi Prasetyo", buttons(notice)["Dinkes"]))
+
+    assert text(said).startswith("Terima kasih. Walidata diminta menetapkan produsen")
+    assert "Agus Setiawan" in text(notice) and "bukan data OPD-nya" in text(notice)
+    assert text(moved) == f"“{IPM_TITLE}” sekarang diproduksi oleh Dinas Kesehatan."
+    status = text(one(await desk.type("Siti Rahmawati", "/status")))
+    assert "(ipm)" in status
+
+
+async def test_not_ours_on_a_data_request_reaches_the_walidata_who_sent_it(desk: Desk) -> None:
+    walidata = "Andi Prasetyo"
+    await desk.type(walidata, "/siaran")
+    audience = one(await desk.type(walidata, "Mohon kirim data stunting 2025."))
+    assert "s:a:liaisons" in buttons_by_data(audience)
+    deadlines = one(await desk.press(walidata, "s:a:liaisons"))
+    seven = [d for d in buttons_by_data(deadlines) if d != "s:d:0"][1]
+    preview = one(await desk.press(walidata, seven))
+    assert "s:ok" in buttons_by_data(preview)
+    await desk.press(walidata, "s:ok")
+    await desk.deliver()
+    request = next(c for c in desk.new("Agus Setiawan") if "stunting 2025" in text(c))
+    not_ours = next(d for d in buttons_by_data(request) if d.endswith(":no"))
+    desk.new(walidata)
+
+    said = one(await desk.press("Agus Setiawan", not_ours))
+    again = one(await desk.press("Agus Setiawan", not_ours))
+    await desk.deliver()
+    notice = one(desk.new(walidata))  # once, however often it is pressed
+    assert list(buttons_by_data(notice)) == ["d:v:1"]
+    answers = one(await desk.press(walidata, "d:v:1"))
+
+    assert (
+        text(said)
+        == text(again)
+        == (
+            "Tercatat: permintaan #1 bukan wewenang OPD Anda. Walidata Andi Prasetyo sudah diberi "
+            "tahu untuk meninjaunya."
+        )
+    )
+    assert text(notice).startswith("🚫 Agus Setiawan (Badan Perencanaan Pembangunan Daerah)")
+    assert "• Badan Perencanaan Pembangunan Daerah: 0 · 0 · 0 · 1 · 0" in text(answers)
+
+
+def buttons_by_data(call: Call) -> dict[str, str]:
+    return {b["callback_data"]: b["text"] for row in keyboard(call) for b in row}
+
+
+async def test_the_unreachable_report_offers_the_walidata_a_link_that_binds_the_same_person(
+    desk: Desk,
+) -> None:
+    async with desk.runtime.uow() as uow:  # Nur Aini never linked an account
+        await uow.session.execute(
+            update(Person).where(Person.name == "Nur Aini").values(telegram_user_id=None)
+        )
+        await uow.commit()
+
+    await desk.tick()
+    report = next(c for c in desk.new("Andi Prasetyo") if "Nur Aini" in text(c))
+    link = one(await desk.press("Andi Prasetyo", buttons(report)["🔗 Tautan untuk Nur Aini"]))
+    token = text(link).split("https://t.me/satudata_test_bot?start=", 1)[1].split()[0]
+    desk.chats["Nur Aini"] = 9400
+    welcome = one(await desk.type("Nur Aini", f"/start {token}"))
+
+    assert "belum menghubungkan akun Telegram" in text(report)
+    assert "menekan Mulai" not in text(report)
+    assert "Nur Aini sudah ada di registri" in text(link)
+    assert text(welcome).startswith("Selamat datang, Nur Aini!")
+    async with desk.runtime.uow() as uow:
+        nur = [p for p in await uow.people.all() if p.name == "Nur Aini"]
+    assert [p.telegram_user_id for p in nur] == [9400]  # the same person, not a second one
+
+
+async def test_the_walidata_confirms_giving_up_their_own_role_and_the_last_one_cannot(
+    desk: Desk,
+) -> None:
+    walidata = "Andi Prasetyo"
+    card = one(await desk.type(walidata, f"/peran {walidata}"))
+    refused = one(await desk.press(walidata, buttons(card)["➖ walidata"]))
+    sri = one(await desk.type(walidata, "/peran Sri Wahyuni"))
+    await desk.press(walidata, buttons(sri)["➕ walidata"])
+
+    card = one(await desk.type(walidata, f"/peran {walidata}"))
+    asked = one(await desk.press(walidata, buttons(card)["➖ walidata"]))
+    still = one(await desk.type(walidata, "/peran Nur Aini"))
+    confirmed = one(await desk.press(walidata, keyboard(asked)[0][0]["callback_data"]))
+    after = one(await desk.type(walidata, "/peran Nur Aini"))
+
+    assert "walidata terakhir" in text(refused)
+    assert text(asked).startswith("Lepaskan peran walidata Anda sendiri?")
+    assert "➕ walidata" in buttons(still)  # asking changed nothing: still the walidata's card
+    assert text(confirmed).startswith("Peran walidata dicabut")
+    assert text(after).startswith("Perintah dan tombol ini hanya untuk walidata.")
+    assert not keyboard(after)
+
+
+async def test_the_digest_s_best_are_above_the_region_and_never_among_the_worst(
+    desk: Desk,
+) -> None:
+    desk.now = datetime(2026, 11, 30, 7, 30, tzinfo=WIB).astimezone(UTC)  # Monday's digest
+    await run_weekly_digest(
+        desk.runtime.uow,
+        desk.now,
+        desk.settings.digest_schedule,
+        WorkCalendar(),
+        digest_place(desk.settings),
+    )
+    await desk.deliver()
+    digest = next(c for c in desk.new("Sri Wahyuni") if "Ringkasan mingguan" in text(c))
+    region = percent(text(digest).split("Kepatuhan: ", 1)[1].split("\n", 1)[0])
+    best = ranked(text(digest), "OPD terbaik")
+    worst = ranked(text(digest), "OPD paling perlu perhatian")
+
+    assert best and worst
+    assert all(share > region for share in best.values())
+    assert not set(best) & set(worst)
+    assert list(worst.values()) == sorted(worst.values()) and max(worst.values()) < 100
+    assert list(best.values()) == sorted(best.values(), reverse=True)
+
+
+def percent(shown: str) -> float:
+    """ "66,7% (2/3) · …" → 66.7"""
+    return float(shown.split("%", 1)[0].replace(",", "."))
+
+
+def ranked(digest: str, heading: str) -> dict[str, float]:
+    """The numbered OPD lines under `heading`: name → compliance."""
+    lines = digest.split(heading, 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    return {
+        name.split(". ", 1)[1]: percent(share)
+        for name, share in (line.split(": ", 1) for line in lines if line[:1].isdigit())
+    }
