@@ -43,6 +43,7 @@ from storage.demo import load_demo
 from storage.uow import UnitOfWorkFactory
 
 from .cli_runner import Processes
+from .fake_bot_api import TOKEN, FakeBotApi
 from .tiers import Guard, forbidden_fixtures, tier_of, xdist_group
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -165,6 +166,15 @@ def postgres_url(postgres_database: str | None) -> str:
         pytest.skip("several workers need PostgreSQL (TEST_DATABASE_URL); SQLite is one process")
     run_in_thread(lambda: _reset_postgres(url))
     return url
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API on 127.0.0.1, accepting `TOKEN`."""
+    server = FakeBotApi(tokens={TOKEN})
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

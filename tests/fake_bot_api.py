@@ -33,6 +33,7 @@ BOT_USER = {
 }
 
 
+TOKEN = "123456:TEST-token-for-the-fake-bot-api"  # what the `api` fixture's fake accepts
 HANG_SECONDS = 3600.0  # a "hang" lasts until released: this is only a backstop
 
 

@@ -18,7 +18,6 @@ from tests.fake_bot_api import FakeBotApi
 from tests.test_telegram_transport import (
     OTHER_TOKEN,
     REQUEST_TIMEOUT,
-    TOKEN,
     settings_for,
     texts_to,
 )
@@ -47,14 +46,6 @@ def press(data: str) -> dict[str, Any]:
              "message": {"message_id": 1, "date": int(time.time()),
                          "chat": {"id": CHAT, "type": "private"}, "text": "pilih"}}  # fmt: skip
     return {"update_id": next(_ids), "callback_query": query}
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(params=sorted(TRANSPORTS))

@@ -30,29 +30,19 @@ from reminders.tick import run_tick
 from reports.weekly_digest import run_weekly_digest
 from storage.models import Person
 from tests.conftest import NOW
-from tests.fake_bot_api import Call, FakeBotApi
+from tests.fake_bot_api import TOKEN, Call, FakeBotApi
+from tests.indonesian_dates import read_tanggal, tanggal
 
-TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 WIB = ZoneInfo("Asia/Jakarta")
 TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=WIB).astimezone(UTC)
 TRANSPORTS: dict[str, TransportFactory] = {"ptb": PtbTransport, "aiogram": AiogramTransport}
 FIRST_CHAT = 8000  # a demo person's chat is FIRST_CHAT + their id
 IPM_TITLE = "Indeks Pembangunan Manusia (UHH basis SP2010, seri lama)"
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-         "September", "Oktober", "November", "Desember")  # fmt: skip
 
 
 @pytest.fixture(params=list(TRANSPORTS))
 def library(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @dataclass
@@ -112,10 +102,6 @@ def one(calls: list[Call]) -> Call:
     return calls[0]
 
 
-def tanggal(day: date) -> str:
-    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
-
-
 @pytest.fixture
 async def desk(database_url: str, library: str, api: FakeBotApi) -> AsyncIterator[Desk]:
     settings = Settings.from_env(
@@ -167,11 +153,9 @@ def row_of(call: Call, code: str) -> list[dict[str, Any]]:
 
 def offered(reply: Call) -> dict[date, str]:
     """The dates an extension choice offers ("Sampai 3 Desember 2026") and their buttons."""
-    days = {}
-    for label, data in buttons(reply).items():
-        day, month, year = label.removeprefix("Sampai ").split()
-        days[date(int(year), BULAN.index(month) + 1, int(day))] = data
-    return days
+    return {
+        read_tanggal(label.removeprefix("Sampai ")): data for label, data in buttons(reply).items()
+    }
 
 
 async def test_a_late_dataset_s_extension_runs_from_today_and_is_never_followed_by_late(

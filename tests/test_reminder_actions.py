@@ -31,6 +31,7 @@ from reminders.status import status_of
 from reminders.tick import plan_at, run_tick
 
 from .conftest import CHAT_ID, NOW, USER_ID, settings_for
+from .indonesian_dates import read_tanggal, tanggal
 
 BIGGEST_ID = INT_RANGE.stop - 1  # the largest database id (PostgreSQL INTEGER)
 
@@ -39,18 +40,12 @@ TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
 TODAY = TUESDAY.date()
 SETTINGS = ReminderSettings(WIB)
 DAYS_OFF = holidays.Indonesia(categories=("government", "public"))
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-         "September", "Oktober", "November", "Desember")  # fmt: skip
 INTERNAL_ERROR = "Maaf, terjadi kesalahan"
 STALE = "Tombol ini sudah tidak berlaku. Silakan ketik pertanyaan Anda lagi."
 WALIDATA_ONLY = "Tombol ini hanya untuk walidata."
 BAPPEDA = "Badan Perencanaan Pembangunan Daerah"
 IPM_TITLE = "Indeks Pembangunan Manusia (UHH basis SP2010, seri lama)"
 IPM_DUE = date(2026, 3, 31)  # period 2025 of an annual dataset
-
-
-def tanggal(day: date) -> str:
-    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
 
 
 def annual_due(period: int) -> date:
@@ -62,11 +57,7 @@ def working_on_or_after(day: date) -> date:
 
 
 def offered_days(offered: list[tuple[str, str | None]]) -> list[date]:
-    days = []
-    for text, _ in offered:
-        day, month, year = text.removeprefix("Sampai ").split()
-        days.append(date(int(year), BULAN.index(month) + 1, int(day)))
-    return days
+    return [read_tanggal(text.removeprefix("Sampai ")) for text, _ in offered]
 
 
 def working(day: date) -> bool:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 
 from bot.botapi import BotApiDeliverer
@@ -19,20 +17,11 @@ from storage.importing import import_datasets
 from storage.models import OutboxMessage, Person
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import NOW
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import TOKEN, FakeBotApi
 
-TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 WIB = ZoneInfo("Asia/Jakarta")
 TUESDAY_9 = datetime(2026, 11, 24, 9, 0, tzinfo=WIB).astimezone(UTC)
 SETTINGS = ReminderSettings(WIB)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def outbox(uow: UnitOfWorkFactory) -> list[OutboxMessage]:

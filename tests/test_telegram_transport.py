@@ -34,10 +34,9 @@ from reminders.send_budget import LocalBudget
 from reports.digest_schedule import DigestSchedule
 from tests.cli_runner import STARTUP, STOP, Processes, cli_env
 from tests.conftest import copy_database
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.fake_server import WAIT
 
-TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 OTHER_TOKEN = "654321:revoked-token-the-server-rejects"
 CHAT = 501
 # Far longer than an answered request takes on a starved machine: only a lost one times out.
@@ -50,14 +49,6 @@ TRANSPORTS: dict[str, TransportFactory] = {"ptb": PtbTransport, "aiogram": Aiogr
 @pytest.fixture(params=LIBRARIES)
 def library(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN})  # a lost request stays lost longer than clients wait
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def settings_for(

@@ -26,11 +26,10 @@ from bot.telegram_ptb import serve_webhook
 from bot.webhook import SECRET_HEADER, Readiness, WebhookServer
 from storage import db
 from tests.cli_runner import STARTUP, STOP, Processes, cli_env, satudata_async
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.fake_server import WAIT
 from tests.test_telegram_transport import Made, assert_stopped
 
-TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 SECRET = "rahasia_webhook-42"
 URL = "https://bot.example.go.id/hook/telegram"
 CHAT = 501
@@ -99,14 +98,6 @@ class Serving:
                 f"{self.base}/hook/telegram", content=body, headers=headers
             )
         return await self.client.post(f"{self.base}/hook/telegram", json=body, headers=headers)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi(tokens={TOKEN})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 SERVE = {"ptb": serve_webhook, "aiogram": serve_webhook_aiogram}
