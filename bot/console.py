@@ -15,16 +15,14 @@ from typing import TextIO
 
 from handlers.dispatcher import Dispatcher
 from handlers.messages import Attachment, Button, Incoming, Reply
+from storage.private_files import private_folder, write_private
 
 CONSOLE_CHAT_ID = 0
 ATTACHMENTS = Path("var/attachments")
 
 
 def save_attachment(attachment: Attachment, directory: Path = ATTACHMENTS) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / attachment.filename
-    path.write_bytes(attachment.content)
-    return path
+    return write_private(private_folder(directory) / attachment.filename, attachment.content)
 
 
 def render_reply(reply: Reply) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage import sqlite_driver
+from storage.private_files import open_private, private_file, private_folder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LOCK_POLL_SECONDS = 0.05  # how often a process waiting for another's set-up looks again
@@ -83,7 +84,8 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if _sqlite_file(parsed) is not None:
             try:
-                Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+                database = Path(parsed.database or "")
+                private_file(private_folder(database.parent) / database.name)
             except OSError as error:
                 raise StorageError(StorageProblem.UNWRITABLE, _one_line(error)) from error
         engine = create_async_engine(
@@ -293,7 +295,7 @@ async def _file_lock(path: Path) -> AsyncIterator[None]:
     it would let a waiter lock a file nobody else opens); closing it releases the lock, also
     when the process dies."""
     try:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        handle = open_private(path, os.O_RDWR)
     except OSError as error:
         raise StorageError(StorageProblem.UNWRITABLE, _one_line(error)) from error
     try:

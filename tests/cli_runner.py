@@ -51,8 +51,10 @@ def satudata(
     database: Path | str | None = None,
     env: dict[str, str] | None = None,
     stdin: str = "",
+    umask: int = -1,
 ) -> subprocess.CompletedProcess[str]:
-    """`satudata <args>` to completion, its output captured as text."""
+    """`satudata <args>` to completion, its output captured as text; `umask` as the
+    operator's shell would set it (-1: this process's own)."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
@@ -62,6 +64,7 @@ def satudata(
         text=True,
         timeout=TIMEOUT,
         check=False,
+        umask=umask,
     )
 
 

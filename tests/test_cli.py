@@ -250,3 +250,22 @@ def test_digest_with_a_malformed_moment_exits_2_with_one_line(
 ) -> None:
     result = satudata("digest", "preview", "--at", "senin pagi", cwd=tmp_path, database=database)
     assert_one_line_error(result, "--at", "2026-03-24T09:00")
+
+
+def test_files_the_bot_creates_are_readable_by_its_own_account_only(tmp_path: Path) -> None:
+    """People's Telegram ids, roles, the audit log and tertutup charts must not be readable by
+    every account on the server, even under the usual umask 022."""
+    database = tmp_path / "var" / "satudata.db"
+
+    result = satudata(
+        "ask", "TPT tertinggi di Jawa Timur 2023", cwd=tmp_path, database=database, umask=0o022
+    )
+
+    assert result.returncode == 0, result.stderr
+    charts = list((tmp_path / "var" / "attachments").glob("*.png"))
+    assert charts, result.stdout
+    folders = [tmp_path / "var", tmp_path / "var" / "attachments"]
+    files = [p for p in (tmp_path / "var").iterdir() if p.is_file()] + charts
+    assert database in files and database.with_name("satudata.db.lock") in files
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in folders + files}
+    assert modes == {p.name: "0o700" for p in folders} | {p.name: "0o600" for p in files}
