@@ -16,6 +16,7 @@ from typing import Any
 from bot import admin, desk, operations
 from bot.config import ConfigError, Settings
 from bot.console import ATTACHMENTS, CONSOLE_CHAT_ID, render_reply, run_console, save_attachment
+from bot.log_secrets import mask_secrets_in_logs
 from bot.wiring import UnknownIdentity, build_runtime, resolve_identity
 from domain.terms import Role
 from handlers.invites import DEFAULT_DAYS
@@ -28,6 +29,7 @@ from storage.uow import UnitOfWorkFactory
 from texts.i18n import texts
 
 EXIT_USAGE = 2
+EXIT_BUG = 1
 
 
 class CliError(Exception):
@@ -154,17 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.command in ("run", "serve", "worker") else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # each migration step is noise
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per Bot API call is noise
     try:
         settings = Settings.from_env()
     except ConfigError as error:
         print(f"satudata: {error}", file=sys.stderr)
         return EXIT_USAGE
+    set_up_logging(settings, serving=args.command in ("run", "serve", "worker"))
     try:
         return asyncio.run(dispatch(args, settings))
     except (ConfigError, CliError, operations.OperationError, desk.DeskError) as error:
@@ -174,10 +171,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:
         problem = db.storage_error(error)
-        if problem is None:
-            raise
+        if problem is None:  # a bug: its traceback is logged, where secrets are masked
+            logging.getLogger("satudata").exception("unexpected error")
+            return EXIT_BUG
         print(f"satudata: {storage_message(problem, settings)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def set_up_logging(settings: Settings, serving: bool) -> None:
+    """Lines on stderr, secrets masked. Below DEBUG, each migration step and each Bot API
+    call are noise, and so is python-telegram-bot's traceback of an answer that is not JSON:
+    the transport says what went wrong in one line."""
+    level = settings.log_level or ("INFO" if serving else "WARNING")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
+    mask_secrets_in_logs(settings)
 
 
 def storage_message(problem: db.StorageError, settings: Settings) -> str:

@@ -26,6 +26,7 @@ from storage.db import normalise_url
 T = TypeVar("T")
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/satudata.db"
 
 # Indonesia's three time zones; deployments name either the zone or its Indonesian abbreviation.
@@ -68,6 +69,7 @@ class Settings:
     webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
     webhook_workers: int = 8
     background: bool = True  # SATUDATA_BACKGROUND=off: no ticks, digest or sender here
+    log_level: str | None = None  # None: INFO for the servers, WARNING for one-shot commands
 
     @property
     def webhook_path(self) -> str:
@@ -160,6 +162,7 @@ class Settings:
             webhook_workers=_number("WEBHOOK_WORKERS", get("WEBHOOK_WORKERS", "8"), 1, 256),
             background=_switch("SATUDATA_BACKGROUND", get("SATUDATA_BACKGROUND", "on")),
             telegram_library=_library(get("TELEGRAM_LIBRARY", "ptb")),
+            log_level=_log_level(get("SATUDATA_LOG_LEVEL")) or None,
         )
 
 
@@ -209,6 +212,14 @@ def _switch(name: str, text: str) -> bool:
     if value not in ("on", "off", "true", "false", "1", "0"):
         raise ConfigError(f"{name} must be on or off (got {text!r})")
     return value in ("on", "true", "1")
+
+
+def _log_level(level: str) -> str:
+    if level and level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"SATUDATA_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {level!r})"
+        )
+    return level.upper()
 
 
 def _mapping(path: str) -> PortalMapping:

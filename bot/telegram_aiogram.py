@@ -26,6 +26,7 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramConflictError,
@@ -88,6 +89,8 @@ def failure_of(error: BaseException) -> Failure | None:
     match error:
         case TelegramAPIError():
             return _failure(error)
+        case ClientDecodeError():  # a proxy's error page, or a URL that is no Bot API
+            return failure(None, f"not a Bot API answer: {str(error.data)[:80]}")
         case aiohttp.ClientResponseError():
             return failure(error.status, error.message)
         case aiohttp.ClientError() | TimeoutError():
@@ -168,8 +171,10 @@ class AiogramTransport:
     async def identify(self) -> str:
         try:
             me = await self.bot.me()
-        except TelegramAPIError as error:
-            raise StartFailed.refused(_failure(error), self.settings) from None
+        except (TelegramAPIError, ClientDecodeError) as error:
+            outcome = failure_of(error)
+            assert outcome is not None  # both kinds have one
+            raise StartFailed.refused(outcome, self.settings) from None
         return me.username or ""
 
     async def register_commands(self) -> None:

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.background import Background
-from bot.config import Settings
+from bot.config import DEFAULT_API_BASE_URL, Settings
+from bot.log_secrets import MaskSecrets, secrets_of
 from bot.metrics import Metrics
 from bot.shutdown import Shutdown, to_the_end
 from bot.signals import stop_on_signals
@@ -58,12 +59,14 @@ class StartFailed(Exception):
     def refused(cls, outcome: Failure, settings: Settings) -> StartFailed:
         """getMe's failure at start, said in one line without the token."""
         say = texts(settings.language).t
-        detail = outcome.reason
-        if settings.telegram_token:
-            detail = detail.replace(settings.telegram_token, "…")
-        if isinstance(outcome, TokenRejected):
-            return cls(f"satudata: {say('telegram_token_rejected', detail=detail)}", EXIT_BAD_TOKEN)
+        detail = MaskSecrets(secrets_of(settings)).mask(outcome.reason)
         where = settings.telegram_api_base_url
+        if isinstance(outcome, TokenRejected):
+            # A server that is no Bot API answers 404 too, which the libraries call a bad token.
+            key = "telegram_token_rejected"
+            if where != DEFAULT_API_BASE_URL:
+                key = "telegram_token_rejected_at"
+            return cls(f"satudata: {say(key, where=where, detail=detail)}", EXIT_BAD_TOKEN)
         line = say("telegram_unreachable", where=where, detail=detail)
         return cls(f"satudata: {line}", EXIT_UNREACHABLE)
 

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import signal
+import socket
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,7 +33,7 @@ from domain.telegram_limits import TEXT_LIMIT
 from handlers.messages import Button, Reply
 from reminders.send_budget import LocalBudget
 from reports.digest_schedule import DigestSchedule
-from tests.cli_runner import STARTUP, STOP, Processes, cli_env
+from tests.cli_runner import STARTUP, STOP, Processes, cli_env, satudata_async
 from tests.conftest import copy_database
 from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.fake_server import WAIT
@@ -340,6 +341,51 @@ async def test_rejected_token_exits_2_with_one_line(
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "TELEGRAM_BOT_TOKEN" in err[0]
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on (free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("failure", ["token rejected", "not a Bot API", "nothing listening"])
+async def test_a_failing_start_up_says_why_in_one_line_and_never_prints_a_secret(
+    api: FakeBotApi, tmp_path: Path, library: str, failure: str
+) -> None:
+    """Polling at the default level: one line saying why, no traceback. The webhook server
+    at DEBUG, where the libraries log each Bot API URL (the token is in it) and their own
+    tracebacks: no secret."""
+    token, base_url = {
+        "token rejected": (OTHER_TOKEN, api.base_url),
+        "not a Bot API": (TOKEN, f"{api.origin}/wrong/bot"),
+        "nothing listening": (TOKEN, f"http://127.0.0.1:{closed_port()}/bot"),
+    }[failure]
+    secret = "webhook-secret-of-this-test"
+    env = cli_env(
+        tmp_path / "bot.db",
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=base_url,
+        TELEGRAM_LIBRARY=library,
+        WEBHOOK_URL="https://bot.example.go.id/telegram",
+        WEBHOOK_SECRET=secret,
+    )
+
+    polling = await satudata_async("run", cwd=tmp_path, env=env)
+    webhook = await satudata_async(
+        "serve", "--webhook", cwd=tmp_path, env=env | {"SATUDATA_LOG_LEVEL": "DEBUG"}
+    )
+
+    said = [line for line in polling.stderr.splitlines() if line.startswith("satudata: ")]
+    assert polling.returncode in (1, 2) and len(said) == 1, polling.stderr
+    assert base_url in said[0] and "Traceback" not in polling.stderr
+    assert all(" INFO " in line for line in polling.stderr.splitlines() if line not in said)
+    assert webhook.returncode == polling.returncode
+    assert " DEBUG " in webhook.stderr  # the libraries wrote their DEBUG lines
+    assert said[0] in webhook.stderr.splitlines()
+    for leak in (token, token.partition(":")[2], secret):
+        assert leak not in polling.stdout + polling.stderr + webhook.stdout + webhook.stderr
 
 
 async def test_satudata_run_serves_telegram_and_stops_on_sigterm(

@@ -151,6 +151,7 @@ TIERS: dict[str, Tiers] = {
     "test_invitations.py": Tiers(INTEGRATION),
     "test_invitations_on_both_engines.py": Tiers(INTEGRATION),
     "test_late_data_through_telegram.py": Tiers(E2E),
+    "test_log_secrets.py": Tiers(UNIT),
     "test_migration_regional.py": Tiers(INTEGRATION),
     "test_opd_names.py": Tiers(UNIT),
     "test_plausibility.py": Tiers(UNIT),
