@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from rapidfuzz import fuzz, process
 
+from domain.access import may_see_metadata
 from domain.terms import OPD_ROLES, REGION_WIDE_ROLES
-from handlers.access import may_see_metadata
 from handlers.context import Request
 from handlers.messages import Reply
 from handlers.text import tokens

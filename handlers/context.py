@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from domain.access import Viewer
 from domain.engine import ReminderSettings
 from handlers.catalog import Catalog
 from handlers.messages import Incoming
 from handlers.ratelimit import RateLimiter
-from storage.models import Person
 from storage.portal.sync import PortalSyncer
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import Texts, texts
@@ -25,38 +25,6 @@ class Deployment:
     timezone: ZoneInfo
     timezone_abbreviation: str
     language: str
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The person behind a message, or an anonymous member of the public.
-
-    `in_group`: the reply goes to a group chat, where anyone may read it.
-    `language`: the person's own, stored with them (when they accepted their invitation, the
-    language they were answered in; or the `bahasa` of an imported list); None for the public
-    and for a person who has not chosen one (imported without it), whose Telegram app's
-    language or the deployment's default is used instead.
-    """
-
-    person_id: int | None
-    name: str
-    roles: frozenset[str]
-    opd_id: int | None
-    language: str | None
-    in_group: bool = False
-
-    @property
-    def is_known(self) -> bool:
-        return self.person_id is not None
-
-    @classmethod
-    def of(cls, person: Person | None, *, in_group: bool = False) -> Viewer:
-        """The reader a message to this person (or, with None, to the public) is for."""
-        if person is None or not person.active:
-            return cls(None, "", frozenset(), None, None, in_group)
-        return cls(
-            person.id, person.name, person.role_names, person.opd_id, person.language, in_group
-        )
 
 
 @dataclass

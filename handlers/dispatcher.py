@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from domain.access import Viewer
 from domain.callbacks import CallbackData
 from domain.terms import Role
-from handlers.context import App, Request, Viewer
+from handlers.context import App, Request
 from handlers.language import detect, from_language_code
 from handlers.messages import Attachment, Incoming, Reply
 from handlers.ratelimit import Verdict

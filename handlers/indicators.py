@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from domain.access import may_see_metadata, may_see_values
 from domain.callbacks import CallbackData
 from domain.terms import Classification
 from handlers import readings
-from handlers.access import current, may_see_metadata, may_see_values
+from handlers.access import current
 from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank, rank_scope
 from handlers.answer_trend import answer_trend

@@ -3,7 +3,8 @@ OPD publishes."""
 
 from __future__ import annotations
 
-from handlers.access import current, listable
+from domain.access import listable
+from handlers.access import current
 from handlers.catalog import DatasetEntry
 from handlers.context import Request
 from handlers.messages import Reply

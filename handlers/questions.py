@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from domain.access import may_see_metadata
 from handlers import indicators, metadata
-from handlers.access import current, may_see_metadata
+from handlers.access import current
 from handlers.catalog import Scored
 from handlers.context import Request
 from handlers.messages import Reply

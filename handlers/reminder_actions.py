@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
+from domain.access import may_see_metadata
 from domain.cadence import step_label
 from domain.terms import (
     LIAISON,
@@ -20,7 +21,6 @@ from domain.terms import (
     ExtensionStatus,
     Role,
 )
-from handlers.access import may_see_metadata
 from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply

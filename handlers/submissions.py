@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from domain.access import may_see_metadata
 from domain.periods import Period, annual_period, parse_period
 from domain.terms import LIAISON, OutboxKind, Role, SubmissionStatus
 from handlers import audit, submission_review, table_layout
-from handlers.access import may_see_metadata
 from handlers.catalog import RegionEntry
 from handlers.context import Request
 from handlers.messages import Attachment, Button, Reply

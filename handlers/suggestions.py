@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.access import current, listable, may_see_metadata
+from domain.access import listable, may_see_metadata
+from handlers.access import current
 from handlers.context import Request
 from handlers.messages import Reply
 from storage.uow import UnitOfWork
