@@ -38,6 +38,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from domain.access import LISTED, Viewer, may_see_metadata
 from domain.calendar import WorkCalendar
 from domain.callbacks import CallbackData
 from domain.terms import OutboxKind, RequestStatus, Role
@@ -59,6 +60,7 @@ from reminders.audience import (
 )
 from storage.models import DataRequest, DataRequestRecipient, OutboxMessage, Person
 from storage.uow import UnitOfWork
+from texts.i18n import Texts
 
 DEADLINE_DAYS = (3, 7, 14)
 # Calendar days a deadline button may carry: a forged one must not reach past any real date.
@@ -489,7 +491,7 @@ async def _preview(request: Request, uow: UnitOfWork, draft: DataRequest) -> Rep
     t = request.texts
     audience = await resolve(uow, draft.audience, request.today)
     opd_names = {o.id: o.name for o in await uow.opds.all()}
-    dataset = await _dataset_label(uow, draft)
+    dataset = await _dataset_label(uow, draft, t)
     text = t.render(
         "siaran_preview",
         text=draft.text,
@@ -585,17 +587,18 @@ async def write_messages(
     uow: UnitOfWork, draft: DataRequest, people: list[Person], sender: str, request: Request
 ) -> None:
     """A recipient row for everyone; a message (and its file) for those on Telegram."""
-    dataset = await _dataset_label(uow, draft)
-    rendered: dict[str, str] = {}
+    dataset = await uow.datasets.get(draft.dataset_id) if draft.dataset_id else None
+    rendered: dict[tuple[str, bool], str] = {}
     messages: list[OutboxMessage] = []
     main: dict[int, OutboxMessage] = {}  # each person's message with the answer buttons
     for person in people:
         if person.telegram_user_id is None:
             continue
-        language = person.language or "id"
-        if language not in rendered:
-            rendered[language] = request_text(draft, language, sender, dataset)
-        text = rendered[language]
+        language, reader = person.language or "id", Viewer.of(person)
+        version = (language, dataset is None or may_see_metadata(reader, dataset))
+        if version not in rendered:
+            rendered[version] = request_text(draft, language, sender, dataset, reader)
+        text = rendered[version]
         own_message = draft.file is not None and not caption_fits(text)
         if own_message:  # the document first, the text with the buttons right after
             messages.append(
@@ -634,11 +637,18 @@ async def write_messages(
     )
 
 
-async def _dataset_label(uow: UnitOfWork, draft: DataRequest) -> str | None:
+async def _dataset_label(uow: UnitOfWork, draft: DataRequest, t: Texts) -> str | None:
+    """The dataset as the walidata's preview names it, warning when recipients will not see
+    its name (tertutup: only the walidata may know it exists)."""
     if draft.dataset_id is None:
         return None
     dataset = await uow.datasets.get(draft.dataset_id)
-    return f"{dataset.title} ({dataset.code})" if dataset else None
+    if dataset is None:
+        return None
+    label = f"{dataset.title} ({dataset.code})"
+    if dataset.classification not in LISTED:
+        return t.t("siaran_dataset_closed", label=label)
+    return label
 
 
 def _working_days_after(calendar: WorkCalendar, start: date, days: int) -> date:

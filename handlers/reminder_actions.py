@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
-from domain.access import may_see_metadata
+from domain.access import Viewer, may_see_metadata
 from domain.cadence import step_label
 from domain.terms import (
     LIAISON,
@@ -54,7 +54,8 @@ async def on_button(request: Request, button: ReminderButton) -> list[Reply]:
     viewer = request.viewer
     async with request.app.uow() as uow:
         dataset = await uow.datasets.get(button.dataset_id)
-        if dataset is None:
+        if dataset is None or not may_see_metadata(viewer, dataset):
+            # Said alike, so a forged press learns neither that it exists nor whose it is.
             return [Reply(t.t("stale_button"))]
         is_walidata = Role.WALIDATA in viewer.roles
         is_liaison = LIAISON in viewer.roles and viewer.opd_id == dataset.opd_id
@@ -141,7 +142,7 @@ async def _deny(
             f"deny:{dataset.id}:{button.period}:{liaison.id}:{request.now.timestamp():.0f}",
             "claim_denied_for_liaison",
             request.now,
-            title=dataset.title,
+            title=_title_for(liaison, dataset),
             period=button.period,
         )
     return [Reply(request.texts.t("claim_denied", title=dataset.title, period=button.period))]
@@ -270,7 +271,7 @@ async def _decide(
             f"extdecision:{extension.id}",
             "extension_decided",
             request.now,
-            title=dataset.title,
+            title=_title_for(requester, dataset),
             period=button.period,
             new_due=extension.new_due,
             approved=approved,
@@ -419,6 +420,14 @@ async def status(request: Request) -> list[Reply]:
 
 def _t(reader: Person, key: str, /, **context: object) -> str:
     return texts(reader.language or "id").t(key, **context)
+
+
+def _title_for(reader: Person, dataset: Dataset) -> str:
+    """The dataset's title in a notice, or "dataset tertutup" to whom may not know of it (the
+    walidata can act on a tertutup dataset its liaisons are only told about)."""
+    if may_see_metadata(Viewer.of(reader), dataset):
+        return dataset.title
+    return _t(reader, "closed_dataset")
 
 
 def _audit(

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from domain.access import Viewer, may_see_metadata
 from domain.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT
 from domain.terms import DeadlineStatus, Role
 from reminders.request_buttons import AnswerChoice, RequestButton
 from reminders.status import dataset_statuses
-from storage.models import DataRequest, Person
+from storage.models import DataRequest, Dataset, Person
 from storage.uow import UnitOfWork
 from texts.i18n import texts
 
@@ -100,14 +101,24 @@ def describe(audience: Mapping[str, object], opd_names: dict[int, str], language
     return t.t(f"aud_{kind}") if kind is not None else ""
 
 
-def request_text(request: DataRequest, language: str, sender: str, dataset: str | None) -> str:
-    return texts(language).render(
+def request_text(
+    request: DataRequest, language: str, sender: str, dataset: Dataset | None, reader: Viewer
+) -> str:
+    """The request as `reader` receives it: a tertutup dataset they may not know of is
+    named as such, without its title or code."""
+    t = texts(language)
+    label = None
+    if dataset is not None:
+        label = f"{dataset.title} ({dataset.code})"
+        if not may_see_metadata(reader, dataset):
+            label = t.t("closed_dataset")
+    return t.render(
         "data_request",
         id=request.id or 0,
         sender=sender,
         text=request.text,
         deadline=request.deadline,
-        dataset=dataset,
+        dataset=label,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from domain.access import Viewer, may_see_metadata
 from domain.cadence import PlannedStep
 from domain.engine import ChaseState, ReminderSettings, evaluate
 from domain.telegram_limits import TEXT_LIMIT
@@ -44,6 +45,8 @@ class Item:
     days_left: int
     # When the chase takes its next step (None: it has none): this item is stale after it.
     until: datetime | None = None
+    # The recipient may know the dataset exists (`domain.access`); if not, it is only counted.
+    titled: bool = True
 
     @property
     def days_late(self) -> int:
@@ -127,6 +130,7 @@ async def collect(
                         role,
                         result.deadline.days_left,
                         result.next_action_at,
+                        may_see_metadata(Viewer.of(person), row),
                     )
                 )
     return list(notices.values()), next_actions
@@ -204,10 +208,11 @@ def _reminder_text(notice: Notice, language: str) -> str:
 
 
 def _buttons(notice: Notice, language: str) -> list[list[dict[str, str]]]:
-    """Act on a reminder from the message: per dataset the liaison is chasing. One dataset
+    """Act on a reminder from the message: per dataset the liaison is chasing and may know
+    of (a button names its dataset to whoever presses it). One dataset
     gets worded buttons; several get one row each, the code named once and the other actions
     as icons (the message explains them), so five datasets fit one screen."""
-    items = [i for i in notice.items if i.role == LIAISON][:MAX_BUTTON_DATASETS]
+    items = [i for i in notice.items if i.role == LIAISON and i.titled][:MAX_BUTTON_DATASETS]
     if len(items) > 1:
         return [_compact_row(item) for item in items]
     t = texts(language)

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from domain.access import Viewer, may_see_metadata
 from domain.terms import (
     LIAISON,
-    Classification,
     DeadlineStatus,
     GroupPurpose,
     RequestStatus,
@@ -280,6 +280,10 @@ class _Pages:
         return parts
 
 
+ANYONE = Viewer.of(None)
+
+
 def _named(status: DatasetStatus) -> bool:
-    """A tertutup dataset is counted on these pages but named only to the walidata."""
-    return status.row.classification != Classification.TERTUTUP
+    """These pages are shared by everyone but the walidata, so they name what anyone may
+    know of (`domain.access`); a tertutup dataset is counted, not named."""
+    return may_see_metadata(ANYONE, status.row)

@@ -2,15 +2,19 @@
 written out here (not computed by the code under test).
 
 Channels: a typed answer, a chart, a button press (callback), the structured export of a
-dataset list (`ask --json`), and the compliance digest (/kepatuhan, /status). One OPD,
-Disnakertrans, produces a dataset of each classification.
+dataset list (`ask --json`), the compliance digest (/kepatuhan, /status), the reminders and
+escalations the tick writes and their buttons, forged reminder-button presses and their
+refusals (in private and in a registered group), and a data request's broadcast and preview.
+One OPD, Disnakertrans, produces a dataset of each classification.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +22,9 @@ from sqlalchemy import select
 from bot.wiring import Runtime, build_runtime
 from handlers.indicators import Ask
 from handlers.understanding import PeriodAsk
-from storage.models import AuditEntry
+from reminders.buttons import ReminderAction, ReminderButton, TemplateButton
+from reminders.tick import run_tick
+from storage.models import AuditEntry, OutboxMessage
 
 from .conftest import NOW, copy_database, settings_for
 from .people_helpers import ACCOUNTS, STRANGER, bind_accounts, classify, only, say
@@ -56,6 +62,13 @@ SEES_TITLE = {
 # head and liaison, and nothing for the public.
 DIGEST_SCOPE = {"walidata", "pimpinan", "kepala_opd (own OPD)", "produsen (own OPD)"}
 CASES = [(who, c) for who in VIEWERS for c in DATASETS]
+# Who the tick chases or escalates to about Disnakertrans' long-overdue datasets.
+CHASED = {"walidata", "pimpinan", "kepala_opd (own OPD)", "produsen (own OPD)"}
+# Who may act on a reminder button of Disnakertrans' dataset.
+ACTS = {"walidata", "produsen (own OPD)"}
+PRODUCER = "Tenaga Kerja"  # in "Dinas Tenaga Kerja dan Transmigrasi"
+TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+IN_GROUP: dict[str, object] = {"chat": -100200300, "chat_type": "supergroup"}
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +191,130 @@ async def test_reads_of_restricted_values_are_audited(bot: Runtime) -> None:
         (sri.id, VIEWERS["pimpinan"], ["tpt"])
     ]
     assert reads[0].detail["regions"] == ["3578"] and reads[0].at == NOW
+
+
+async def dataset_id(bot: Runtime, code: str) -> int:
+    async with bot.uow() as uow:
+        found = await uow.datasets.by_code(code)
+    assert found is not None
+    return found.id
+
+
+def about(data: str) -> int | None:
+    """The dataset a reminder's button acts on."""
+    button = ReminderButton.unpack(data) or TemplateButton.unpack(data)
+    return button.dataset_id if button else None
+
+
+async def outbox_to(bot: Runtime, telegram_id: int) -> list[OutboxMessage]:
+    async with bot.uow() as uow:
+        messages = await uow.session.scalars(select(OutboxMessage))
+        person = next(
+            (p for p in await uow.people.all() if p.telegram_user_id == telegram_id), None
+        )
+    return [m for m in messages if person is not None and m.person_id == person.id]
+
+
+@pytest.mark.parametrize(("who", "classification"), CASES)
+async def test_reminder_and_escalation(bot: Runtime, who: str, classification: str) -> None:
+    code, _, _ = DATASETS[classification]
+    ident = await dataset_id(bot, code)
+
+    await run_tick(bot.uow, TUESDAY, bot.dispatcher.app.reminders)
+
+    messages = await outbox_to(bot, VIEWERS[who])
+    text = "\n".join(m.text for m in messages)
+    pressed = [b["data"] for m in messages for row in m.buttons for b in row]
+    assert (f"({code})" in text or f"✅ {code}" in str(pressed)) == (
+        who in CHASED and who in SEES_TITLE[classification]
+    ), text
+    ours = [d for d in pressed if about(d) == ident]
+    assert bool(ours) == (who == "produsen (own OPD)" and who in SEES_TITLE[classification])
+    if who in CHASED and classification == "tertutup" and who not in SEES_TITLE["tertutup"]:
+        assert "🔒 1 dataset tertutup" in text, text
+
+
+async def register_group(bot: Runtime) -> None:
+    walidata = VIEWERS["walidata"]
+    reply = only(await say(bot, "/daftarkan_grup tanya_data", user=walidata, **IN_GROUP))
+    assert reply.text.startswith("Grup ini terdaftar"), reply.text
+
+
+@pytest.mark.parametrize("channel", ["private", "group"])
+@pytest.mark.parametrize(("who", "classification"), CASES)
+async def test_reminder_button(bot: Runtime, who: str, classification: str, channel: str) -> None:
+    """A forged press of each kind a liaison has: only those who may act on the dataset
+    and may know of it here get an answer about it; a refusal names the producer only when
+    the dataset's existence is no secret to the presser."""
+    code, _, _ = DATASETS[classification]
+    async with bot.uow() as uow:
+        dataset = await uow.datasets.by_code(code)
+        assert dataset is not None
+        ident, title = dataset.id, dataset.title
+    where: dict[str, object] = {}
+    if channel == "group":
+        await register_group(bot)
+        where = IN_GROUP
+    known = who in SEES_TITLE[classification] and (
+        channel == "private" or classification != "tertutup"
+    )
+
+    for action in (ReminderAction.DETAIL, ReminderAction.DONE, ReminderAction.EXTEND):
+        data = ReminderButton(action, ident, "2016").pack()
+        reply = only(await say(bot, callback_data=data, user=VIEWERS[who], **where))
+
+        assert (title in reply.text) == (known and who in ACTS), reply.text
+        if not known:
+            assert f"({code})" not in reply.text and PRODUCER not in reply.text, reply.text
+
+
+@pytest.mark.parametrize("audience", ["liaisons", "officials"])
+@pytest.mark.parametrize("classification", list(DATASETS))
+async def test_data_request_broadcast(bot: Runtime, classification: str, audience: str) -> None:
+    """A request about a dataset names it to each recipient who may know of it; the others
+    read "dataset tertutup". The walidata's preview says so before anything is sent."""
+    code, _, _ = DATASETS[classification]
+    walidata = VIEWERS["walidata"]
+    await say(bot, "/siaran", user=walidata)
+    await say(bot, "Mohon kirim data terbaru.", user=walidata)
+    await say(bot, callback_data=f"s:a:{audience}", user=walidata)
+    await say(bot, callback_data="s:d:0", user=walidata)  # no deadline
+
+    _, preview = await say(bot, code, user=walidata)  # "linked", then the preview again
+    (sent,) = await say(bot, callback_data="s:ok", user=walidata)
+
+    assert f"({code})" in preview.text and sent.text.startswith("Siaran #1 dikirim")
+    assert ("tanpa judul dan kodenya" in preview.text) == (classification == "tertutup")
+    async with bot.uow() as uow:
+        messages = [
+            m for m in await uow.session.scalars(select(OutboxMessage)) if m.kind == "request"
+        ]
+    assert messages
+    for message in messages:
+        assert (f"({code})" in message.text) == (classification != "tertutup"), message.text
+        assert ("🔒 dataset tertutup" in message.text) == (classification == "tertutup")
+
+
+@pytest.mark.parametrize("classification", list(DATASETS))
+async def test_the_walidatas_decision_on_a_dataset_reaches_its_liaison_untitled_if_closed(
+    bot: Runtime, classification: str
+) -> None:
+    """The walidata may act on a tertutup dataset; the liaison told of it learns no title."""
+    code, _, _ = DATASETS[classification]
+    ident = await dataset_id(bot, code)
+    walidata = VIEWERS["walidata"]
+
+    await say(
+        bot, callback_data=ReminderButton(ReminderAction.DONE, ident, "2016").pack(), user=walidata
+    )
+    await say(
+        bot, callback_data=ReminderButton(ReminderAction.DENY, ident, "2016").pack(), user=walidata
+    )
+
+    (notice,) = await outbox_to(bot, VIEWERS["produsen (own OPD)"])
+    assert "periode 2016" in notice.text
+    async with bot.uow() as uow:
+        dataset = await uow.datasets.by_code(code)
+        assert dataset is not None
+    assert (dataset.title in notice.text) == (classification != "tertutup"), notice.text
+    assert ("dataset tertutup" in notice.text) == (classification == "tertutup")
