@@ -10,7 +10,8 @@ yet sent); the sender drains the outbox continuously within Telegram's limits.
 With several workers on one PostgreSQL database, only the elected leader (`bot.leader`) runs
 the tick, the digest, the portal sync, the sender and the progress lines, so every reminder is
 enqueued by one process and one sender keeps the bot within Telegram's overall limit. Catalog
-refresh runs in every worker, since each answers questions.
+refresh runs in every worker, since each answers questions: with SATUDATA_BACKGROUND=off it is
+all that runs.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ class Background:
             max_instances=1,
         )
         self.scheduler.start()
+        if not self.settings.background:
+            return  # SATUDATA_BACKGROUND=off: this process only answers, so only refreshes
         leading = await self.leadership.acquire()  # at once: the first tick need not wait
         if leading:
             await self._lead()

@@ -175,19 +175,19 @@ async def start_webhook(
     metrics: Metrics,
     shutdown: Shutdown,
 ) -> None:
-    """Start the background jobs (unless SATUDATA_BACKGROUND=off) and the server; `shutdown`
-    stops the server first, then the jobs.
+    """Start the background jobs (only the catalog refresh with SATUDATA_BACKGROUND=off) and
+    the server; `shutdown` stops the server first, then the jobs.
 
     The caller has already initialised the bot (getMe) and registered the webhook; the webhook
     stays registered on stop, since other workers go on serving it.
     """
     secret = settings.webhook_secret
     assert secret, "start_webhook needs WEBHOOK_SECRET (Settings.require_webhook)"
+    background = Background(runtime, settings, on_delivery=metrics.delivery)
     if settings.background:
-        background = Background(runtime, settings, on_delivery=metrics.delivery)
         metrics.watch(background.sender)
-        shutdown.push("background jobs", background.stop)
-        await background.start()
+    shutdown.push("background jobs", background.stop)
+    await background.start()
     server = WebhookServer(
         sink,
         secret,

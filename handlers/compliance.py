@@ -34,29 +34,33 @@ async def kepatuhan(request: Request) -> list[Reply]:
             if score >= 60
         ]
         return [Reply(t.t("opd_unknown", opd=asked, suggestions=close))]
+    scope = opd.id if opd else None
     if not viewer.roles & REGION_WIDE_ROLES:
         if not viewer.roles & OPD_ROLES or viewer.opd_id is None:
             return [Reply(t.t("kepatuhan_who"))]
-        if opd is not None and opd.id != viewer.opd_id:
+        if scope is not None and scope != viewer.opd_id:
             return [Reply(t.t("kepatuhan_own_only"))]
-        opd = catalog.opds.get(viewer.opd_id)
+        scope = viewer.opd_id
     today = request.today
     week = today - timedelta(days=today.weekday())
     async with request.app.uow() as uow:
-        statuses = await dataset_statuses(uow, today, opd.id if opd else None)
+        # The registry's OPDs, not the catalog's: an import may have added one since the
+        # catalog was loaded, and its datasets and people are already here.
+        opds = {o.id: o for o in await uow.opds.all()}
+        statuses = await dataset_statuses(uow, today, scope)
         history = await uow.snapshots.since(week - timedelta(weeks=1))
     # tertutup datasets are counted for everyone, named only to the walidata.
     report = compliance(
         statuses,
-        catalog.opds,
-        opd.name if opd else request.app.deployment.region_name,
+        opds,
+        opds[scope].name if scope is not None else request.app.deployment.region_name,
         shown=lambda s: may_see_metadata(viewer, s.row),
     )
-    if opd is None:
+    if scope is None:
         with_history(report, history, week)
     listed = [s for s in statuses if may_see_metadata(viewer, s.row)]
     text = t.render(
-        "compliance", report=report, single=opd is not None, today=today, statuses=listed
+        "compliance", report=report, single=scope is not None, today=today, statuses=listed
     )
     data = {
         "type": "compliance",

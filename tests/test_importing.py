@@ -16,10 +16,14 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from bot.wiring import build_runtime
+from handlers.messages import Incoming
 from storage import db
 from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
 from storage.uow import UnitOfWorkFactory
 from tests.cli_runner import satudata
+from tests.conftest import NOW, settings_for
+from tests.people_helpers import person_named
 
 DATASET_HEADER = "kode,judul,opd,periodisitas,klasifikasi,periode_terakhir"
 PEOPLE_HEADER = "nama,peran,opd,telegram_id"
@@ -681,3 +685,29 @@ def test_cli_unreadable_file_exits_2_with_one_line(demo_db: Path, tmp_path: Path
     assert result.stderr.strip().splitlines() == [
         "satudata: format .ods tidak didukung; gunakan .csv atau .xlsx"
     ]
+
+
+async def test_compliance_counts_an_opd_an_import_added_while_the_bot_runs(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    """The running bot's catalog was loaded before the import; /kepatuhan reads the registry."""
+    runtime = await build_runtime(settings_for(demo_db), NOW)
+    try:
+        path = write(
+            tmp_path,
+            "daftar.csv",
+            DATASET_HEADER,
+            "kunjungan_wisata,Kunjungan Wisatawan,Dinas Pariwisata,tahunan,terbuka,2015",
+        )
+        report = await import_datasets(uow_factory, path, LATER)
+        assert report.ok and report.new_opds == ["Dinas Pariwisata"], report
+
+        walidata = await person_named(runtime, "Andi Prasetyo")
+        incoming = Incoming(1, None, text="/kepatuhan", person_id=walidata.id)
+        (reply,) = await runtime.dispatcher.handle(incoming, LATER)
+    finally:
+        await runtime.close()
+
+    assert reply.data is not None, reply.text
+    opds = {opd["opd"]: opd for opd in reply.data["opds"]}
+    assert opds["Dinas Pariwisata"] == {"opd": "Dinas Pariwisata", "percent": 0.0, "overdue": 1}

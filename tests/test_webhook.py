@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ import httpx
 import pytest
 
 from bot import transport
+from bot.background import CATALOG_REFRESH_MINUTES, Background
 from bot.config import ConfigError, Settings
 from bot.metrics import Metrics
 from bot.telegram_aiogram import serve_webhook_aiogram
 from bot.telegram_ptb import serve_webhook
 from bot.webhook import SECRET_HEADER, Readiness, WebhookServer
+from bot.wiring import Runtime
 from storage import db
 from tests.cli_runner import STARTUP, STOP, Processes, cli_env, satudata_async
 from tests.fake_bot_api import TOKEN, FakeBotApi
@@ -381,3 +384,27 @@ async def test_a_stop_cancelled_while_the_server_drains_still_answers(
         await asyncio.wait_for(task, STOP)
     assert len([t for t in texts_to(api) if "Selamat datang" in t]) == accepted
     await assert_stopped(made, caplog)
+
+
+async def test_a_worker_without_background_jobs_still_refreshes_its_catalog(
+    runtime: Runtime, demo_db: Path
+) -> None:
+    """SATUDATA_BACKGROUND=off: no tick, digest, portal sync or sender here; but the datasets
+    another process imports must become answerable here too."""
+    settings = Settings.from_env(
+        environ={
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "DATABASE_URL": f"sqlite:///{demo_db}",
+            "SATUDATA_BACKGROUND": "off",
+        },
+        env_file=None,
+    )
+    background = Background(runtime, settings)
+    await background.start()
+    try:
+        jobs = {job.id: job for job in background.scheduler.get_jobs()}
+    finally:
+        await background.stop()
+
+    assert list(jobs) == ["catalog-refresh"]
+    assert jobs["catalog-refresh"].trigger.interval == timedelta(minutes=CATALOG_REFRESH_MINUTES)
