@@ -66,6 +66,14 @@ class Readiness:
         return None
 
 
+def _is_update(body: object) -> bool:
+    """Telegram posts an object with an integer update_id; nothing else is worth a worker."""
+    if not isinstance(body, dict):
+        return False
+    update_id = body.get("update_id")
+    return isinstance(update_id, int) and not isinstance(update_id, bool)
+
+
 class WebhookServer:
     def __init__(
         self,
@@ -127,10 +135,10 @@ class WebhookServer:
             return web.Response(status=503, text="stopping")
         try:
             update = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting deeper than the parser goes
             return web.Response(status=400, text="body is not JSON")
-        if not isinstance(update, dict):
-            return web.Response(status=400, text="an update is a JSON object")
+        if not _is_update(update):
+            return web.Response(status=400, text="an update is a JSON object with an update_id")
         try:
             self.queue.put_nowait(update)
         except asyncio.QueueFull:

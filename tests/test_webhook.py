@@ -174,7 +174,16 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
 async def test_a_body_that_is_not_an_update_is_a_bad_request(serving: Serving) -> None:
     garbage = await serving.post(b"{not json")
     array = await serving.post([1, 2, 3])
-    assert (garbage.status_code, array.status_code) == (400, 400)
+    deep = await serving.post(
+        b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
+    other = await serving.post({"hello": "world"})
+    unnumbered = await serving.post({"update_id": "1", "message": {}})
+    statuses = [r.status_code for r in (garbage, array, deep, other, unnumbered)]
+    assert statuses == [400] * 5, [r.text for r in (garbage, array, deep, other, unnumbered)]
+    # The server is still well: a real update after them is answered.
+    await serving.post(message_update("/start", chat_id=503))
+    await serving.api.wait_for(lambda: bool(texts_to(serving.api, 503)))
 
 
 async def test_health_readiness_and_metrics(serving: Serving) -> None:
