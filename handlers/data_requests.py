@@ -94,8 +94,8 @@ async def _answer(
     if button.action is RequestAction.PROMISE:
         promised = button.promised
         assert promised is not None  # RequestButton.unpack checked the shape
-        if promised < today:
-            return [Reply(t.t("stale_button"))]
+        if not today <= promised <= _promise_days(request, today)[-1]:
+            return [Reply(t.t("stale_button"))]  # past, or later than any date offered
         recipient.answer, recipient.promised_date = RequestAnswer.PROMISED, promised
         reply = t.t("req_answer_promised", id=data_request.id, date=promised)
     else:
@@ -149,15 +149,22 @@ async def _tell_not_ours(request: Request, uow: UnitOfWork, data_request: DataRe
 def _promise_dates(request: Request, data_request: DataRequest, today: date) -> Reply:
     """The working days a recipient may promise the data for."""
     t = request.texts
-    calendar = request.app.reminders.calendar
-    buttons = []
-    for days in PROMISE_DAYS:
-        day = today
-        for _ in range(days):
-            day = calendar.on_or_after(day + timedelta(days=1))
-        data = RequestButton.promise(data_request.id, day).pack()
-        buttons.append([Button(t.t("btn_extend_to", date=day), data)])
+    buttons = [
+        [Button(t.t("btn_extend_to", date=day), RequestButton.promise(data_request.id, day).pack())]
+        for day in _promise_days(request, today)
+    ]
     return Reply(t.t("req_choose_date"), buttons=buttons)
+
+
+def _promise_days(request: Request, today: date) -> list[date]:
+    """`PROMISE_DAYS` working days after `today`, earliest first."""
+    calendar = request.app.reminders.calendar
+    days, day = [], today
+    for count in range(1, PROMISE_DAYS[-1] + 1):
+        day = calendar.on_or_after(day + timedelta(days=1))
+        if count in PROMISE_DAYS:
+            days.append(day)
+    return days
 
 
 async def attach_answer_file(request: Request) -> list[Reply] | None:

@@ -534,14 +534,38 @@ async def test_forged_or_truncated_buttons_are_stale_and_change_nothing(
     assert snapshot(demo_db) == state
 
 
-async def test_a_promise_for_a_day_already_past_is_stale(bot: Runtime, demo_db: Path) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        "d:pd:1:20261123",  # yesterday
+        "d:pd:1:99991231",  # no promise at all
+        "d:pd:1:20270601",  # further off than any date offered
+        "d:pd:99999999999:20261125",  # a request id no column holds
+        "d:a:2147483648:rcv",
+    ],
+)
+async def test_a_promise_no_button_offered_is_stale(bot: Runtime, demo_db: Path, data: str) -> None:
     await sent_request(bot, demo_db)
     state = snapshot(demo_db)
 
-    (reply,) = await act(bot, demo_db, "Agus Setiawan", data="d:pd:1:20261123")
+    (reply,) = await act(bot, demo_db, "Agus Setiawan", data=data)
 
     assert reply.text == STALE
     assert snapshot(demo_db) == state
+
+
+async def test_the_latest_date_offered_can_be_promised(bot: Runtime, demo_db: Path) -> None:
+    await sent_request(bot, demo_db)
+    (offered,) = await act(bot, demo_db, "Agus Setiawan", data="d:a:1:prm")
+
+    latest = datas(offered)[-1]
+    assert latest is not None
+    (reply,) = await act(bot, demo_db, "Agus Setiawan", data=latest)
+
+    assert reply.text != STALE and "8 Desember 2026" in reply.text, reply.text
+    assert sql(
+        demo_db, "SELECT promised_date FROM data_request_recipients WHERE answer IS NOT NULL"
+    ) == [("2026-12-08",)]
 
 
 # --- the /siaran steps -----------------------------------------------------------------------
