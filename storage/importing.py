@@ -189,7 +189,7 @@ def _dataset_row(
     number: int, row: dict[str, str], opds: list[Opd], report: ImportReport
 ) -> DatasetRow | None:
     errors: list[str] = []
-    code = row["kode"]
+    code = row["kode"].lower()  # codes are lower case everywhere: "TPT" is "tpt"
     if not CODE.match(code):
         errors.append("kode wajib diisi, hanya huruf, angka, titik, garis bawah atau tanda minus")
     title = row["judul"]

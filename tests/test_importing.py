@@ -711,3 +711,21 @@ async def test_compliance_counts_an_opd_an_import_added_while_the_bot_runs(
     assert reply.data is not None, reply.text
     opds = {opd["opd"]: opd for opd in reply.data["opds"]}
     assert opds["Dinas Pariwisata"] == {"opd": "Dinas Pariwisata", "percent": 0.0, "overdue": 1}
+
+
+async def test_a_code_in_capitals_is_the_dataset_already_registered(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    before = dataset(demo_db, "tpt")
+    path = write(
+        tmp_path,
+        "daftar.csv",
+        DATASET_HEADER,
+        "TPT,Tingkat Pengangguran Terbuka (TPT),disnakertrans,tahunan,terbatas,2025",
+    )
+
+    report = await import_datasets(uow_factory, path, LATER)
+
+    assert report.ok and (report.created, report.updated) == (0, 1), report
+    assert sql(demo_db, "SELECT code FROM datasets WHERE lower(code) = 'tpt'") == [("tpt",)]
+    assert before is not None and dataset(demo_db, "tpt") == before | {"classification": "terbatas"}
