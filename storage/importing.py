@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,9 @@ from domain.terms import Classification, Periodicity, Role
 from storage.fulfilment import period_arrived
 from storage.models import Dataset, Indicator, Opd, Person, PersonRole
 from storage.people import OPD_ROLES, ROLES, replan_for
+from storage.tables.files import decode_text
+from storage.tables.limits import MB, FileLimits, TableFileError, size_text
+from storage.tables.xlsx import read_workbook
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts.i18n import LANGUAGES
 
@@ -48,6 +52,8 @@ LANGUAGE_WORDS: dict[str, str] = {code: code for code in LANGUAGES} | {
 }
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 MAX_ROWS = 50_000
+# A header and MAX_ROWS rows; a list has a few dozen columns at most.
+LIMITS = FileLimits(max_bytes=20 * MB, max_rows=MAX_ROWS + 1, max_columns=200)
 EXTRA = "\0extra"  # cells beyond the header: usually an unquoted comma in a CSV value
 ROW = "\0row"  # the row's number in the file
 
@@ -107,32 +113,35 @@ def read_table(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
 
 def _csv_rows(path: Path) -> list[list[str]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="latin-1")
+        text = decode_text(_content(path))
+    except TableFileError as error:
+        raise ImportFileError(str(error)) from None
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    # One row past the limit is enough to refuse the file.
+    return list(
+        itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), LIMITS.max_rows + 1)
+    )
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook  # only needed for spreadsheets
+    """The first sheet, read by the bounded reader: a sheet formatted down to its last row
+    or column is refused by its limits, not read cell by cell."""
+    try:
+        sheets = read_workbook(_content(path), LIMITS)
+    except TableFileError as error:
+        raise ImportFileError(str(error)) from None
+    if not sheets:
+        return []
+    return [["" if v is None else _cell(v) for v in row] for row in sheets[0].rows]
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
+
+def _content(path: Path) -> bytes:
+    if path.stat().st_size > LIMITS.max_bytes:
         raise ImportFileError(
-            f"file XLSX tidak dapat dibaca ({error.__class__.__name__}); "
-            "simpan ulang dari Excel/LibreOffice lalu coba lagi"
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [
-            ["" if v is None else _cell(v) for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    finally:
-        workbook.close()
+            f"file lebih dari {size_text(LIMITS.max_bytes)}; pecah menjadi beberapa file"
+        )
+    return path.read_bytes()
 
 
 def _cell(value: object) -> str:

@@ -19,7 +19,13 @@ from openpyxl import Workbook
 from bot.wiring import build_runtime
 from handlers.messages import Incoming
 from storage import db
-from storage.importing import ImportFileError, ImportReport, import_datasets, import_people
+from storage.importing import (
+    MAX_ROWS,
+    ImportFileError,
+    ImportReport,
+    import_datasets,
+    import_people,
+)
 from storage.uow import UnitOfWorkFactory
 from tests.cli_runner import satudata
 from tests.conftest import NOW, settings_for
@@ -415,7 +421,7 @@ async def test_row_numbers_match_the_spreadsheet_after_a_blank_row(
         ("bom.csv", "\ufeff\r\n".encode(), "file kosong"),
         ("daftar.ods", b"PK\x03\x04", "format .ods tidak didukung; gunakan .csv atau .xlsx"),
         ("daftar", b"kode,judul\n", "format (tanpa ekstensi) tidak didukung"),
-        ("rusak.xlsx", b"PK\x03\x04 bukan spreadsheet", "file XLSX tidak dapat dibaca"),
+        ("rusak.xlsx", b"PK\x03\x04 bukan spreadsheet", "berkas XLSX rusak"),
     ],
 )
 async def test_unreadable_files_raise_a_readable_error(
@@ -449,7 +455,7 @@ async def test_a_corrupt_xlsx_of_people_is_refused_too(
     path = tmp_path / "pengguna.xlsx"
     path.write_bytes(b"\x00\x01 not a workbook")
 
-    with pytest.raises(ImportFileError, match=r"simpan ulang dari Excel/LibreOffice"):
+    with pytest.raises(ImportFileError, match=r"XLSX rusak.*simpan sebagai .xlsx"):
         await import_people(uow_factory, path, LATER)
 
 
@@ -729,3 +735,52 @@ async def test_a_code_in_capitals_is_the_dataset_already_registered(
     assert report.ok and (report.created, report.updated) == (0, 1), report
     assert sql(demo_db, "SELECT code FROM datasets WHERE lower(code) = 'tpt'") == [("tpt",)]
     assert before is not None and dataset(demo_db, "tpt") == before | {"classification": "terbatas"}
+
+
+async def test_a_windows_1252_csv_keeps_its_quotes_and_dashes(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    """Older Excel in Indonesia saves CSV in Windows-1252: ’ and – are not control characters."""
+    path = write(
+        tmp_path,
+        "daftar.csv",
+        DATASET_HEADER,
+        "kopi,Produksi Kopi ‘Robusta’ – Rakyat,disnakertrans,tahunan,terbuka,2025",
+        encoding="cp1252",
+    )
+
+    report = await import_datasets(uow_factory, path, LATER)
+
+    assert report.ok, report.errors
+    found = dataset(demo_db, "kopi")
+    assert found is not None and found["title"] == "Produksi Kopi ‘Robusta’ – Rakyat"
+
+
+async def test_a_sheet_formatted_far_past_its_table_is_refused_by_its_limits(
+    uow_factory: UnitOfWorkFactory, tmp_path: Path
+) -> None:
+    """A stray value in a far column (or a row past the limit) stops the read; the walidata is
+    told which limit, and nothing is imported."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(DATASET_HEADER.split(","))
+    sheet.append(["kopi", "Produksi Kopi", "disnakertrans", "tahunan", "terbuka", "2025"])
+    sheet["XFD2"] = "x"  # the last column Excel has
+    path = tmp_path / "daftar.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(ImportFileError, match="batas kolom"):
+        await import_datasets(uow_factory, path, LATER)
+
+
+async def test_a_list_longer_than_the_limit_is_refused_before_anything_changes(
+    uow_factory: UnitOfWorkFactory, demo_db: Path, tmp_path: Path
+) -> None:
+    rows = [f"d{n},Dataset {n},disnakertrans,tahunan,terbuka,2025" for n in range(MAX_ROWS + 1)]
+    path = write(tmp_path, "daftar.csv", DATASET_HEADER, *rows)
+    before = snapshot(demo_db)
+
+    with pytest.raises(ImportFileError, match="terlalu banyak baris"):
+        await import_datasets(uow_factory, path, LATER)
+
+    assert snapshot(demo_db) == before

@@ -102,7 +102,7 @@ def _refuse_what_is_not_a_table(content: bytes) -> None:
 
 
 def _csv_table(content: bytes, name: str, limits: FileLimits) -> Table:
-    text = _decode(content)
+    text = decode_text(content)
     first_line, _, rest = text.partition("\n")
     hint = first_line.rstrip("\r")
     if hint.lower().startswith("sep=") and len(hint) == 5:
@@ -136,7 +136,7 @@ def _csv_table(content: bytes, name: str, limits: FileLimits) -> Table:
     return table
 
 
-def _decode(content: bytes) -> str:
+def decode_text(content: bytes) -> str:
     """UTF-16 when it says so (Excel's "Unicode text"), UTF-8 with or without BOM, then the
     Windows code page that older Excel versions in Indonesia save CSV in."""
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
