@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 _ID = re.compile(r"[0-9]{1,18}")
@@ -78,6 +78,17 @@ class Incoming:
     file: IncomingFile | None = None  # what was sent, described: size is checked first
     document: Attachment | None = None  # a file's content given up front (console, tests)
 
+    def __post_init__(self) -> None:
+        # JSON may carry a lone surrogate (a "\ud800" escape); echoed in a reply, it cannot be
+        # encoded and the reply is lost. Every text that came from the sender is made
+        # well-formed here, once for every transport.
+        for name in ("text", "callback_data", "user_name", "chat_title"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, well_formed(value))
+        if self.file is not None:
+            object.__setattr__(self, "file", replace(self.file, name=well_formed(self.file.name)))
+
     async def fetch_document(self) -> Attachment | None:
         """The document's content: given with the message, or fetched now from Telegram."""
         if self.document is not None:
@@ -110,3 +121,10 @@ def button_id(text: str) -> int | None:
     """A database id from button data: ASCII digits only, small enough for every engine's
     integer columns. None for anything else: a forged button must not reach the database."""
     return int(text) if _ID.fullmatch(text) else None
+
+
+def well_formed(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (\ufffd), as a decoder would."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

@@ -125,3 +125,24 @@ def test_the_bot_username_is_read_without_its_at(
 def test_a_malformed_bot_username_stops_the_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_USERNAME"):
         settings_for(tmp_path / "x.db", TELEGRAM_BOT_USERNAME="https://t.me/x")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IPM Kab\ud800 Pasuruan",  # a question naming no known region
+        "/perintah\udfff",  # an unknown command
+        "/kepatuhan Dinas \ud83d",  # an unknown OPD, echoed with suggestions
+        "data apa saja dari \udc00Dinkes",
+    ],
+)
+async def test_a_lone_surrogate_is_answered_with_text_telegram_can_carry(
+    runtime: Runtime, text: str
+) -> None:
+    """JSON allows "\\ud800" alone; a reply echoing it could not be encoded and was lost."""
+    replies = await say(runtime, text, user_name="Pengguna \udbff")
+
+    assert replies
+    for reply in replies:
+        reply.text.encode("utf-8")  # raises on a lone surrogate
+        assert "Maaf, terjadi kesalahan" not in reply.text
