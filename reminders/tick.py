@@ -130,7 +130,7 @@ async def collect(
                         role,
                         result.deadline.days_left,
                         result.next_action_at,
-                        may_see_metadata(Viewer.of(person), row),
+                        may_see_metadata(recipients.readers[person.id], row),
                     )
                 )
     return list(notices.values()), next_actions
@@ -261,6 +261,8 @@ class Recipients:
     """Who holds a role, region-wide or within an OPD, indexed once per tick."""
 
     def __init__(self, people: list[Person]) -> None:
+        # What each may read, built once: the walidata is told of thousands of items a tick.
+        self.readers = {person.id: Viewer.of(person) for person in people}
         self._by_role: dict[tuple[str, int | None], list[Person]] = {}
         for person in people:
             for role in person.role_names:
