@@ -38,7 +38,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
-from domain.access import LISTED, Viewer, may_see_metadata
+from domain.access import LISTED, Viewer
 from domain.calendar import WorkCalendar
 from domain.callbacks import CallbackData
 from domain.terms import OutboxKind, RequestStatus, Role
@@ -54,13 +54,15 @@ from reminders.audience import (
     answer_buttons,
     caption_fits,
     chosen_opds,
+    dataset_label,
     describe,
+    named_for,
     request_text,
     resolve,
 )
 from storage.models import DataRequest, DataRequestRecipient, OutboxMessage, Person
 from storage.uow import UnitOfWork
-from texts.i18n import Texts
+from texts.i18n import Texts, texts
 
 DEADLINE_DAYS = (3, 7, 14)
 # Calendar days a deadline button may carry: a forged one must not reach past any real date.
@@ -588,17 +590,19 @@ async def write_messages(
 ) -> None:
     """A recipient row for everyone; a message (and its file) for those on Telegram."""
     dataset = await uow.datasets.get(draft.dataset_id) if draft.dataset_id else None
-    rendered: dict[tuple[str, bool], str] = {}
+    rendered: dict[tuple[str, str | None], str] = {}
     messages: list[OutboxMessage] = []
     main: dict[int, OutboxMessage] = {}  # each person's message with the answer buttons
     for person in people:
         if person.telegram_user_id is None:
             continue
-        language, reader = person.language or "id", Viewer.of(person)
-        version = (language, dataset is None or may_see_metadata(reader, dataset))
-        if version not in rendered:
-            rendered[version] = request_text(draft, language, sender, dataset, reader)
-        text = rendered[version]
+        language = person.language or "id"
+        label = None
+        if dataset is not None:
+            label = named_for(Viewer.of(person), dataset, dataset_label(dataset), texts(language))
+        if (language, label) not in rendered:
+            rendered[language, label] = request_text(draft, language, sender, label)
+        text = rendered[language, label]
         own_message = draft.file is not None and not caption_fits(text)
         if own_message:  # the document first, the text with the buttons right after
             messages.append(
@@ -645,7 +649,7 @@ async def _dataset_label(uow: UnitOfWork, draft: DataRequest, t: Texts) -> str |
     dataset = await uow.datasets.get(draft.dataset_id)
     if dataset is None:
         return None
-    label = f"{dataset.title} ({dataset.code})"
+    label = dataset_label(dataset)
     if dataset.classification not in LISTED:
         return t.t("siaran_dataset_closed", label=label)
     return label

@@ -25,6 +25,7 @@ from handlers.catalog import Catalog
 from handlers.context import Request
 from handlers.messages import Button, Reply
 from handlers.notices import tell
+from reminders.audience import named_for
 from reminders.buttons import ReminderAction, ReminderButton
 from reminders.status import DatasetStatus, dataset_statuses, status_of
 from storage.fulfilment import close_chase
@@ -423,11 +424,8 @@ def _t(reader: Person, key: str, /, **context: object) -> str:
 
 
 def _title_for(reader: Person, dataset: Dataset) -> str:
-    """The dataset's title in a notice, or "dataset tertutup" to whom may not know of it (the
-    walidata can act on a tertutup dataset its liaisons are only told about)."""
-    if may_see_metadata(Viewer.of(reader), dataset):
-        return dataset.title
-    return _t(reader, "closed_dataset")
+    """The walidata can act on a tertutup dataset its liaisons are only told about."""
+    return named_for(Viewer.of(reader), dataset, dataset.title, texts(reader.language or "id"))
 
 
 def _audit(

@@ -18,7 +18,7 @@ from reminders.request_buttons import AnswerChoice, RequestButton
 from reminders.status import dataset_statuses
 from storage.models import DataRequest, Dataset, Person
 from storage.uow import UnitOfWork
-from texts.i18n import texts
+from texts.i18n import Texts, texts
 
 
 class AudienceKind(StrEnum):
@@ -101,25 +101,26 @@ def describe(audience: Mapping[str, object], opd_names: dict[int, str], language
     return t.t(f"aud_{kind}") if kind is not None else ""
 
 
-def request_text(
-    request: DataRequest, language: str, sender: str, dataset: Dataset | None, reader: Viewer
-) -> str:
-    """The request as `reader` receives it: a tertutup dataset they may not know of is
-    named as such, without its title or code."""
-    t = texts(language)
-    label = None
-    if dataset is not None:
-        label = f"{dataset.title} ({dataset.code})"
-        if not may_see_metadata(reader, dataset):
-            label = t.t("closed_dataset")
-    return t.render(
+def request_text(request: DataRequest, language: str, sender: str, dataset: str | None) -> str:
+    """`dataset`: as `named_for` names it to the recipient, or None."""
+    return texts(language).render(
         "data_request",
         id=request.id or 0,
         sender=sender,
         text=request.text,
         deadline=request.deadline,
-        dataset=label,
+        dataset=dataset,
     )
+
+
+def dataset_label(dataset: Dataset) -> str:
+    return f"{dataset.title} ({dataset.code})"
+
+
+def named_for(reader: Viewer, dataset: Dataset, name: str, t: Texts) -> str:
+    """`name` (the dataset's title or label) in a message to `reader`, or "dataset tertutup"
+    when the reader may not know it exists (`domain.access`)."""
+    return name if may_see_metadata(reader, dataset) else t.t("closed_dataset")
 
 
 def caption_fits(text: str) -> bool:
