@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from domain.access import may_see_metadata, may_see_values
 from domain.callbacks import CallbackData
 from domain.terms import Classification
-from handlers import readings
+from handlers import chat_memory, readings
 from handlers.access import current
 from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank, rank_scope
@@ -52,8 +52,9 @@ REGION_SEPARATOR = "."
 class RegionNote:
     """How a region was chosen without being named exactly, so the answer can say so.
 
-    kind: "default" (no region named) or "deployment" (an ambiguous name read as the
-    deployment's own region).
+    kind: "default" (no region named), "deployment" (an ambiguous name read as the
+    deployment's own region) or "previous" (the previous question's, for a follow-up that
+    named none; `region` then names them all).
     """
 
     kind: str
@@ -185,15 +186,20 @@ async def answer_text(request: Request, uow: UnitOfWork, question: Question) -> 
             if own and len(mention.candidates) > 1:
                 ask = replace(ask, region_note=RegionNote("deployment", own[0].name))
             continue
-        if question.categories:  # a button does not carry the category: ask for the full name
+        if question.categories or question.carried_categories:
+            # A button does not carry the category: ask for the full name.
             names = [r.name for r in mention.candidates]
             return [Reply(t.t("which_region_by_name", names=names))]
         buttons = [
             [Button(r.name, replace(ask, regions=(*resolved, r)).button_data(request.language))]
             for r in mention.candidates
         ]
+        await chat_memory.offer(request, uow, buttons)
         return [Reply(t.t("which_region"), buttons=buttons)]
     ask = replace(ask, regions=tuple(resolved))
+    if question.regions_carried:
+        same = ", ".join(r.name for r in resolved)
+        ask = replace(ask, region_note=RegionNote("previous", same))
     ranked = await by_holdings(request, uow, ask, question, candidates)
     best = ranked[0]
     ask = replace(ask, dataset=best.scored.dataset)
@@ -202,6 +208,8 @@ async def answer_text(request: Request, uow: UnitOfWork, question: Question) -> 
         if isinstance(asked, Reply):
             return [asked]
         ask = replace(ask, categories=asked)
+    elif question.carried_categories:  # the previous question's dataset, so its category
+        ask = replace(ask, categories=question.carried_categories)
     # "jumlah reses DPRD" of a table by kind of activity without "reses", "penduduk usia
     # 80-84" of one without that age group: not the total. A number left is always a
     # category; an unknown word, where the dataset has categories at all.
@@ -216,6 +224,7 @@ async def answer_text(request: Request, uow: UnitOfWork, question: Question) -> 
             [Button(d.title, replace(ask, dataset=d).button_data(request.language))]
             for d in choices
         ]
+        await chat_memory.offer(request, uow, buttons)
         return [Reply(t.t("which_dataset"), buttons=buttons)]
     return await answer(request, uow, ask)
 
@@ -352,12 +361,17 @@ def _asked_categories(
     return tuple(sorted(asked.items()))
 
 
-async def answer_button(request: Request, button: AnswerButton) -> list[Reply]:
+async def answer_button(
+    request: Request, button: AnswerButton, uow: UnitOfWork | None = None
+) -> list[Reply]:
+    """A press, or a choice typed in answer to the question that offered it (in `uow`)."""
     ask = button.ask(request.app.catalog)
     if ask is None:
         return [Reply(request.texts.t("stale_button"))]
-    async with request.app.uow() as uow:
+    if uow is not None:
         return await answer(replace(request, language=button.language), uow, ask)
+    async with request.app.uow() as fresh:
+        return await answer(replace(request, language=button.language), fresh, ask)
 
 
 async def answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
@@ -379,6 +393,7 @@ async def answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     series = tuple(
         stored[d.key] for d in group if d.key in stored and may_see_values(viewer, stored[d.key])
     )
+    asked = ask  # as a follow-up continues it: a region by default is not the one asked
     ask = replace(ask, dataset=dataset, series=series)
     if not ask.regions and ask.intent in ("value", "trend"):
         default = request.app.catalog.by_code.get(request.app.deployment.region_code)
@@ -389,7 +404,9 @@ async def answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     restricted = [d.code for d in series if d.classification == Classification.TERBATAS]
     if restricted and any(reply.data for reply in replies):
         _audit_read(request, uow, ask, restricted)
-        await uow.commit()
+    await chat_memory.remember(
+        request, uow, asked.button_data(request.language), ask.categories_key
+    )
     return replies
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.access import may_see_metadata
-from handlers import indicators, metadata
+from handlers import chat_memory, indicators, metadata
 from handlers.access import current
 from handlers.catalog import Scored
 from handlers.context import Request
+from handlers.follow_up import carry, picked, previous_ask
+from handlers.indicators import AnswerButton
 from handlers.messages import Reply
 from handlers.suggestions import no_match, outside_registry
 from handlers.understanding import understand
@@ -27,11 +29,19 @@ async def _visible(request: Request, uow: UnitOfWork, found: list[Scored]) -> li
 
 
 async def answer_question(request: Request, text: str) -> list[Reply]:
-    today = request.today
-    question = understand(request.app.catalog, text, today)
+    catalog = request.app.catalog
     # One unit of work reads everything the answer needs: each opened costs more than most of
     # the queries in it.
     async with request.app.uow() as uow:
+        memory = await chat_memory.recall(request, uow)
+        choice = picked(text, memory.choices) if memory else None
+        button = AnswerButton.unpack(choice) if choice else None
+        if button is not None:  # a typed answer to the clarifying question just asked
+            return await indicators.answer_button(request, button, uow)
+        question = understand(catalog, text, request.today)
+        previous = memory and previous_ask(catalog, memory.ask, memory.categories)
+        if previous:
+            question = carry(question, previous)
         # Datasets the person may not know of are not there for them at all (as classified
         # now). The close matches are checked first: only when none of them may be seen do
         # the rest matter, and checking hundreds for every question is most of its time.

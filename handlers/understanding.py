@@ -95,6 +95,16 @@ class Question:
     # Words nothing in the registry or the question vocabulary knows ("reses"): maybe a
     # category the dataset does not have, so its total is not the answer.
     unknown: tuple[str, ...] = ()
+    # Whether words said what is asked ("tertinggi", "tren"), and the period ("2020",
+    # "terbaru"): a follow-up keeps the previous question's where they did not.
+    shaped: bool = False
+    period_said: bool = False
+    # Opens with a word that continues the conversation ("kalau", "bagaimana dengan", "dan").
+    follow_up: bool = False
+    # Filled in from the previous question (see handlers.follow_up): its category, and
+    # whether the regions are its.
+    carried_categories: tuple[tuple[str, str], ...] = ()
+    regions_carried: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,10 @@ class Vocabulary:
     words: frozenset[str]
     # Short forms and terms read as other words, by the words they are typed as.
     expansions: dict[tuple[str, ...], list[str]]
+    # Answering a clarifying question: the words for "the n-th" (1 for the first), and the
+    # words around a choice that do not choose.
+    ordinals: dict[str, int]
+    choice_filler: frozenset[str]
 
 
 @cache
@@ -130,6 +144,12 @@ def vocabulary() -> Vocabulary:
             for section in ("abbreviations", "terms")
             for short, full in spec[section].items()
         },
+        {
+            word: int(number)
+            for number, words in spec["choices"]["ordinals"].items()
+            for word in words
+        },
+        frozenset(spec["choices"]["filler"]),
     )
 
 
@@ -193,6 +213,20 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         tuple(outside),
         tuple(categories),
         unknown,
+        shaped=bool({key for section, key in keys if section == "intent"} - {"follow_up"}),
+        period_said=bool(period_spans) or ("period", "latest") in keys,
+        follow_up=_opens_follow_up(words, shape, vocab),
+    )
+
+
+def _opens_follow_up(
+    words: list[str], shape: list[Match[tuple[str, str]]], vocab: Vocabulary
+) -> bool:
+    """A follow-up word first, or after nothing but courtesies ("oke, kalau 2020?")."""
+    return any(
+        ("intent", "follow_up") in match.payloads
+        and all(word in vocab.words for word in words[: match.start])
+        for match in shape
     )
 
 

@@ -597,3 +597,20 @@ class SendSlot(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     freed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChatContext(Base):
+    """What a person's last question in a chat resolved to, and the choices a clarifying
+    question offered, so a short follow-up ("kalau tahun 2020?") or a typed answer ("2",
+    "Kota") reads in their light. In the database rather than in memory: it survives a restart
+    and every worker sees it. `ask` is an `AnswerButton`'s packed data, `categories` the
+    category asked for as observations name it; `choices` [label, button data] pairs."""
+
+    __tablename__ = "chat_contexts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # 0: not known
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ask: Mapped[str | None] = mapped_column(String(64))
+    categories: Mapped[str] = mapped_column(String(500), default="")
+    choices: Mapped[list[list[str]]] = mapped_column(JSON, default=list)

@@ -17,12 +17,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
 from domain.terms import OutboxStatus, PushStatus, RequestAnswer, SubmissionStatus
 from storage.models import (
     AuditEntry,
+    ChatContext,
     ComplianceSnapshot,
     DataRequest,
     DataRequestRecipient,
@@ -271,6 +273,47 @@ class SubmissionRepository:
                 (dataset_id, period) for dataset_id, period in await self.session.execute(query)
             )
         return found
+
+
+class ChatContextRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def since(self, chat_id: int, user_id: int, moment: datetime) -> ChatContext | None:
+        """The person's context in this chat, if saved at `moment` or later."""
+        context = await self.session.get(ChatContext, (chat_id, user_id))
+        return context if context is not None and context.saved_at >= moment else None
+
+    async def save(
+        self,
+        chat_id: int,
+        user_id: int,
+        now: datetime,
+        *,
+        ask: str | None,
+        categories: str = "",
+        choices: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """Overwrites the person's context in this chat; two workers saving the first one at
+        once both succeed (the later write wins)."""
+        values = {
+            "saved_at": now,
+            "ask": ask,
+            "categories": categories,
+            "choices": [list(choice) for choice in choices],
+        }
+        context = await self.session.get(ChatContext, (chat_id, user_id))
+        if context is None:
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(ChatContext(chat_id=chat_id, user_id=user_id, **values))
+                return
+            except IntegrityError:
+                context = await self.session.get(ChatContext, (chat_id, user_id))
+                assert context is not None
+        for name, value in values.items():
+            setattr(context, name, value)
+        await self.session.flush()
 
 
 class GroupRepository:

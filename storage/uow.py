@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.repositories import (
     AuditRepository,
+    ChatContextRepository,
     DataRequestRepository,
     DatasetRepository,
     GroupRepository,
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.groups = GroupRepository(self.session)
         self.submissions = SubmissionRepository(self.session)
         self.pushes = PortalPushRepository(self.session)
+        self.chats = ChatContextRepository(self.session)
         return self
 
     async def __aexit__(

@@ -172,3 +172,18 @@ async def test_a_kecamatan_named_with_its_kabupaten_is_one_place(bot: Runtime) -
         assert reply.data is not None, reply.text
         assert reply.data["region_name"] == "Kecamatan Bangil"
         assert reply.data["value"] == truth(BANGIL, "2023", "perempuan")
+
+
+async def test_a_follow_up_keeps_the_category_asked(bot: Runtime) -> None:
+    """ "kalau Kecamatan Purwodadi?" after women of Bangil: Purwodadi's women, not its total."""
+    await ask(bot, f"{ASKED} perempuan kecamatan bangil 2023")
+    for follow_up, place, period in (
+        ("kalau kecamatan purwodadi?", "35.14.01", "2023"),
+        ("kalau tahun 2022?", "35.14.01", "2022"),
+    ):
+        reply = await ask(bot, follow_up)
+        assert reply.data is not None, reply.text
+        assert reply.data["categories"] == {"jenis_kelamin": "perempuan"}
+        assert reply.data["region_kemendagri_code"] == place
+        assert reply.data["value"] == truth(place, period, "perempuan")
+        assert id_number(truth(place, period, None)) not in reply.text

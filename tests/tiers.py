@@ -74,6 +74,9 @@ TIERS: dict[str, Tiers] = {
     "test_aiogram_webhook.py": Tiers(E2E),
     "test_answers.py": Tiers(INTEGRATION),
     "test_named_regions.py": Tiers(INTEGRATION),
+    "test_follow_ups.py": Tiers(
+        INTEGRATION, unit=("test_words_shared_by_the_choices_choose_none",)
+    ),
     "test_breakdown_answers.py": Tiers(INTEGRATION),
     "test_broadcast.py": Tiers(INTEGRATION),
     "test_broadcast_delivery.py": Tiers(E2E),
