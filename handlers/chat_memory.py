@@ -18,6 +18,7 @@ KEPT = timedelta(minutes=20)
 @dataclass(frozen=True)
 class Memory:
     ask: str | None  # an AnswerButton's packed data
+    indicator_id: int | None
     categories: str
     choices: tuple[tuple[str, str], ...]  # (label, button data)
 
@@ -32,12 +33,16 @@ async def recall(request: Request, uow: UnitOfWork) -> Memory | None:
     if context is None:
         return None
     choices = tuple((label, data) for label, data in context.choices)
-    return Memory(context.ask, context.categories, choices)
+    return Memory(context.ask, context.indicator_id, context.categories, choices)
 
 
-async def remember(request: Request, uow: UnitOfWork, ask: str, categories: str) -> None:
+async def remember(
+    request: Request, uow: UnitOfWork, ask: str, indicator_id: int, categories: str
+) -> None:
     """The question just answered; the choices offered before it are spent."""
-    await uow.chats.save(*_key(request), request.now, ask=ask, categories=categories)
+    await uow.chats.save(
+        *_key(request), request.now, ask=ask, indicator_id=indicator_id, categories=categories
+    )
     await uow.commit()
 
 
@@ -50,6 +55,7 @@ async def offer(request: Request, uow: UnitOfWork, buttons: list[list[Button]]) 
         *_key(request),
         request.now,
         ask=previous.ask if previous else None,
+        indicator_id=previous.indicator_id if previous else None,
         categories=previous.categories if previous else "",
         choices=choices,
     )

@@ -405,7 +405,7 @@ async def answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     if restricted and any(reply.data for reply in replies):
         _audit_read(request, uow, ask, restricted)
     await chat_memory.remember(
-        request, uow, asked.button_data(request.language), ask.categories_key
+        request, uow, asked.button_data(request.language), dataset.indicator_id, ask.categories_key
     )
     return replies
 

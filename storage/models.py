@@ -612,5 +612,7 @@ class ChatContext(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # 0: not known
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ask: Mapped[str | None] = mapped_column(String(64))
+    # The indicator asked about, for "what people ask most" (see `popular`).
+    indicator_id: Mapped[int | None] = mapped_column(Integer)
     categories: Mapped[str] = mapped_column(String(500), default="")
     choices: Mapped[list[list[str]]] = mapped_column(JSON, default=list)

@@ -291,6 +291,7 @@ class ChatContextRepository:
         now: datetime,
         *,
         ask: str | None,
+        indicator_id: int | None,
         categories: str = "",
         choices: Sequence[tuple[str, str]] = (),
     ) -> None:
@@ -299,6 +300,7 @@ class ChatContextRepository:
         values = {
             "saved_at": now,
             "ask": ask,
+            "indicator_id": indicator_id,
             "categories": categories,
             "choices": [list(choice) for choice in choices],
         }
@@ -314,6 +316,17 @@ class ChatContextRepository:
         for name, value in values.items():
             setattr(context, name, value)
         await self.session.flush()
+
+    async def popular(self, limit: int) -> list[int]:
+        """The indicators most people asked about last, most first."""
+        query = (
+            select(ChatContext.indicator_id)
+            .where(ChatContext.indicator_id.is_not(None))
+            .group_by(ChatContext.indicator_id)
+            .order_by(func.count().desc(), ChatContext.indicator_id)
+            .limit(limit)
+        )
+        return [i for i in (await self.session.scalars(query)).all() if i is not None]
 
 
 class GroupRepository:
