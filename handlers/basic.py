@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers import invites
 from handlers.context import Request
+from handlers.examples import example_questions
 from handlers.messages import Reply
 from handlers.questions import answer_question
 
@@ -15,7 +16,10 @@ async def start(request: Request) -> list[Reply]:
     if payload:
         return await invites.accept(request, payload)
     region = request.app.deployment.region_name
-    return [Reply(request.texts.render("start", name=request.viewer.name, region=region))]
+    async with request.app.uow() as uow:
+        examples = await example_questions(request, uow)
+    text = request.texts.render("start", name=request.viewer.name, region=region, examples=examples)
+    return [Reply(text)]
 
 
 async def data(request: Request) -> list[Reply]:

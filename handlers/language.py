@@ -39,6 +39,21 @@ ENGLISH = frozenset(
         "last",
         "years",
         "year",
+        "hello",
+        "hi",
+        "hey",
+        "thanks",
+        "thank",
+        "you",
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "bye",
+        "goodbye",
+        "are",
+        "can",
+        "do",
     }
 )
 INDONESIAN = frozenset(
@@ -68,6 +83,17 @@ INDONESIAN = frozenset(
         "angka",
         "jumlah",
         "tingkat",
+        "terima",
+        "kasih",
+        "makasih",
+        "selamat",
+        "pagi",
+        "siang",
+        "malam",
+        "kabar",
+        "bisa",
+        "kamu",
+        "anda",
     }
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain.access import may_see_metadata
-from handlers import chat_memory, indicators, metadata
+from handlers import chat_memory, indicators, metadata, small_talk
 from handlers.access import current
 from handlers.catalog import Scored
 from handlers.context import Request
@@ -38,6 +38,8 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
         button = AnswerButton.unpack(choice) if choice else None
         if button is not None:  # a typed answer to the clarifying question just asked
             return await indicators.answer_button(request, button, uow)
+        if kinds := small_talk.small_talk(text):
+            return [await small_talk.answer(request, uow, kinds)]
         question = understand(catalog, text, request.today)
         previous = memory and previous_ask(catalog, memory.ask, memory.categories)
         if previous:
