@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from handlers import readings
+from handlers import holdings, readings
 from handlers.answer_value import answer_value
 from handlers.context import Request
 from handlers.messages import Reply
@@ -33,7 +33,7 @@ async def answer_trend(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
         if points or any(observed.values()):
             return await answer_value(request, uow, replace(ask, intent="value"))
         title = readings.of_category(ask.dataset, ask.categories).title
-        return [Reply(t.t("no_data_region", title=title, region=region.name))]
+        return [await holdings.not_held(request, uow, ask.dataset, title, region)]
     chosen = readings.of_category(chosen, ask.categories)
     summary = trend(points, chosen.unit)
     lines = [charts.Line(chosen.title, [(p.period, p.value) for p in points])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import readings
+from handlers import holdings, readings
 from handlers.context import Request
 from handlers.messages import Reply
 from reports.summary import change, rank
@@ -23,7 +23,7 @@ async def answer_value(request: Request, uow: UnitOfWork, ask: Ask) -> list[Repl
     available = [d for d in series if observed[d.id]]
     if not available:
         title = readings.of_category(ask.dataset, ask.categories).title
-        return [Reply(t.t("no_data_region", title=title, region=region.name))]
+        return [await holdings.not_held(request, uow, ask.dataset, title, region)]
     wanted = ask.period.code if ask.period.kind == "exact" else None
     chosen = next((d for d in available if readings.find(observed[d.id], wanted)), None)
     missing = wanted if wanted and chosen is None else None

@@ -87,6 +87,8 @@ MAX_FOUND = 100  # datasets a question's words can point to that are weighed at 
 PARTIAL = 0.7  # a word of a title or keyword the question does not say in full
 MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80
+CLOSE = 0.6  # datasets scoring this share of the best are weighed by what they hold
+MAX_CANDIDATES = 40  # weighed by what they hold: one query, however many
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,14 @@ class Scored:
         return self.rest == 0
 
 
+def close_matches(found: list[Scored]) -> list[Scored]:
+    """The datasets whose words match nearly as well as the best's, and those the question
+    names (a word more, "usia", does not make "Penduduk Usia Kerja" the one meant); what they
+    hold tells which of them is meant."""
+    best = found[0].score
+    return [s for s in found if s.named or s.score >= CLOSE * best][:MAX_CANDIDATES]
+
+
 @dataclass(frozen=True)
 class RegionMention:
     """A region named in a question; without candidates, a name the registry holds only at
@@ -358,6 +368,17 @@ class Catalog:
         opds = [OpdEntry(o.id, o.code, o.name, o.short_name) for o in await uow.opds.all()]
         synonyms = tomllib.loads(CATEGORY_WORDS.read_text(encoding="utf-8"))
         return cls(datasets, regions, opds, synonyms)
+
+    def topic_words(self, words: list[str]) -> list[str]:
+        """The words that say what a question is about: held by some dataset's title or
+        keywords, neither generic ("jumlah") nor a category ("perempuan")."""
+        return [
+            word
+            for word in words
+            if word in self._postings
+            and word not in GENERIC_WORDS
+            and word not in self.category_index.words
+        ]
 
     def knows(self, word: str) -> bool:
         """A word of a dataset, region, agency, category or level."""

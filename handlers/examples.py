@@ -13,9 +13,15 @@ import re
 from domain.access import may_see_values
 from domain.terms import Periodicity
 from handlers.access import current
-from handlers.catalog import BREAKDOWN_WORDS, PARENTHESES, DatasetEntry, RegionEntry
+from handlers.catalog import (
+    BREAKDOWN_WORDS,
+    LEVEL_WORDS,
+    PARENTHESES,
+    DatasetEntry,
+    RegionEntry,
+    close_matches,
+)
 from handlers.context import Request
-from handlers.indicators import close_matches
 from handlers.text import tokens
 from handlers.understanding import understand
 from storage.uow import UnitOfWork
@@ -23,16 +29,19 @@ from storage.uow import UnitOfWork
 WANTED = 3
 CANDIDATES = 12  # datasets tried, at most: a greeting must not read the whole registry
 TREND_YEARS = 5
-RANKED_AT_LEAST = 3  # regions a ranking example compares
+RANKED_AT_LEAST = 3
+SCOPE_WORDS = frozenset(
+    {"menurut", "berdasarkan", "by", "di"}
+)  # always start a breakdown  # regions a ranking example compares
 # The levels a ranking example names, by the levels of the regions it ranks.
 RANK_LEVELS = (
-    (frozenset({"kabupaten", "kota"}), "example_level_kabkota"),
-    (frozenset({"kabupaten"}), "example_level_kabupaten"),
-    (frozenset({"kota"}), "example_level_kota"),
-    (frozenset({"kecamatan"}), "example_level_kecamatan"),
-    (frozenset({"desa", "kelurahan"}), "example_level_desa"),
-    (frozenset({"desa"}), "example_level_desa"),
-    (frozenset({"kelurahan"}), "example_level_desa"),
+    (frozenset({"kabupaten", "kota"}), "level_kabkota"),
+    (frozenset({"kabupaten"}), "level_kabupaten"),
+    (frozenset({"kota"}), "level_kota"),
+    (frozenset({"kecamatan"}), "level_kecamatan"),
+    (frozenset({"desa", "kelurahan"}), "level_desa"),
+    (frozenset({"desa"}), "level_desa"),
+    (frozenset({"kelurahan"}), "level_desa"),
 )
 
 
@@ -85,11 +94,16 @@ async def _value(
         key=lambda r: r.kemendagri_code or r.code or r.name,
     )
     region = below[0] if below else home if home.id in held else None
-    if region is None:
-        return None
-    t = request.texts
+    return value_example(request, dataset, region, latest) if region else None
+
+
+def value_example(
+    request: Request, dataset: DatasetEntry, region: RegionEntry, period: str
+) -> str | None:
+    """ "IPM Kabupaten Pacitan 2025", in the fewest words that read back as that dataset and
+    region; None when no wording does."""
     for name in _names(dataset):
-        example = t.t("example_value", name=name, region=region.name, period=latest)
+        example = request.texts.t("example_value", name=name, region=region.name, period=period)
         if _reads_back(request, example, dataset, region):
             return example
     return None
@@ -136,9 +150,21 @@ def _names(dataset: DatasetEntry) -> list[str]:
     title = dataset.search_name
     short = [p for p in PARENTHESES.findall(title) if len(tokens(p)) == 1]
     words = PARENTHESES.sub(" ", title).split()
-    cut = next((i for i, w in enumerate(words) if i and w.lower() in BREAKDOWN_WORDS), len(words))
+    cut = next((i for i in range(1, len(words)) if _breaks_down(words, i)), len(words))
     plain = re.sub(r"\s+", " ", " ".join(words[:cut])).strip()
     return list(dict.fromkeys(name for name in (*short, plain, title) if name))
+
+
+def _breaks_down(words: list[str], at: int) -> bool:
+    """Whether the title's breakdown starts at `words[at]`: "menurut", "di", or "per" before a
+    level ("per Kecamatan"); "per Kapita" is part of the indicator's name."""
+    word = words[at].lower()
+    if word not in BREAKDOWN_WORDS:
+        return False
+    if word in SCOPE_WORDS:
+        return True
+    following = words[at + 1].lower() if at + 1 < len(words) else ""
+    return following in LEVEL_WORDS
 
 
 def _reads_back(
@@ -148,8 +174,9 @@ def _reads_back(
     question = understand(request.app.catalog, example, request.today)
     if not question.datasets or question.unknown or question.outside:
         return False
-    if dataset.key not in {s.dataset.key for s in close_matches(question.datasets)}:
-        return False
+    found = {s.dataset.key: s for s in close_matches(question.datasets)}
+    if dataset.key not in found or not found[dataset.key].named:
+        return False  # "PDRB" is not "PDRB per Kapita"
     regions = [m.candidates for m in question.regions]
     if region is None:
         return not regions

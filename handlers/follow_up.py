@@ -32,7 +32,8 @@ def previous_ask(catalog: Catalog, ask: str | None, categories: str) -> Ask | No
 def carry(question: Question, previous: Ask) -> Question:
     """The question with what it leaves out taken from `previous`; unchanged when it is a
     question of its own (it names an indicator and does not open as a follow-up)."""
-    if question.outside or any(not word.isdigit() for word in question.unknown):
+    named_unfound = question.topic and not question.datasets  # "jumlah sekolah dasar"
+    if question.outside or named_unfound or any(not w.isdigit() for w in question.unknown):
         return question  # it names something: answered (or refused) as said
     if question.datasets:
         if not question.follow_up or question.regions:

@@ -18,7 +18,7 @@ from handlers.answer_compare import answer_compare
 from handlers.answer_rank import answer_rank, rank_scope
 from handlers.answer_trend import answer_trend
 from handlers.answer_value import answer_value
-from handlers.catalog import Catalog, DatasetEntry, Match, RegionEntry, Scored
+from handlers.catalog import Catalog, DatasetEntry, Match, RegionEntry, Scored, close_matches
 from handlers.context import Request
 from handlers.messages import Button, Reply, button_id
 from handlers.understanding import PeriodAsk, Question
@@ -41,8 +41,6 @@ CODE_LEVELS = {code: level for level, code in LEVEL_CODES.items()}
 # Button "shape": intent letter, optional level letter, optional ranking length ("rk3").
 SHAPE = re.compile(r"(?P<intent>[vtcrR])(?P<level>[pkcedlb]?)(?P<limit>[1-9][0-9]?)?")
 MAX_COMPARE = 6
-CLOSE = 0.6  # datasets scoring this share of the best are weighed by what they hold
-MAX_CANDIDATES = 40  # weighed by what they hold: one query, however many
 TIE = 0.9  # words scoring this share of the best's tie with it
 FULL_SCOPE = 0.9  # holding this share of the regions the best-covering candidate holds
 REGION_SEPARATOR = "."
@@ -227,14 +225,6 @@ async def answer_text(request: Request, uow: UnitOfWork, question: Question) -> 
         await chat_memory.offer(request, uow, buttons)
         return [Reply(t.t("which_dataset"), buttons=buttons)]
     return await answer(request, uow, ask)
-
-
-def close_matches(found: list[Scored]) -> list[Scored]:
-    """The datasets whose words match nearly as well as the best's, and those the question
-    names (a word more, "usia", does not make "Penduduk Usia Kerja" the one meant); what they
-    hold tells which of them is meant."""
-    best = found[0].score
-    return [s for s in found if s.named or s.score >= CLOSE * best][:MAX_CANDIDATES]
 
 
 @dataclass(frozen=True)

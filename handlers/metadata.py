@@ -46,7 +46,7 @@ async def answer(request: Request, uow: UnitOfWork, question: Question) -> list[
         ]
     named = [s.dataset for s in question.datasets if s.score == question.datasets[0].score]
     if not named:
-        return [await no_match(request, uow, question.text)]
+        return [await no_match(request, uow, question)]
     dataset = _headline(named)
     if question.intent == "producer":
         return [

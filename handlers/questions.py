@@ -7,7 +7,7 @@ from dataclasses import replace
 from domain.access import may_see_metadata
 from handlers import chat_memory, indicators, metadata, small_talk
 from handlers.access import current
-from handlers.catalog import Scored
+from handlers.catalog import Scored, close_matches
 from handlers.context import Request
 from handlers.follow_up import carry, picked, previous_ask
 from handlers.indicators import AnswerButton
@@ -48,7 +48,7 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
         # now). The close matches are checked first: only when none of them may be seen do
         # the rest matter, and checking hundreds for every question is most of its time.
         if question.datasets:
-            shortlist = indicators.close_matches(question.datasets)
+            shortlist = close_matches(question.datasets)
             visible = await _visible(request, uow, shortlist) or await _visible(
                 request, uow, question.datasets
             )
@@ -58,5 +58,5 @@ async def answer_question(request: Request, text: str) -> list[Reply]:
         if question.outside:
             return [outside_registry(request, question.outside)]
         if not question.datasets:
-            return [await no_match(request, uow, text)]
+            return [await no_match(request, uow, question)]
         return await indicators.answer_text(request, uow, question)

@@ -3,20 +3,44 @@
 from __future__ import annotations
 
 from domain.access import listable, may_see_metadata
+from domain.terms import Role
 from handlers.access import current
 from handlers.context import Request
+from handlers.examples import asked_most, example_questions
 from handlers.messages import Reply
+from handlers.understanding import Question
 from storage.uow import UnitOfWork
 
 
-async def no_match(request: Request, uow: UnitOfWork, text: str) -> Reply:
-    """Nothing matched: suggest close titles, among those the person may know of now."""
-    similar = request.app.catalog.similar_titles(
-        text, visible=lambda d: may_see_metadata(request.viewer, d)
-    )
+async def no_match(request: Request, uow: UnitOfWork, question: Question) -> Reply:
+    """Nothing matched: say what is missing in the person's words, what is close (among
+    the datasets they may know of now, else what the registry holds), who can add it, and a
+    question that works."""
+    catalog = request.app.catalog
+    topic = " ".join(question.topic)
+    if question.topic:  # those sharing a word of it ("pembangunan jalan": IPM)
+        shared = [s.dataset for s in catalog.find_datasets(list(question.topic))]
+        similar = [d for d in shared if may_see_metadata(request.viewer, d)][:3]
+    else:
+        similar = catalog.similar_titles(
+            question.text, visible=lambda d: may_see_metadata(request.viewer, d)
+        )
     if similar:
         similar = listable(request.viewer, await current(uow, similar))
-    return Reply(request.texts.t("no_dataset_match", suggestions=[d.title for d in similar]))
+    examples = await example_questions(request, uow)
+    available = [] if similar else [d.title for d in (await asked_most(request, uow))[:3]]
+    walidata = {p.opd.name for p in await uow.people.active_with_role(Role.WALIDATA) if p.opd}
+    return Reply(
+        request.texts.t(
+            "no_dataset_match",
+            topic=topic,
+            region=request.app.deployment.region_name,
+            suggestions=[d.title for d in similar],
+            available=available if topic else [],
+            walidata=sorted(walidata),
+            example=examples[0] if examples else "",
+        )
+    )
 
 
 LEVEL_GROUPS = (

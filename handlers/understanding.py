@@ -95,6 +95,10 @@ class Question:
     # Words nothing in the registry or the question vocabulary knows ("reses"): maybe a
     # category the dataset does not have, so its total is not the answer.
     unknown: tuple[str, ...] = ()
+    # What the question is about in its own words, without region, period, level, category
+    # and question words ("prevalensi stunting"): what is said to be missing when nothing is
+    # found, and why a question of its own is not read as a follow-up.
+    topic: tuple[str, ...] = ()
     # Whether words said what is asked ("tertinggi", "tren"), and the period ("2020",
     # "terbaru"): a follow-up keeps the previous question's where they did not.
     shaped: bool = False
@@ -195,6 +199,12 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         # holding the category it names ("perda"), still is.
         named = {pair for match in categories for pair in match.payloads}
         datasets = [s for s in datasets if s.named or s.dataset.categories_meant(named)]
+    # "jumlah sekolah dasar": "sekolah" is in "Harapan Lama Sekolah", "dasar" in "PDRB Atas
+    # Dasar Harga Berlaku", and no dataset holds both. What the question is about is not in
+    # the registry, and a dataset sharing one of its words is no answer.
+    held = _held(datasets)
+    if any(w not in held for w in catalog.topic_words(content) if w not in vocab.words):
+        datasets = []
     limit = _limit(content) if intent == "rank" else None
     opd_entries = [opd for match in opds for opd in match.payloads]
     levels = [LEVEL_WORDS[w] for w in masked if LEVEL_WORDS.get(w) in LEVELS]
@@ -216,7 +226,24 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
         shaped=bool({key for section, key in keys if section == "intent"} - {"follow_up"}),
         period_said=bool(period_spans) or ("period", "latest") in keys,
         follow_up=_opens_follow_up(words, shape, vocab),
+        topic=tuple(
+            word
+            for word in content
+            if word
+            and not word.isdigit()
+            and word not in vocab.words
+            and word not in LEVEL_WORDS
+            and word not in catalog.category_index.words
+        ),
     )
+
+
+def _held(datasets: list[Scored]) -> frozenset[str]:
+    """The question's words held by the best dataset, or by one the question names (each of
+    "IPM dan TPT" is named)."""
+    if not datasets:
+        return frozenset()
+    return datasets[0].matched.union(*(s.matched for s in datasets if s.named))
 
 
 def _opens_follow_up(
