@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.catalog import LEVEL_WORDS, Catalog, RegionMention, Scored
+from handlers.catalog import LEVEL_WORDS, Catalog, RegionEntry, RegionMention, Scored
 from handlers.indicators import AnswerButton, Ask
 from handlers.text import tokens
 from handlers.understanding import Question, vocabulary
@@ -62,7 +62,12 @@ def _with_regions(question: Question, previous: Ask) -> Question:
     ranking = question.shaped and question.intent == "rank"
     if question.regions or ranking or not previous.regions:
         return question
-    mentions = [RegionMention(0, 0, (region,)) for region in previous.regions]
+    return in_regions(question, previous.regions)
+
+
+def in_regions(question: Question, regions: tuple[RegionEntry, ...]) -> Question:
+    """The question asked of regions the conversation has settled on."""
+    mentions = [RegionMention(0, 0, (region,)) for region in regions]
     return replace(question, regions=mentions, regions_carried=True)
 
 

@@ -135,7 +135,14 @@ def vocabulary() -> Vocabulary:
         for key, words in spec[section].items():
             for phrase in words:
                 phrases.add(phrase, (section, key))
-    words = phrases.words | set(spec["months"]) | set(spec["common"]["words"])
+    choosing = {w for words in spec["choices"]["ordinals"].values() for w in words}
+    words = (
+        phrases.words
+        | set(spec["months"])
+        | set(spec["common"]["words"])
+        | choosing
+        | set(spec["choices"]["filler"])
+    )
     return Vocabulary(
         phrases,
         spec["months"],
