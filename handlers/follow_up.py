@@ -33,6 +33,8 @@ def carry(question: Question, previous: Ask) -> Question:
     """The question with what it leaves out taken from `previous`; unchanged when it is a
     question of its own (it names an indicator and does not open as a follow-up)."""
     named_unfound = question.topic and not question.datasets  # "jumlah sekolah dasar"
+    if question.intent in ("list", "late"):
+        return question  # of the registry as a whole, not of the last dataset
     if question.outside or named_unfound or any(not w.isdigit() for w in question.unknown):
         return question  # it names something: answered (or refused) as said
     if question.datasets:

@@ -17,7 +17,7 @@ from handlers.suggestions import no_match, outside_registry
 from handlers.understanding import Question, understand
 from storage.uow import UnitOfWork
 
-METADATA_INTENTS = frozenset({"producer", "updated", "list"})
+METADATA_INTENTS = frozenset({"producer", "updated", "list", "late", "deadline"})
 
 
 async def _visible(request: Request, uow: UnitOfWork, found: list[Scored]) -> list[Scored]:

@@ -80,7 +80,7 @@ class PeriodAsk:
 @dataclass(frozen=True)
 class Question:
     text: str
-    intent: str  # value, trend, compare, rank, producer, updated, list
+    intent: str  # value, trend, compare, rank, producer, updated, list, late, deadline
     datasets: list[Scored]
     regions: list[RegionMention]
     period: PeriodAsk
@@ -170,6 +170,14 @@ def _ordinary_words() -> frozenset[str]:
     return vocabulary().words | place_words()
 
 
+@cache
+def _spelt_right() -> frozenset[str]:
+    """Ordinary words and those abbreviations stand for: never "corrected" ("kematian" is
+    not a typo of "kecamatan"), though the registry may not know them."""
+    expanded = {word for words in vocabulary().expansions.values() for word in words}
+    return _ordinary_words() | expanded
+
+
 @lru_cache(maxsize=2)
 def _meaning_words(catalog: Catalog) -> frozenset[str]:
     """Words that mean an indicator, an agency, a level or a part of the question, not a
@@ -181,7 +189,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     vocab = vocabulary()
     typed = _expand(tokens(text), vocab.expansions)
     ordinary = _ordinary_words()
-    words = catalog.join_names(catalog.correct(typed, extra_known=ordinary))
+    words = catalog.join_names(catalog.correct(typed, extra_known=_spelt_right()))
     mentions = catalog.find_regions(words)
     masked = _mask(words, [(m.start, m.end) for m in mentions])
     regions = [m for m in mentions if m.candidates]
@@ -195,7 +203,7 @@ def understand(catalog: Catalog, text: str, today: date) -> Question:
     # Shape words stay visible to dataset matching: a title may contain "perkembangan".
     content = _mask(masked, period_spans)  # what the question is about
     datasets = catalog.find_datasets(content)
-    intent, direction = _intent(keys, regions, period)
+    intent, direction = _intent(keys, regions, period, any(s.named for s in datasets))
     categories = catalog.category_index.find(content)
     unknown = _unknown(catalog, content, ordinary)
     if intent == "rank":  # its number is how many to list
@@ -301,10 +309,14 @@ def _mask(words: list[str], spans: list[tuple[int, int]]) -> list[str]:
 
 
 def _intent(
-    keys: set[tuple[str, str]], regions: list[RegionMention], period: PeriodAsk
+    keys: set[tuple[str, str]], regions: list[RegionMention], period: PeriodAsk, named: bool
 ) -> tuple[str, str]:
     intents = {key for section, key in keys if section == "intent"}
-    if "list_datasets" in intents:
+    if "late" in intents:
+        return "late", "high"
+    if "deadline" in intents:
+        return "deadline", "high"
+    if "list_datasets" in intents or ("available" in intents and not (regions and named)):
         return "list", "high"
     if "producer" in intents:
         return "producer", "high"

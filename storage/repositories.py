@@ -642,6 +642,28 @@ class ObservationRepository:
         )
         return set((await self.session.scalars(query)).all())
 
+    async def spans(
+        self, indicator_ids: Sequence[int], region_id: int | None = None
+    ) -> dict[int, tuple[str, str]]:
+        """indicator → its first and last period with a total (for the region, if given):
+        the years a list says a dataset covers, in one query for all of them."""
+        spans: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(sorted(indicator_ids)):
+            query = (
+                select(
+                    Observation.indicator_id,
+                    func.min(Observation.period),
+                    func.max(Observation.period),
+                )
+                .where(Observation.indicator_id.in_(chunk), Observation.categories == TOTAL)
+                .group_by(Observation.indicator_id)
+            )
+            if region_id is not None:
+                query = query.where(Observation.region_id == region_id)
+            for indicator, first, last in await self.session.execute(query):
+                spans[indicator] = (first, last)
+        return spans
+
     async def periods(self, indicator_id: int, categories: str = TOTAL) -> list[str]:
         """Periods with at least one value of the category (the total), oldest first."""
         query = (

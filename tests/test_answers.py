@@ -399,6 +399,7 @@ async def test_last_update_of_the_old_ipm_series_says_how_late_the_next_year_is(
         "dataset": "ipm",
         "latest_period": str(latest),
         "status": "terlambat",
+        "due": due.isoformat(),
     }
 
 
@@ -429,12 +430,13 @@ async def test_dataset_list_of_an_opd_gives_every_dataset_it_produces(send: Send
     }
 
 
-async def test_dataset_list_without_an_opd_asks_which_and_lists_them(send: Send) -> None:
+async def test_dataset_list_without_an_opd_lists_the_registry_by_opd(send: Send) -> None:
     reply = only(await send("data apa saja"))
 
-    assert reply.text.startswith("Sebutkan OPD-nya")
+    assert reply.text.startswith("🗂 Data di registri:")
+    producing = {d["opd"] for d in registry()["dataset"]}
     for opd in registry()["opd"]:
-        assert f"• {opd['name']}" in reply.text
+        assert (f"🏛 {opd['name']}\n" in reply.text) == (opd["code"] in producing)
 
 
 # --- English ----------------------------------------------------------------------------
