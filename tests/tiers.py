@@ -81,6 +81,7 @@ TIERS: dict[str, Tiers] = {
     "test_honest_gaps.py": Tiers(INTEGRATION),
     "test_region_alone.py": Tiers(INTEGRATION),
     "test_registry_questions.py": Tiers(INTEGRATION),
+    "test_conversation_questions.py": Tiers(INTEGRATION),
     "test_small_talk.py": Tiers(
         INTEGRATION,
         unit=("test_small_talk_is_recognised", "test_a_message_with_more_than_small_talk_is_not"),
