@@ -9,6 +9,7 @@ import csv
 import re
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,16 @@ async def test_late_about_a_named_dataset_gives_its_card(bot: Runtime) -> None:
 
     assert reply.data is not None and reply.data["type"] == "dataset_updated"
     assert reply.data["dataset"] == "tpak" and reply.data["status"] == "terlambat"
+
+
+async def test_day_counts_over_a_thousand_are_written_alike_everywhere(bot: Runtime) -> None:
+    code = "laju_pertumbuhan_ekonomi"
+    due = date(years(code)[1] + 2, 3, 31)  # the year after the last, due by March after it
+    days = (NOW.date() - due).days
+    assert days >= 1000
+    written = f"{days:,} hari".replace(",", ".")
+
+    for text in ("/status", "dataset apa saja yang terlambat?", "/kepatuhan"):
+        reply = only(await say(bot, text, user=WALIDATA))
+        line = next(x for x in reply.text.splitlines() if DATASETS[code]["title"] in x)
+        assert written in line, (text, line)
