@@ -379,7 +379,17 @@ async def answer(request: Request, uow: UnitOfWork, ask: Ask) -> list[Reply]:
     if dataset is None or not may_see_metadata(viewer, dataset):
         return [Reply(t.t("stale_button"))]  # only a forged or outdated button gets here
     if not may_see_values(viewer, dataset):
-        return [Reply(t.t("restricted", title=dataset.title))]
+        return [
+            Reply(
+                t.t(
+                    "restricted",
+                    title=dataset.title,
+                    classification=dataset.classification,
+                    producer=dataset.opd_name,
+                    in_group=viewer.in_group,
+                )
+            )
+        ]
     series = tuple(
         stored[d.key] for d in group if d.key in stored and may_see_values(viewer, stored[d.key])
     )

@@ -888,6 +888,15 @@ async def test_nobody_sees_closed_values_through_buttons(classified: Runtime, wh
         assert_nothing_shown(reply)
 
 
+async def test_the_walidata_asking_a_closed_value_is_told_it_is_closed(classified: Runtime) -> None:
+    reply = await ask_as(classified, "walidata", TPAK_QUESTIONS["value"])
+
+    assert_nothing_shown(reply)
+    assert "berklasifikasi tertutup" in reply.text
+    assert RESTRICTED not in reply.text and "Hubungi walidata" not in reply.text
+    assert "Dinas Tenaga Kerja dan Transmigrasi" in reply.text  # who holds the values
+
+
 @pytest.mark.parametrize("who", ["public", "pimpinan", "liaison", "other_liaison"])
 async def test_closed_datasets_are_left_out_of_dataset_lists(classified: Runtime, who: str) -> None:
     reply = await ask_as(classified, who, "data apa saja dari Disnakertrans")
