@@ -93,6 +93,7 @@ async def build_runtime(settings: Settings, now: datetime) -> Runtime:
         deployment=deployment,
         catalog=catalog,
         reminders=reminder_settings(settings),
+        digest=settings.digest_schedule,
         portal=PortalSyncer(uow_factory, portal_config(settings)) if settings.ckan_url else None,
         limiter=RateLimiter(settings.rate_limit_per_minute),
         bot_username=settings.telegram_bot_username,

@@ -11,6 +11,7 @@ from domain.engine import ReminderSettings
 from handlers.catalog import Catalog
 from handlers.messages import Incoming
 from handlers.ratelimit import RateLimiter
+from reports.digest_schedule import DEFAULT_DIGEST, DigestSchedule
 from storage.portal.sync import PortalSyncer
 from storage.uow import UnitOfWorkFactory
 from texts.i18n import Texts, texts
@@ -36,6 +37,7 @@ class App:
     deployment: Deployment
     catalog: Catalog
     reminders: ReminderSettings
+    digest: DigestSchedule = DEFAULT_DIGEST  # when the weekly digest goes out, for /saya
     portal: PortalSyncer | None = None  # the region's CKAN portal, when CKAN_URL is set
     limiter: RateLimiter = field(default_factory=RateLimiter)
     bot_username: str | None = None

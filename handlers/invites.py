@@ -522,7 +522,9 @@ async def _redeem(request: Request, uow: UnitOfWork, token: str) -> list[Reply] 
     opd = await uow.opds.get(person.opd_id) if person.opd_id else None
     opd_name = opd.name if opd else ""
     welcome = t.t("invite_welcome", name=person.name, role=role_label(t, role), opd=opd_name)
-    about = describe(t, person.role_names, opd_name, request.app.reminders.cadence)
+    about = describe(
+        t, person.role_names, opd_name, request.app.reminders.cadence, request.app.digest
+    )
     return [Reply(welcome + "\n\n" + about)]
 
 

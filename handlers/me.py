@@ -9,6 +9,7 @@ from domain.cadence import Cadence
 from domain.terms import Role
 from handlers.context import Request
 from handlers.messages import Reply
+from reports.digest_schedule import DigestSchedule
 from storage.people import ROLES
 from texts.i18n import Texts
 
@@ -17,9 +18,11 @@ def role_label(t: Texts, role: str) -> str:
     return t.t(f"role_{role}") if role in ROLES else role
 
 
-def describe(t: Texts, roles: Iterable[str], opd: str, cadence: Cadence) -> str:
-    """Roles, what each brings (the reminder steps come from the configured cadence), and
-    which data the person may read."""
+def describe(
+    t: Texts, roles: Iterable[str], opd: str, cadence: Cadence, digest: DigestSchedule
+) -> str:
+    """Roles, what each brings (the reminder steps come from the configured cadence, the
+    weekly digest's day and time from its schedule), and which data the person may read."""
     held = [role for role in Role if role in set(roles)]
     steps = {role: [s.name for s in cadence.steps if role in s.audience] for role in held}
     return t.render(
@@ -30,6 +33,7 @@ def describe(t: Texts, roles: Iterable[str], opd: str, cadence: Cadence) -> str:
         steps=steps,
         weekly=set(cadence.weekly_audience),
         reads=_reads(held),
+        digest=digest,
     )
 
 
@@ -50,5 +54,6 @@ async def saya(request: Request) -> list[Reply]:
     async with request.app.uow() as uow:
         opd = await uow.opds.get(viewer.opd_id) if viewer.opd_id else None
     name_line = t.t("me_name", name=viewer.name)
-    about = describe(t, viewer.roles, opd.name if opd else "", request.app.reminders.cadence)
+    app = request.app
+    about = describe(t, viewer.roles, opd.name if opd else "", app.reminders.cadence, app.digest)
     return [Reply(name_line + "\n" + about)]

@@ -317,3 +317,28 @@ async def test_someone_invited_from_an_english_app_is_kept_in_english(demo_db: P
     assert welcome.text.startswith("Welcome, Budi Santoso!")
     assert later.text.startswith("Welcome, Budi Santoso!")
     assert budi.language == "en" and Role.PIMPINAN in budi.role_names
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("Sri Wahyuni", "ringkasan kepatuhan mingguan seluruh daerah"),
+        ("Wahyu Hidayat", "ringkasan kepatuhan mingguan Badan Perencanaan Pembangunan Daerah"),
+        ("Andi Prasetyo", "ringkasan kepatuhan mingguan semua OPD dengan lampiran XLSX"),
+    ],
+)
+async def test_saya_names_the_weekly_digest_at_its_configured_time(
+    demo_db: Path, name: str, what: str
+) -> None:
+    bind_accounts(demo_db)
+    runtime = await build_runtime(settings_for(demo_db, SATUDATA_DIGEST_AT="kamis 15:45"), NOW)
+    try:
+        mine = only(await say(runtime, "/saya", user=ACCOUNTS[name])).text
+        liaison = only(await say(runtime, "/saya", user=LIAISON)).text
+        english = only(await say(runtime, "/me", user=ACCOUNTS[name])).text
+    finally:
+        await runtime.close()
+
+    assert f"{what}, setiap Kamis pukul 15.45" in mine
+    assert "mingguan" not in liaison.replace("pengingat mingguan", "")  # liaisons get none
+    assert "weekly compliance digest" in english and "every Thursday at 15:45" in english
