@@ -254,10 +254,19 @@ def _is_walidata(request: Request) -> bool:
     return Role.WALIDATA in request.viewer.roles and request.viewer.person_id is not None
 
 
+def _in_group(request: Request) -> list[Reply] | None:
+    """A draft's preview lists recipients by name: it is written in a private chat only."""
+    if request.incoming.in_group:
+        return [Reply(request.texts.t("admin_private_only"))]
+    return None
+
+
 async def siaran(request: Request) -> list[Reply]:
     t = request.texts
     if not _is_walidata(request):
         return [Reply(t.t("siaran_walidata_only"))]
+    if refusal := _in_group(request):
+        return refusal
     assert request.viewer.person_id is not None
     async with request.app.uow() as uow:
         draft = await uow.requests.draft_of(request.viewer.person_id)
@@ -283,6 +292,8 @@ async def batal(request: Request) -> list[Reply]:
     t = request.texts
     if not _is_walidata(request):
         return [Reply(t.t("siaran_walidata_only"))]
+    if refusal := _in_group(request):
+        return refusal
     assert request.viewer.person_id is not None
     async with request.app.uow() as uow:
         draft = await uow.requests.draft_of(request.viewer.person_id)
@@ -294,8 +305,9 @@ async def batal(request: Request) -> list[Reply]:
 
 
 async def compose(request: Request) -> list[Reply] | None:
-    """A walidata's plain message or document while a draft is open belongs to the draft."""
-    if not _is_walidata(request):
+    """A walidata's plain message or document in private while a draft is open belongs to
+    the draft; in a group it is a message like any other."""
+    if not _is_walidata(request) or request.incoming.in_group:
         return None
     assert request.viewer.person_id is not None
     incoming = request.incoming
@@ -333,6 +345,8 @@ async def on_button(request: Request, button: SiaranButton) -> list[Reply]:
     t = request.texts
     if not _is_walidata(request):
         return [Reply(t.t("walidata_only"))]
+    if refusal := _in_group(request):
+        return refusal
     assert request.viewer.person_id is not None
     async with request.app.uow() as uow:
         draft = await uow.requests.draft_of(request.viewer.person_id)

@@ -164,3 +164,20 @@ async def test_in_a_group_restricted_values_are_not_shown_even_when_the_walidata
     assert "berklasifikasi terbatas" in asked.text and "6,76" not in asked.text
     assert "Partisipasi Angkatan Kerja" not in listed.text
     assert "6,76" in private.text
+
+
+async def test_a_broadcast_is_drafted_in_private_only(bot: Runtime) -> None:
+    await register(bot)
+    refused = only(await in_group(bot, "/siaran", user=WALIDATA))
+    started = only(await say(bot, "/siaran", user=WALIDATA))
+    # with a draft open in private, the walidata's group messages stay group messages
+    answered = only(await in_group(bot, "@satudata_bot IPM Kota Batu 2023", user=WALIDATA))
+    cancelled = only(await in_group(bot, "/batal", user=WALIDATA))
+    drafted = only(await say(bot, "Mohon kirim data stunting terbaru.", user=WALIDATA))
+
+    assert refused.text.startswith("Perintah ini hanya dapat dipakai di chat pribadi")
+    assert not started.text.startswith("Perintah ini hanya")
+    assert answered.data is not None and answered.data["region_name"] == "Kota Batu"
+    assert cancelled.text.startswith("Perintah ini hanya dapat dipakai di chat pribadi")
+    assert "Mohon kirim data stunting terbaru." not in answered.text
+    assert drafted.buttons  # the draft kept its text step: the audience is asked next
