@@ -255,3 +255,13 @@ async def test_day_counts_over_a_thousand_are_written_alike_everywhere(bot: Runt
         reply = only(await say(bot, text, user=WALIDATA))
         line = next(x for x in reply.text.splitlines() if DATASETS[code]["title"] in x)
         assert written in line, (text, line)
+
+
+async def test_english_lists_and_cards_write_registry_terms_in_english(bot: Runtime) -> None:
+    listed = only(await say(bot, "what data is available from Dinas Sosial?")).text
+    card = only(await say(bot, "when was TPT last updated?")).text
+
+    assert f"• {DATASETS['garis_kemiskinan']['title']} (annual, open) · " in listed
+    assert "Periodicity: annual" in card
+    for indonesian in ("tahunan", "terbuka"):
+        assert indonesian not in listed + card

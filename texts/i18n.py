@@ -40,6 +40,9 @@ class Texts:
         units_file = TEMPLATES / language / "units.toml"
         units = tomllib.loads(units_file.read_text("utf-8")) if units_file.exists() else {}
         self.env.filters["unit"] = lambda unit: units.get(unit, unit)
+        terms_file = TEMPLATES / language / "terms.toml"
+        terms = tomllib.loads(terms_file.read_text("utf-8")) if terms_file.exists() else {}
+        self.env.filters["term"] = lambda term: terms.get(str(term), term)
         # One-line messages keep their line breaks exactly as written around {% %} tags.
         inline = self.env.overlay(trim_blocks=False, lstrip_blocks=False)
         self._messages: dict[str, Template] = {
