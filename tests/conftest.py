@@ -260,6 +260,18 @@ async def runtime(demo_db: Path) -> AsyncIterator[Runtime]:
     await runtime.close()
 
 
+@pytest.fixture
+async def bot(demo_db: Path) -> AsyncIterator[Runtime]:
+    """As `runtime`, with the demo people bound to the Telegram accounts of
+    `people_helpers.ACCOUNTS`; modules that also reclassify datasets define their own."""
+    from .people_helpers import bind_accounts  # it imports this module, for NOW
+
+    bind_accounts(demo_db)
+    runtime = await build_runtime(settings_for(demo_db), NOW)
+    yield runtime
+    await runtime.close()
+
+
 Send = Callable[..., Awaitable[list[Reply]]]
 
 

@@ -6,27 +6,17 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime
 from handlers.indicators import Ask
 from handlers.understanding import PeriodAsk
 
-from .conftest import NOW, settings_for
-from .people_helpers import ACCOUNTS, bind_accounts, classify, only, say
+from .people_helpers import ACCOUNTS, classify, only, say
 
 TPAK = "Tingkat Partisipasi Angkatan Kerja"
-
-
-@pytest.fixture
-async def bot(demo_db: Path) -> AsyncIterator[Runtime]:
-    bind_accounts(demo_db)
-    runtime = await build_runtime(settings_for(demo_db), NOW)
-    yield runtime
-    await runtime.close()
 
 
 def tpt_button(bot: Runtime) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,14 +34,6 @@ RESTRICTED = [
     (c, name) for c in COMMANDS if c.roles is not None for name in c.names
 ]  # every name of every command not open to everyone
 BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram's setMyCommands accepts
-
-
-@pytest.fixture
-async def bot(demo_db: Path) -> AsyncIterator[Runtime]:
-    bind_accounts(demo_db)
-    runtime = await build_runtime(settings_for(demo_db), NOW)
-    yield runtime
-    await runtime.close()
 
 
 def prefer_english(database: Path, name: str) -> None:

@@ -10,17 +10,13 @@ CSV files and a late list is worked out from them, so the set cannot drift from 
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime
 from handlers.messages import Reply
 
-from .conftest import NOW, settings_for
-from .people_helpers import ACCOUNTS, STRANGER, bind_accounts, say
+from .people_helpers import ACCOUNTS, STRANGER, say
 from .test_answers import DEMO_DATA, registry
 from .test_eval import accepted_forms, contains_number
 from .test_registry_questions import OPDS, late_codes
@@ -124,14 +120,6 @@ def expected_late(row: Row) -> set[str]:
         named = next((code for code, name in OPDS.items() if name == row.names), None)
         return late_codes(named)
     return late_codes(person["opd"])
-
-
-@pytest.fixture
-async def bot(demo_db: Path) -> AsyncIterator[Runtime]:
-    bind_accounts(demo_db)
-    runtime = await build_runtime(settings_for(demo_db), NOW)
-    yield runtime
-    await runtime.close()
 
 
 async def test_conversation_questions_are_answered(bot: Runtime) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -43,14 +42,6 @@ def late_codes(opd: str | None = None) -> set[str]:
         for code, d in DATASETS.items()
         if years(code)[1] < NOW.year - 1 and (opd is None or d["opd"] == opd)
     }
-
-
-@pytest.fixture
-async def bot(demo_db: Path) -> AsyncIterator[Runtime]:
-    bind_accounts(demo_db)
-    runtime = await build_runtime(settings_for(demo_db), NOW)
-    yield runtime
-    await runtime.close()
 
 
 # --- what is available -------------------------------------------------------------------
