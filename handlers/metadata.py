@@ -71,6 +71,10 @@ async def _available(request: Request, uow: UnitOfWork, question: Question) -> R
     topic named ("data kemiskinan apa saja"), or all of it; by OPD when it is too long."""
     t = request.texts
     catalog = request.app.catalog
+    region = _one_region(question)
+    if question.regions and region is None:
+        names = [r.name for m in question.regions for r in m.candidates]
+        return Reply(t.t("list_which_region", names=names))
     if question.opds:
         entries = catalog.by_opd({opd.id for opd in question.opds})
     elif question.datasets:
@@ -79,10 +83,6 @@ async def _available(request: Request, uow: UnitOfWork, question: Question) -> R
         entries = list(catalog.datasets.values())
     one_each = list({d.id: d for d in entries}.values())  # a table of several is one dataset
     listed = sorted(listable(request.viewer, await current(uow, one_each)), key=lambda d: d.title)
-    region = _one_region(question)
-    if question.regions and region is None:
-        names = [r.name for m in question.regions for r in m.candidates]
-        return Reply(t.t("list_which_region", names=names))
     spans = await uow.observations.spans(
         [d.indicator_id for d in listed], region.id if region else None
     )
